@@ -1,0 +1,32 @@
+"""gdlab: a NumPy neural-network library and gradient-descent lab.
+
+>>> import gdlab
+>>> from gdlab.layers import Dense
+>>> from gdlab.optimizers import SGD
+>>> model = gdlab.Sequential([Dense(64, activation="relu"), Dense(10, activation="softmax")])
+>>> model.compile(SGD(lr=0.1, momentum=0.9), "sparse_categorical_crossentropy", ["accuracy"])
+"""
+
+from gdlab import activations, callbacks, initializers, layers, losses, metrics, optimizers, utils
+from gdlab.gradcheck import GradcheckResult, gradcheck
+from gdlab.layers import Input
+from gdlab.model import Sequential
+from gdlab.training import NonFiniteLossError
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "GradcheckResult",
+    "Input",
+    "NonFiniteLossError",
+    "Sequential",
+    "activations",
+    "callbacks",
+    "gradcheck",
+    "initializers",
+    "layers",
+    "losses",
+    "metrics",
+    "optimizers",
+    "utils",
+]

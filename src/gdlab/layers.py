@@ -1,0 +1,284 @@
+"""Layers: forward caches what backward needs; backward applies the chain rule.
+
+A layer declares the shapes of its parameters in ``build``; the model allocates
+them in one flat buffer (``gdlab.parameters``) and hands each layer views of
+its parameters and gradients with ``bind``. ``backward(g)`` receives g = ∂L/∂y
+and returns ∂L/∂x, writing ∂L/∂W and ∂L/∂b into its gradient views. Each
+backward line is the chain rule for one forward line.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gdlab import activations, initializers
+from gdlab.config import Configurable
+from gdlab.registry import Registry
+
+
+def _shape_tuple(shape, argname):
+    if shape is None:
+        return None
+    if isinstance(shape, (int, np.integer)):
+        shape = (int(shape),)
+    try:
+        shape = tuple(int(s) for s in shape)
+    except (TypeError, ValueError):
+        raise TypeError(f"{argname}={shape!r} must be a tuple of positive ints") from None
+    if not shape or any(s <= 0 for s in shape):
+        raise ValueError(f"{argname}={shape!r} must be a non-empty tuple of positive ints")
+    return shape
+
+
+class Layer(Configurable):
+    """Base layer. Subclasses implement ``forward``, ``backward`` and, if they have
+    parameters, ``build`` (shapes) and ``initial_values``."""
+
+    #: the activation applied last by this layer (used to fuse softmax + cross-entropy)
+    activation: activations.Activation_ | None = None
+
+    def __init__(self, name: str | None = None, input_shape=None):
+        if name is not None and (not isinstance(name, str) or not name or "/" in name):
+            raise ValueError(f"name={name!r} must be a non-empty string without '/'")
+        self.name = name
+        self.input_shape = _shape_tuple(input_shape, "input_shape")
+        self.weights: dict[str, np.ndarray] = {}
+        self.grads: dict[str, np.ndarray] = {}
+        self.built_input_shape = None
+        #: set by the model: False for the first layer, whose ∂L/∂x nobody needs
+        self.input_grad_needed = True
+
+    # -- configuration ------------------------------------------------------------------
+    def get_config(self):
+        cfg = {"name": self.name}
+        if self.input_shape is not None:
+            cfg["input_shape"] = list(self.input_shape)
+        return cfg
+
+    # -- shapes and parameters ----------------------------------------------------------
+    def build(self, input_shape: tuple) -> dict[str, tuple]:
+        """Record the input shape (without batch axis); return {parameter name: shape}."""
+        self.built_input_shape = tuple(input_shape)
+        return {}
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        return tuple(input_shape)
+
+    def initial_values(self, rng: np.random.Generator, dtype) -> dict[str, np.ndarray]:
+        return {}
+
+    def bind(self, weights: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
+        """Receive views of this layer's parameters and gradients in the flat buffers."""
+        self.weights, self.grads = weights, grads
+
+    def count_params(self) -> int:
+        return int(sum(w.size for w in self.weights.values()))
+
+    def get_weights(self) -> list[np.ndarray]:
+        return [w.copy() for w in self.weights.values()]
+
+    def set_weights(self, values) -> None:
+        values = list(values)
+        if len(values) != len(self.weights):
+            raise ValueError(
+                f"layer {self.name!r} has {len(self.weights)} weight arrays "
+                f"({', '.join(self.weights) or 'none'}); set_weights got {len(values)}"
+            )
+        for (pname, w), v in zip(self.weights.items(), values):
+            v = np.asarray(v)
+            if v.shape != w.shape:
+                raise ValueError(
+                    f"layer {self.name!r} weight {pname!r} has shape {w.shape}; got shape {v.shape}"
+                )
+            if not np.all(np.isfinite(v)):
+                raise ValueError(f"layer {self.name!r} weight {pname!r}: values contain NaN or inf")
+        for w, v in zip(self.weights.values(), values):
+            w[...] = v  # write through the view into the flat buffer
+
+    # -- computation ----------------------------------------------------------------------
+    def forward(self, x, training: bool = False):
+        raise NotImplementedError  # abstract
+
+    def backward(self, g, through_activation: bool = True):
+        raise NotImplementedError  # abstract
+
+
+registry = Registry("layer", Layer)
+
+
+@registry.register("Input")
+class Input(Layer):
+    """Declares the input shape (without the batch axis): ``Sequential([Input((784,)), ...])``."""
+
+    def __init__(self, shape=None, name: str | None = None, input_shape=None):
+        shape = shape if shape is not None else input_shape
+        if shape is None:
+            raise ValueError("Input needs shape=, e.g. Input((784,))")
+        super().__init__(name=name, input_shape=shape)
+
+    def get_config(self):
+        return {"shape": list(self.input_shape), "name": self.name}
+
+    def forward(self, x, training=False):
+        return x
+
+    def backward(self, g, through_activation=True):
+        return g
+
+
+@registry.register("Dense")
+class Dense(Layer):
+    """A fully connected layer.
+
+    Forward:   z = x W + b,          a = f(z)
+    Backward:  ∂L/∂z = f'ᵀ(∂L/∂a)   (the activation's vector–Jacobian product)
+               ∂L/∂W = xᵀ ∂L/∂z
+               ∂L/∂b = Σ_batch ∂L/∂z
+               ∂L/∂x = ∂L/∂z Wᵀ
+    """
+
+    def __init__(
+        self,
+        units: int,
+        activation=None,
+        use_bias: bool = True,
+        kernel_initializer="glorot_uniform",
+        bias_initializer="zeros",
+        name: str | None = None,
+        input_shape=None,
+        input_dim: int | None = None,
+    ):
+        if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units <= 0:
+            raise ValueError(f"units={units!r} must be a positive int")
+        if input_dim is not None:
+            input_shape = (input_dim,)
+        super().__init__(name=name, input_shape=input_shape)
+        self.units = int(units)
+        self.activation = activations.get(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+
+    def get_config(self):
+        from gdlab.registry import serialize
+
+        return {
+            **super().get_config(),
+            "units": self.units,
+            "activation": activations.serialize(self.activation),
+            "use_bias": self.use_bias,
+            "kernel_initializer": serialize(self.kernel_initializer),
+            "bias_initializer": serialize(self.bias_initializer),
+        }
+
+    def build(self, input_shape):
+        super().build(input_shape)
+        if len(input_shape) != 1:
+            raise ValueError(
+                f"Dense layer {self.name!r} needs 1-D inputs (N, features); got input shape "
+                f"(N, {', '.join(map(str, input_shape))}). Put a Flatten layer before it."
+            )
+        shapes = {"kernel": (input_shape[0], self.units)}
+        if self.use_bias:
+            shapes["bias"] = (self.units,)
+        return shapes
+
+    def compute_output_shape(self, input_shape):
+        return (self.units,)
+
+    def initial_values(self, rng, dtype):
+        values = {"kernel": self.kernel_initializer(self.weights["kernel"].shape, rng, dtype)}
+        if self.use_bias:
+            values["bias"] = self.bias_initializer((self.units,), rng, dtype)
+        return values
+
+    def forward(self, x, training=False):
+        self.x = x
+        z = x @ self.weights["kernel"]
+        if self.use_bias:
+            z += self.weights["bias"]
+        self.z = z
+        self.a = self.activation(z)
+        return self.a
+
+    def backward(self, g, through_activation=True):
+        dz = self.activation.vjp(self.z, self.a, g) if through_activation else g
+        np.matmul(self.x.T, dz, out=self.grads["kernel"])
+        if self.use_bias:
+            np.sum(dz, axis=0, out=self.grads["bias"])
+        if not self.input_grad_needed:
+            return None
+        return dz @ self.weights["kernel"].T
+
+
+@registry.register("Activation")
+class Activation(Layer):
+    """a = f(x) as a layer of its own;  ∂L/∂x = f'ᵀ(∂L/∂a)."""
+
+    def __init__(self, activation, name: str | None = None, input_shape=None):
+        super().__init__(name=name, input_shape=input_shape)
+        self.activation = activations.get(activation)
+
+    def get_config(self):
+        return {**super().get_config(), "activation": activations.serialize(self.activation)}
+
+    def forward(self, x, training=False):
+        self.x = x
+        self.a = self.activation(x)
+        return self.a
+
+    def backward(self, g, through_activation=True):
+        return self.activation.vjp(self.x, self.a, g) if through_activation else g
+
+
+@registry.register("Dropout")
+class Dropout(Layer):
+    """Inverted dropout, active only in training.
+
+    Training:  m ~ Bernoulli(1 − p) per entry,  y = x ⊙ m / (1 − p),  ∂L/∂x = g ⊙ m / (1 − p)
+    Inference: y = x.
+    """
+
+    def __init__(self, rate: float, seed: int | None = None, name: str | None = None, input_shape=None):
+        rate = float(rate)
+        if not 0 <= rate < 1:
+            raise ValueError(f"rate={rate!r} must be in [0, 1)")
+        super().__init__(name=name, input_shape=input_shape)
+        self.rate = rate
+        self.seed = seed
+        #: the generator for masks; the model supplies one unless ``seed`` is given
+        self.rng = None if seed is None else np.random.default_rng(seed)
+        self.scaled_mask = None
+
+    def get_config(self):
+        return {**super().get_config(), "rate": self.rate, "seed": self.seed}
+
+    def forward(self, x, training=False):
+        if not training or self.rate == 0:
+            self.scaled_mask = None
+            return x
+        keep = self.rng.random(x.shape) >= self.rate
+        self.scaled_mask = keep.astype(x.dtype) / x.dtype.type(1 - self.rate)
+        return x * self.scaled_mask
+
+    def backward(self, g, through_activation=True):
+        return g if self.scaled_mask is None else g * self.scaled_mask
+
+
+@registry.register("Flatten")
+class Flatten(Layer):
+    """y = x.reshape(N, −1);  ∂L/∂x = g.reshape(x.shape)."""
+
+    def compute_output_shape(self, input_shape):
+        return (int(np.prod(input_shape)),)
+
+    def forward(self, x, training=False):
+        self.x_shape = x.shape
+        return x.reshape(x.shape[0], -1)
+
+    def backward(self, g, through_activation=True):
+        return g.reshape(self.x_shape)
+
+
+def get(identifier, **kwargs) -> Layer:
+    return registry.get(identifier, **kwargs)

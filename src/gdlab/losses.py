@@ -1,0 +1,225 @@
+"""Loss functions: the value (mean over the batch) and its gradient dL/dŷ (which includes 1/B).
+
+Notation: B samples, K outputs per sample, y the targets, ŷ the predictions.
+
+Softmax + categorical cross-entropy (and sigmoid + binary cross-entropy) are
+fused: when the model's last activation is the one the loss pairs with, the
+model asks for ``logit_gradient`` — the gradient with respect to the
+pre-activation z, ``(p − y)/B`` — instead of chaining ``−y/p`` through the
+activation's Jacobian. Same value, fewer operations, no division by p.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gdlab.activations import Sigmoid, Softmax
+from gdlab.config import Configurable
+from gdlab.registry import Registry
+
+EPSILON = 1e-7  # probability clipping, as Keras's backend epsilon
+
+
+class Loss(Configurable):
+    """Base: ``__call__(y, ŷ) -> float`` and ``gradient(y, ŷ) -> dL/dŷ``."""
+
+    #: the output activation this loss fuses with (``None``: none)
+    fuses_with: type | None = None
+    #: targets are integer class labels (checked against the number of outputs)
+    sparse_targets = False
+
+    def __call__(self, y_true, y_pred) -> float:
+        raise NotImplementedError  # abstract
+
+    def gradient(self, y_true, y_pred):
+        raise NotImplementedError  # abstract
+
+    def logit_gradient(self, y_true, y_pred):
+        """dL/dz where ŷ = f(z) for the fused activation f."""
+        raise NotImplementedError  # abstract: only losses with ``fuses_with``
+
+    def validate_targets(self, y, n_outputs: int) -> None:
+        """Raise ``ValueError`` for targets this loss cannot take (overridden per loss)."""
+
+
+registry = Registry("loss", Loss)
+
+
+def _per_element_count(y_pred) -> int:
+    return y_pred.size
+
+
+@registry.register("mean_squared_error", "mse")
+class MeanSquaredError(Loss):
+    """L = (1/(B·K)) Σ (ŷ − y)²;  ∂L/∂ŷ = 2(ŷ − y)/(B·K)."""
+
+    def __call__(self, y_true, y_pred):
+        e = y_pred - y_true
+        return float(np.mean(e * e))
+
+    def gradient(self, y_true, y_pred):
+        return (2.0 / _per_element_count(y_pred)) * (y_pred - y_true)
+
+
+@registry.register("mean_absolute_error", "mae")
+class MeanAbsoluteError(Loss):
+    """L = (1/(B·K)) Σ |ŷ − y|;  ∂L/∂ŷ = sign(ŷ − y)/(B·K)  (0 where ŷ = y)."""
+
+    def __call__(self, y_true, y_pred):
+        return float(np.mean(np.abs(y_pred - y_true)))
+
+    def gradient(self, y_true, y_pred):
+        return np.sign(y_pred - y_true) / _per_element_count(y_pred)
+
+
+@registry.register("huber")
+class Huber(Loss):
+    """With e = ŷ − y:  ℓ(e) = ½e² if |e| ≤ δ else δ(|e| − ½δ);  L = mean ℓ;
+    ∂L/∂ŷ = clip(e, −δ, δ)/(B·K).  Keras's default δ = 1."""
+
+    def __init__(self, delta: float = 1.0):
+        delta = float(delta)
+        if not np.isfinite(delta) or delta <= 0:
+            raise ValueError(f"delta={delta!r} must be a finite number > 0")
+        self.delta = delta
+
+    def get_config(self):
+        return {"delta": self.delta}
+
+    def __call__(self, y_true, y_pred):
+        e = np.abs(y_pred - y_true)
+        d = self.delta
+        return float(np.mean(np.where(e <= d, 0.5 * e * e, d * (e - 0.5 * d))))
+
+    def gradient(self, y_true, y_pred):
+        return np.clip(y_pred - y_true, -self.delta, self.delta) / _per_element_count(y_pred)
+
+
+def _check_probabilities_targets(y, name):
+    if np.any((y < 0) | (y > 1)):
+        bad = y[(y < 0) | (y > 1)].ravel()[0]
+        raise ValueError(f"y contains {bad!r}; {name} needs targets in [0, 1]")
+
+
+@registry.register("binary_crossentropy", "bce")
+class BinaryCrossentropy(Loss):
+    """L = −(1/(B·K)) Σ [y log p + (1 − y) log(1 − p)],  p clipped to [ε, 1 − ε].
+
+    From probabilities:  ∂L/∂p = (p − y) / (p(1 − p)) / (B·K).
+    From logits z (``from_logits=True``), stable form
+    ℓ = max(z, 0) − z·y + log(1 + e^(−|z|)),  ∂L/∂z = (σ(z) − y)/(B·K).
+    Fused with a sigmoid output: ∂L/∂z = (p − y)/(B·K).
+    """
+
+    fuses_with = Sigmoid
+
+    def __init__(self, from_logits: bool = False):
+        self.from_logits = bool(from_logits)
+
+    def get_config(self):
+        return {"from_logits": self.from_logits}
+
+    def validate_targets(self, y, n_outputs):
+        _check_probabilities_targets(y, "binary_crossentropy")
+
+    def __call__(self, y_true, y_pred):
+        if self.from_logits:
+            z = y_pred
+            return float(np.mean(np.maximum(z, 0) - z * y_true + np.log1p(np.exp(-np.abs(z)))))
+        p = np.clip(y_pred, EPSILON, 1 - EPSILON)
+        return float(-np.mean(y_true * np.log(p) + (1 - y_true) * np.log(1 - p)))
+
+    def gradient(self, y_true, y_pred):
+        n = _per_element_count(y_pred)
+        if self.from_logits:
+            return (Sigmoid()(y_pred) - y_true) / n
+        p = np.clip(y_pred, EPSILON, 1 - EPSILON)
+        inside = (y_pred > EPSILON) & (y_pred < 1 - EPSILON)
+        return np.where(inside, (p - y_true) / (p * (1 - p)), 0) / n
+
+    def logit_gradient(self, y_true, y_pred):
+        return (y_pred - y_true) / _per_element_count(y_pred)
+
+
+def _log_softmax(z):
+    s = z - z.max(axis=-1, keepdims=True)
+    return s - np.log(np.exp(s).sum(axis=-1, keepdims=True))
+
+
+@registry.register("categorical_crossentropy", "cce")
+class CategoricalCrossentropy(Loss):
+    """L = −(1/B) Σ_b Σ_k y_bk log p_bk  with one-hot (or soft) targets y, p clipped to [ε, 1 − ε].
+
+    From probabilities: ∂L/∂p = −y/p / B.
+    From logits z: log p = log_softmax(z), ∂L/∂z = (softmax(z) − y)/B.
+    Fused with a softmax output: ∂L/∂z = (p − y)/B.
+    """
+
+    fuses_with = Softmax
+
+    def __init__(self, from_logits: bool = False):
+        self.from_logits = bool(from_logits)
+
+    def get_config(self):
+        return {"from_logits": self.from_logits}
+
+    def validate_targets(self, y, n_outputs):
+        if y.ndim != 2 or y.shape[1] != n_outputs:
+            raise ValueError(
+                f"categorical_crossentropy needs one-hot targets of shape (N, {n_outputs}); "
+                f"got y.shape={y.shape}. For integer labels use sparse_categorical_crossentropy."
+            )
+        _check_probabilities_targets(y, "categorical_crossentropy")
+
+    def _one_hot(self, y_true, y_pred):
+        return y_true
+
+    def __call__(self, y_true, y_pred):
+        y = self._one_hot(y_true, y_pred)
+        logp = _log_softmax(y_pred) if self.from_logits else np.log(np.clip(y_pred, EPSILON, 1 - EPSILON))
+        return float(-np.sum(y * logp) / y_pred.shape[0])
+
+    def gradient(self, y_true, y_pred):
+        y = self._one_hot(y_true, y_pred)
+        if self.from_logits:
+            return (Softmax()(y_pred) - y) / y_pred.shape[0]
+        inside = (y_pred > EPSILON) & (y_pred < 1 - EPSILON)
+        return np.where(inside, -y / np.clip(y_pred, EPSILON, 1 - EPSILON), 0) / y_pred.shape[0]
+
+    def logit_gradient(self, y_true, y_pred):
+        return (y_pred - self._one_hot(y_true, y_pred)) / y_pred.shape[0]
+
+
+@registry.register("sparse_categorical_crossentropy", "scce")
+class SparseCategoricalCrossentropy(CategoricalCrossentropy):
+    """Categorical cross-entropy with integer labels c_b ∈ {0, …, K−1}: y = one_hot(c).
+
+    L = −(1/B) Σ_b log p_{b,c_b};  fused with softmax: ∂L/∂z = (p − one_hot(c))/B.
+    """
+
+    sparse_targets = True
+
+    def validate_targets(self, y, n_outputs):
+        flat = y.reshape(-1) if y.ndim == 2 and y.shape[1] == 1 else y
+        if flat.ndim != 1:
+            raise ValueError(
+                f"sparse_categorical_crossentropy needs integer labels of shape (N,); got y.shape={y.shape}"
+            )
+        if np.any(flat != np.round(flat)):
+            raise ValueError("sparse_categorical_crossentropy needs integer labels; y has fractional values")
+        lo, hi = flat.min(), flat.max()
+        if lo < 0 or hi >= n_outputs:
+            raise ValueError(
+                f"labels out of range: y holds values in [{lo:g}, {hi:g}], "
+                f"valid labels for {n_outputs} outputs are 0..{n_outputs - 1}"
+            )
+
+    def _one_hot(self, y_true, y_pred):
+        labels = y_true.reshape(-1).astype(np.intp)
+        y = np.zeros_like(y_pred)
+        y[np.arange(labels.size), labels] = 1
+        return y
+
+
+def get(identifier, **kwargs) -> Loss:
+    return registry.get(identifier, **kwargs)

@@ -1,0 +1,62 @@
+"""Stochastic gradient descent, with momentum and Nesterov momentum.
+
+Keras (default; η = 0.01, μ = 0):
+    v ← μ·v − η·g                      velocity, η inside the buffer
+    θ ← θ + v                          plain momentum
+    θ ← θ + μ·v − η·g                  nesterov=True
+
+PyTorch (convention="torch"; γ = 0.001, μ = 0, τ = dampening = 0):
+    b ← g  at t = 1,  else  b ← μ·b + (1 − τ)·g     buffer of raw gradients
+    d ← g + μ·b  (nesterov)  or  d ← b
+    θ ← θ − γ·d                        η outside the buffer
+
+With μ = 0 both are θ ← θ − η·g. While η is constant the two conventions give
+the same iterates (v = −η·b); when η changes, Keras's velocity keeps the old η
+inside it while PyTorch's step rescales the whole buffer at once.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gdlab.optimizers.base import Optimizer, check_unit_interval, registry
+
+
+@registry.register("sgd")
+class SGD(Optimizer):
+    defaults = {"keras": {"learning_rate": 0.01}, "torch": {"learning_rate": 0.001}}
+
+    def __init__(self, learning_rate=None, momentum=0.0, nesterov=False, dampening=0.0, **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        self.momentum = check_unit_interval("momentum", momentum)
+        self.nesterov = bool(nesterov)
+        self.dampening = check_unit_interval("dampening", dampening)
+        if self.dampening and self.convention != "torch":
+            raise ValueError(f"dampening={dampening!r} exists only in convention='torch'")
+        if self.nesterov and self.convention == "torch" and (self.momentum == 0 or self.dampening):
+            raise ValueError("nesterov=True under convention='torch' needs momentum > 0 and dampening = 0")
+        self.slots = ("velocity",) if self.momentum else ()
+
+    def hyperparameters(self):
+        return {"momentum": self.momentum, "nesterov": self.nesterov, "dampening": self.dampening}
+
+    def update(self, theta, g, state, t, lr):
+        mu, eta = self.momentum, lr
+        if not mu:
+            theta -= eta * g  # θ ← θ − η·g
+            return
+        if self.convention == "keras":
+            v = state["velocity"]
+            v[...] = mu * v - eta * g  # v ← μ·v − η·g
+            if self.nesterov:
+                theta += mu * v - eta * g  # θ ← θ + μ·v − η·g
+            else:
+                theta += v  # θ ← θ + v
+            return
+        b = state["velocity"]
+        if t == 1:
+            b[...] = g  # b ← g
+        else:
+            b[...] = mu * b + (1 - self.dampening) * g  # b ← μ·b + (1 − τ)·g
+        d = g + mu * b if self.nesterov else b  # d ← g + μ·b  or  b
+        theta -= eta * d  # θ ← θ − γ·d
