@@ -10,6 +10,8 @@ All forms are numerically stable: no overflow for |z| up to 1e4 in float32.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from scipy.special import erf
 
@@ -59,7 +61,8 @@ class Sigmoid(Activation_):
 
     def __call__(self, z):
         e = np.exp(-np.abs(z))
-        return np.where(z >= 0, 1.0, e) / (1.0 + e)
+        r = 1.0 / (1.0 + e)
+        return np.where(z >= 0, r, e * r)
 
     def derivative(self, z, a=None):
         a = self(z) if a is None else a
@@ -143,7 +146,9 @@ class Softplus(Activation_):
         return Sigmoid()(z)
 
 
-_SQRT_2_OVER_PI = np.sqrt(2.0 / np.pi)
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+_SQRT_2 = math.sqrt(2.0)
+_SQRT_2PI = math.sqrt(2.0 * math.pi)
 
 
 @registry.register("gelu")
@@ -163,15 +168,15 @@ class GELU(Activation_):
     def __call__(self, z):
         if self.approximate:
             return 0.5 * z * (1.0 + np.tanh(_SQRT_2_OVER_PI * (z + 0.044715 * z**3)))
-        return 0.5 * z * (1.0 + erf(z / np.sqrt(2.0)))
+        return 0.5 * z * (1.0 + erf(z / _SQRT_2))
 
     def derivative(self, z, a=None):
         if self.approximate:
             t = np.tanh(_SQRT_2_OVER_PI * (z + 0.044715 * z**3))
             du = _SQRT_2_OVER_PI * (1.0 + 3 * 0.044715 * z**2)
             return 0.5 * (1.0 + t) + 0.5 * z * (1.0 - t * t) * du
-        phi = np.exp(-0.5 * z * z) / np.sqrt(2.0 * np.pi)
-        return 0.5 * (1.0 + erf(z / np.sqrt(2.0))) + z * phi
+        phi = np.exp(-0.5 * z * z) / _SQRT_2PI
+        return 0.5 * (1.0 + erf(z / _SQRT_2)) + z * phi
 
 
 @registry.register("softmax")

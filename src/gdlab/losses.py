@@ -42,7 +42,7 @@ class Loss(Configurable):
         """Raise ``ValueError`` for targets this loss cannot take (overridden per loss)."""
 
 
-registry = Registry("loss", Loss)
+registry = Registry("loss", Loss, plural="losses")
 
 
 def _per_element_count(y_pred) -> int:

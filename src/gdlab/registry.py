@@ -13,8 +13,9 @@ def _normalise(name: str) -> str:
 
 
 class Registry:
-    def __init__(self, kind: str, base: type):
+    def __init__(self, kind: str, base: type, plural: str | None = None):
         self.kind = kind
+        self.plural = plural or kind + "s"
         self.base = base
         self._by_name: dict[str, type] = {}
         self._aliases: dict[str, str] = {}
@@ -38,7 +39,7 @@ class Registry:
         key = self._aliases.get(_normalise(name)) if isinstance(name, str) else None
         if key is None:
             raise ValueError(
-                f"unknown {self.kind} {name!r}; known {self.kind}s: {', '.join(self.names())}"
+                f"unknown {self.kind} {name!r}; known {self.plural}: {', '.join(self.names())}"
             )
         return self._by_name[key]
 

@@ -78,6 +78,14 @@ def fit(model, x, y, *, batch_size, epochs, verbose, callbacks, validation_split
         optimizer.build(params.theta, [s.slice for s in params.segments])
 
     cbs.on_train_begin({})
+    with np.errstate(over="ignore", invalid="ignore"):  # divergence is caught below, by value
+        _run_epochs(model, x, y, val, plan, epochs, initial_epoch, history, cbs)
+    optimizer.finalize(params.theta)
+    cbs.on_train_end({})
+    return history
+
+
+def _run_epochs(model, x, y, val, plan, epochs, initial_epoch, history, cbs) -> None:
     for epoch in range(initial_epoch, epochs):
         batches = plan.epoch()
         cbs.on_epoch_begin(epoch, {"iterations": len(batches)})
@@ -85,13 +93,10 @@ def fit(model, x, y, *, batch_size, epochs, verbose, callbacks, validation_split
         logs = _run_epoch(model, x, y, batches, epoch, history, cbs)
         if val is not None:
             logs.update({f"val_{k}": v for k, v in model.evaluate_arrays(*val).items()})
-        logs["learning_rate"] = optimizer.current_learning_rate()
+        logs["learning_rate"] = model.optimizer.current_learning_rate()
         cbs.on_epoch_end(epoch, logs)
         if model.stop_training:
             break
-    optimizer.finalize(params.theta)
-    cbs.on_train_end({})
-    return history
 
 
 def _run_epoch(model, x, y, batches, epoch, history, cbs) -> dict:
