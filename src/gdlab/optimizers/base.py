@@ -123,9 +123,8 @@ class Optimizer(Configurable):
         return list(dict.fromkeys(own + base))
 
     def get_config(self) -> dict:
-        lr = self._learning_rate
         cfg = {
-            "learning_rate": serialize(lr) if callable(lr) else lr,
+            "learning_rate": self._learning_rate_config(),
             "convention": self.convention,
             "weight_decay": self.weight_decay,
             "clipnorm": self.clipnorm,
@@ -139,6 +138,19 @@ class Optimizer(Configurable):
         }
         cfg.update(self.hyperparameters())
         return cfg
+
+    def _learning_rate_config(self):
+        from gdlab.schedules import LearningRateSchedule
+
+        lr = self._learning_rate
+        if not callable(lr):
+            return lr
+        if not isinstance(lr, LearningRateSchedule):
+            raise TypeError(
+                f"learning_rate={lr!r} is a plain callable, which cannot be saved; "
+                "use a gdlab.schedules.LearningRateSchedule"
+            )
+        return serialize(lr)
 
     @classmethod
     def from_config(cls, config):
@@ -225,10 +237,7 @@ class Optimizer(Configurable):
         g = self._clip(g)
         lr = self.current_learning_rate()
         if self.weight_decay:
-            if self.convention == "keras" or self.decoupled_weight_decay:
-                theta -= theta * (self.weight_decay * lr)  # θ ← θ − η·λ·θ (decoupled)
-            else:
-                g = g + self.weight_decay * theta  # g ← g + λ·θ (L2, torch)
+            g = self._decay(theta, g, lr)
         self.update(theta, g, self.state, self.iterations + 1, lr)
         self.iterations += 1
         if self._ema is not None:
@@ -238,9 +247,23 @@ class Optimizer(Configurable):
                 theta[...] = self._ema
         return True
 
+    def _decay(self, theta, g, lr):
+        """Weight decay λ, each convention in its framework's own arithmetic."""
+        lam = self.weight_decay
+        if self.convention == "keras":
+            theta -= theta * lam * lr  # θ ← θ − θ·λ·η          (Keras: decoupled, every optimizer)
+        elif self.decoupled_weight_decay:
+            theta *= 1 - lr * lam  # θ ← θ·(1 − γ·λ)              (PyTorch AdamW)
+        else:
+            g = g + lam * theta  # g ← g + λ·θ                    (PyTorch: L2 inside the gradient)
+        return g
+
     def update(self, theta, g, state, t: int, lr: float) -> None:
-        """The update rule: θ and the slots in ``state`` changed in place. t is 1-based."""
-        raise NotImplementedError  # abstract
+        """The update rule: θ and the slots in ``state`` changed in place; t is 1-based.
+
+        Dispatches to ``update_keras`` / ``update_torch`` where the conventions differ.
+        """
+        getattr(self, f"update_{self.convention}")(theta, g, state, t, lr)
 
     def finalize(self, theta: np.ndarray) -> None:
         """At the end of training: with ``use_ema``, θ ← θ̄ (as Keras's finalize_variable_values)."""

@@ -40,23 +40,25 @@ class SGD(Optimizer):
     def hyperparameters(self):
         return {"momentum": self.momentum, "nesterov": self.nesterov, "dampening": self.dampening}
 
-    def update(self, theta, g, state, t, lr):
+    def update_keras(self, theta, g, state, t, lr):
         mu, eta = self.momentum, lr
         if not mu:
             theta -= eta * g  # θ ← θ − η·g
             return
-        if self.convention == "keras":
-            v = state["velocity"]
-            v[...] = mu * v - eta * g  # v ← μ·v − η·g
-            if self.nesterov:
-                theta += mu * v - eta * g  # θ ← θ + μ·v − η·g
-            else:
-                theta += v  # θ ← θ + v
-            return
-        b = state["velocity"]
-        if t == 1:
-            b[...] = g  # b ← g
+        v = state["velocity"]
+        v[...] = mu * v - eta * g  # v ← μ·v − η·g
+        if self.nesterov:
+            theta += mu * v - eta * g  # θ ← θ + μ·v − η·g
         else:
-            b[...] = mu * b + (1 - self.dampening) * g  # b ← μ·b + (1 − τ)·g
-        d = g + mu * b if self.nesterov else b  # d ← g + μ·b  or  b
-        theta -= eta * d  # θ ← θ − γ·d
+            theta += v  # θ ← θ + v
+
+    def update_torch(self, theta, g, state, t, lr):
+        mu, gamma, tau = self.momentum, lr, self.dampening
+        if mu:
+            b = state["velocity"]
+            if t == 1:
+                b[...] = g  # b ← g
+            else:
+                b[...] = mu * b + (1 - tau) * g  # b ← μ·b + (1 − τ)·g
+            g = g + mu * b if self.nesterov else b  # d ← g + μ·b  or  d ← b
+        theta -= gamma * g  # θ ← θ − γ·d

@@ -1,0 +1,48 @@
+"""Adadelta: Adagrad with a decaying average, and step sizes in the units of θ.
+
+Both conventions (only the defaults differ):
+    E[g²] ← ρ·E[g²] + (1 − ρ)·g²
+    Δ     = −√(E[Δ²] + ε) / √(E[g²] + ε) · g
+    E[Δ²] ← ρ·E[Δ²] + (1 − ρ)·Δ²
+    θ     ← θ + η·Δ
+
+Keras: η = 0.001, ρ = 0.95, ε = 1e-7.   PyTorch: γ = 1.0, ρ = 0.9, ε = 1e-6.
+(Zeiler's paper has no η — it is PyTorch's γ = 1; Keras scales Δ by η.)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gdlab.optimizers.base import Optimizer, check_nonnegative, check_unit_interval, registry
+
+
+@registry.register("adadelta")
+class Adadelta(Optimizer):
+    defaults = {
+        "keras": {"learning_rate": 0.001, "rho": 0.95, "epsilon": 1e-7},
+        "torch": {"learning_rate": 1.0, "rho": 0.9, "epsilon": 1e-6},
+    }
+    slots = ("accumulated_grad", "accumulated_delta")
+
+    def __init__(self, learning_rate=None, rho=None, epsilon=None, **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        self.rho = check_unit_interval("rho", self.default("rho", rho))
+        self.epsilon = check_nonnegative("epsilon", self.default("epsilon", epsilon))
+
+    def hyperparameters(self):
+        return {"rho": self.rho, "epsilon": self.epsilon}
+
+    def update_keras(self, theta, g, state, t, lr):
+        Eg2, Ed2, rho, eps = state["accumulated_grad"], state["accumulated_delta"], self.rho, self.epsilon
+        Eg2[...] = rho * Eg2 + (1 - rho) * g * g  # E[g²] ← ρ·E[g²] + (1 − ρ)·g²
+        delta = -np.sqrt(Ed2 + eps) * g / np.sqrt(Eg2 + eps)  # Δ = −√(E[Δ²] + ε)/√(E[g²] + ε)·g
+        Ed2[...] = rho * Ed2 + (1 - rho) * delta * delta  # E[Δ²] ← ρ·E[Δ²] + (1 − ρ)·Δ²
+        theta += lr * delta  # θ ← θ + η·Δ
+
+    def update_torch(self, theta, g, state, t, lr):
+        Eg2, Ed2, rho, eps = state["accumulated_grad"], state["accumulated_delta"], self.rho, self.epsilon
+        Eg2[...] = Eg2 * rho + (1 - rho) * g * g  # E[g²] ← ρ·E[g²] + (1 − ρ)·g²
+        delta = np.sqrt(Ed2 + eps) / np.sqrt(Eg2 + eps) * g  # −Δ = √(E[Δ²] + ε)/√(E[g²] + ε)·g
+        Ed2[...] = Ed2 * rho + (1 - rho) * delta * delta  # E[Δ²] ← ρ·E[Δ²] + (1 − ρ)·Δ²
+        theta -= lr * delta  # θ ← θ − γ·(−Δ)

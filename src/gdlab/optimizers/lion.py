@@ -1,0 +1,44 @@
+"""Lion — evolved sign momentum (Chen et al. 2023): every step has the same size η per entry.
+
+    c = β₁·m + (1 − β₁)·g              interpolate for the step
+    θ ← θ − η·sign(c)
+    m ← β₂·m + (1 − β₂)·g              then update the momentum
+
+Weight decay is decoupled in both conventions (as in the paper).
+Keras (default): η = 0.001, β₁ = 0.9, β₂ = 0.99.
+convention="torch": PyTorch has no Lion; this follows the paper's reference
+PyTorch code (lion_pytorch): η = 1e-4, β₁ = 0.9, β₂ = 0.99, θ ← θ·(1 − η·λ).
+A sign step is ~√n times larger than an Adam step of the same η: use a 3–10×
+smaller η than for Adam.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gdlab.optimizers.base import Optimizer, check_unit_interval, registry
+
+
+@registry.register("lion")
+class Lion(Optimizer):
+    defaults = {"keras": {"learning_rate": 0.001}, "torch": {"learning_rate": 1e-4}}
+    slots = ("m",)
+    decoupled_weight_decay = True
+
+    def __init__(self, learning_rate=None, beta_1=0.9, beta_2=0.99, **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        self.beta_1 = check_unit_interval("beta_1", beta_1)
+        self.beta_2 = check_unit_interval("beta_2", beta_2)
+
+    def hyperparameters(self):
+        return {"beta_1": self.beta_1, "beta_2": self.beta_2}
+
+    def update_keras(self, theta, g, state, t, lr):
+        m, b1, b2 = state["m"], self.beta_1, self.beta_2
+        theta -= lr * np.sign(m * b1 + g * (1 - b1))  # θ ← θ − η·sign(β₁·m + (1 − β₁)·g)
+        m[...] = m * b2 + g * (1 - b2)  # m ← β₂·m + (1 − β₂)·g
+
+    def update_torch(self, theta, g, state, t, lr):
+        m, b1, b2 = state["m"], self.beta_1, self.beta_2
+        theta -= lr * np.sign(m * b1 + g * (1 - b1))  # θ ← θ − η·sign(β₁·m + (1 − β₁)·g)
+        m[...] = m * b2 + (1 - b2) * g  # m ← β₂·m + (1 − β₂)·g

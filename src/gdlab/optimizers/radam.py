@@ -1,0 +1,66 @@
+"""RAdam — rectified Adam (Liu et al. 2020): no adaptive step until v is trustworthy.
+
+    m ← β₁·m + (1 − β₁)·g;   m̂ = m/(1 − β₁ᵗ)
+    v ← β₂·v + (1 − β₂)·g²
+    ρ_∞ = 2/(1 − β₂) − 1;   ρ_t = ρ_∞ − 2t·β₂ᵗ/(1 − β₂ᵗ)      length of the approximated SMA
+    if ρ_t > 5 (torch) / ρ_t ≥ 5 (keras):
+        r_t = √((ρ_t − 4)(ρ_t − 2)ρ_∞ / ((ρ_∞ − 4)(ρ_∞ − 2)ρ_t))
+        θ ← θ − η·r_t·m̂ / (√(v/(1 − β₂ᵗ)) + ε)
+    else:
+        θ ← θ − η·m̂                     (plain momentum SGD while the variance is untamed)
+
+PyTorch (convention="torch"): torch.optim.RAdam, γ = 0.001, ε = 1e-8, threshold ρ_t > 5.
+Keras 3 has no RAdam; convention="keras" follows the Keras-family
+tfa.optimizers.RectifiedAdam: η = 0.001, ε = 1e-7, threshold ρ_t ≥ 5.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from gdlab.optimizers.base import Optimizer, check_nonnegative, check_unit_interval, registry
+
+
+@registry.register("radam")
+class RAdam(Optimizer):
+    defaults = {
+        "keras": {"learning_rate": 0.001, "epsilon": 1e-7},
+        "torch": {"learning_rate": 0.001, "epsilon": 1e-8},
+    }
+    slots = ("m", "v")
+
+    def __init__(self, learning_rate=None, beta_1=0.9, beta_2=0.999, epsilon=None, **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        self.beta_1 = check_unit_interval("beta_1", beta_1)
+        self.beta_2 = check_unit_interval("beta_2", beta_2)
+        self.epsilon = check_nonnegative("epsilon", self.default("epsilon", epsilon))
+
+    def hyperparameters(self):
+        return {"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
+
+    def rho(self, t: int) -> tuple[float, float]:
+        """(ρ_∞, ρ_t)."""
+        b2 = self.beta_2
+        rho_inf = 2 / (1 - b2) - 1
+        return rho_inf, rho_inf - 2 * t * b2**t / (1 - b2**t)
+
+    def rectifier(self, t: int) -> float | None:
+        """r_t, or None while the variance estimate is not yet tractable."""
+        rho_inf, rho_t = self.rho(t)
+        tractable = rho_t > 5 if self.convention == "torch" else rho_t >= 5
+        if not tractable:
+            return None
+        return math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
+
+    def update(self, theta, g, state, t, lr):
+        m, v, b1, b2 = state["m"], state["v"], self.beta_1, self.beta_2
+        m += (1 - b1) * (g - m)  # m ← β₁·m + (1 − β₁)·g
+        v[...] = v * b2 + (1 - b2) * g * g  # v ← β₂·v + (1 − β₂)·g²
+        m_hat = m / (1 - b1**t)  # m̂ = m/(1 − β₁ᵗ)
+        r = self.rectifier(t)
+        if r is None:
+            theta -= m_hat * lr  # θ ← θ − η·m̂
+        else:
+            theta -= m_hat * lr * r / (np.sqrt(v / (1 - b2**t)) + self.epsilon)  # θ ← θ − η·r_t·m̂/(√v̂ + ε)
