@@ -106,10 +106,12 @@ def r_adamw(eta, lam, b1, b2, eps, keras):
     return lambda th, g, s, t: adam(th - eta * lam * th, g, s, t)
 
 
-def r_nadam(eta, b1, b2, eps, psi):
+def r_nadam(eta, b1, b2, eps, psi, float32_product=False):
     def step(th, g, s, t):
         mu = lambda k: b1 * (1 - 0.5 * 0.96 ** (k * psi))
         prod = s.get("prod", 1.0) * mu(t)
+        if float32_product:  # PyTorch stores Π_t as a float32 scalar
+            prod = float(np.float32(np.float32(s.get("prod", 1.0)) * np.float32(mu(t))))
         s["prod"] = prod
         m = b1 * s.get("m", 0.0) + (1 - b1) * g
         v = b2 * s.get("v", 0.0) + (1 - b2) * g**2
@@ -137,7 +139,7 @@ def r_lion(eta, b1, b2):
     return step
 
 
-def r_radam(eta, b1, b2, eps, strict):
+def r_radam(eta, b1, b2, eps, strict, eps_hat=False):
     def step(th, g, s, t):
         m = b1 * s.get("m", 0.0) + (1 - b1) * g
         v = b2 * s.get("v", 0.0) + (1 - b2) * g**2
@@ -147,6 +149,8 @@ def r_radam(eta, b1, b2, eps, strict):
         m_hat = m / (1 - b1**t)
         if (rho > 5) if strict else (rho >= 5):
             r = math.sqrt((rho - 4) * (rho - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho))
+            if eps_hat:  # PyTorch: ε on the uncorrected root
+                return th - eta * r * m_hat * math.sqrt(1 - b2**t) / (np.sqrt(v) + eps)
             return th - eta * r * m_hat / (np.sqrt(v / (1 - b2**t)) + eps)
         return th - eta * m_hat
     return step
@@ -183,13 +187,13 @@ CASES = [
     ("adamw keras", AdamW(0.01), r_adamw(0.01, 0.004, 0.9, 0.999, 1e-7, True), {}),
     ("adamw torch", AdamW(0.01, convention="torch"), r_adamw(0.01, 0.01, 0.9, 0.999, 1e-8, False), {}),
     ("nadam keras", Nadam(0.01), r_nadam(0.01, 0.9, 0.999, 1e-7, 1.0), {}),
-    ("nadam torch", Nadam(0.01, convention="torch"), r_nadam(0.01, 0.9, 0.999, 1e-8, 0.004), {}),
+    ("nadam torch", Nadam(0.01, convention="torch"), r_nadam(0.01, 0.9, 0.999, 1e-8, 0.004, True), {}),
     ("adamax keras", Adamax(0.01), r_adamax(0.01, 0.9, 0.999, 1e-7, False), {}),
     ("adamax torch", Adamax(0.01, convention="torch"), r_adamax(0.01, 0.9, 0.999, 1e-8, True), {}),
     ("lion keras", Lion(0.01), r_lion(0.01, 0.9, 0.99), {}),
     ("lion torch", Lion(0.01, convention="torch"), r_lion(0.01, 0.9, 0.99), {}),
     ("radam keras", RAdam(0.01, beta_2=0.9), r_radam(0.01, 0.9, 0.9, 1e-7, False), {}),
-    ("radam torch", RAdam(0.01, beta_2=0.9, convention="torch"), r_radam(0.01, 0.9, 0.9, 1e-8, True), {}),
+    ("radam torch", RAdam(0.01, beta_2=0.9, convention="torch"), r_radam(0.01, 0.9, 0.9, 1e-8, True, True), {}),
 ]
 
 

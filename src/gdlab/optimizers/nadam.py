@@ -10,7 +10,9 @@ Both conventions then compute, with ε outside the root of the corrected v̂:
     θ ← θ − η·m̂/(√v̂ + ε)
 
 Keras (default): ψ = 1 (the schedule uses 0.96^t), η = 0.001, ε = 1e-7.
-PyTorch: ψ = momentum_decay = 0.004, γ = 0.002, ε = 1e-8 — its schedule warms
+PyTorch: ψ = momentum_decay = 0.004, γ = 0.002, ε = 1e-8, and Π_t kept as a
+float32 scalar whatever the parameters' dtype (PyTorch's scalar state dtype;
+we round it the same way to match torch.optim.NAdam) — its schedule warms
 up 250× more slowly (μ_t reaches 0.99·β₁ at t ≈ 24 000 instead of 96).
 """
 
@@ -72,7 +74,7 @@ class Nadam(Optimizer):
     def update_torch(self, theta, g, state, t, lr):
         m, v, b1, b2 = state["m"], state["v"], self.beta_1, self.beta_2
         mu_t, mu_next = self.mu(t), self.mu(t + 1)
-        self.mu_product *= mu_t  # Π_t = Π_{t−1}·μ_t
+        self.mu_product = float(np.float32(self.mu_product) * np.float32(mu_t))  # Π_t = Π_{t−1}·μ_t (float32)
         m += (1 - b1) * (g - m)  # m ← m + (1 − β₁)·(g − m)
         v[...] = v * b2 + (1 - b2) * g * g  # v ← β₂·v + (1 − β₂)·g²
         denom = np.sqrt(v / (1 - b2**t)) + self.epsilon  # √v̂ + ε
