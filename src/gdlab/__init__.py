@@ -10,6 +10,7 @@
 from gdlab import activations, callbacks, initializers, layers, losses, metrics, optimizers, utils
 from gdlab.gradcheck import GradcheckResult, gradcheck
 from gdlab.layers import Input
+from gdlab.lr_finder import LRFindResult, lr_find
 from gdlab.model import Sequential
 from gdlab.training import NonFiniteLossError
 
@@ -18,6 +19,7 @@ __version__ = "0.1.0"
 __all__ = [
     "GradcheckResult",
     "Input",
+    "LRFindResult",
     "NonFiniteLossError",
     "Sequential",
     "activations",
@@ -26,6 +28,7 @@ __all__ = [
     "initializers",
     "layers",
     "losses",
+    "lr_find",
     "metrics",
     "optimizers",
     "utils",

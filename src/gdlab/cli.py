@@ -44,6 +44,91 @@ def _demo(args) -> int:
     return 0
 
 
+def _lab_section(args) -> int:
+    from pathlib import Path
+
+    from gdlab.lab.sections import SECTIONS
+
+    kwargs = {k: v for k, v in vars(args).items() if k not in ("command", "lab_command", "func", "out")}
+    section = SECTIONS[args.lab_command](Path(args.out), **kwargs)
+    print(section.to_text())
+    return 0
+
+
+def _lab_report(args) -> int:
+    from gdlab.lab.report import build_report
+
+    t0 = time.perf_counter()
+    index = build_report(args.out, only=args.only, echo=lambda line: print(line, file=sys.stderr))
+    print(f"wrote {index} in {time.perf_counter() - t0:.1f} s")
+    return 0
+
+
+def _positive_int(text):
+    value = int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a positive integer")
+    return value
+
+
+def _batch_sizes(text):
+    out = []
+    for part in text.split(","):
+        part = part.strip()
+        out.append("full" if part == "full" else _positive_int(part))
+    return tuple(out)
+
+
+def _add_lab(sub) -> None:
+    from gdlab.lab.sections import SECTIONS
+
+    lab = sub.add_parser("lab", help="experiments that show how gradient descent behaves (plots + tables)")
+    labsub = lab.add_subparsers(dest="lab_command", required=True)
+
+    def command(name, help_text):
+        p = labsub.add_parser(name, help=help_text, description=help_text)
+        p.add_argument("--out", default="lab-out", help="folder for the PNG files (default: lab-out)")
+        p.set_defaults(func=_lab_section)
+        return p
+
+    p = command("linear", "the house-price line y = w·x: the loss parabola and learning rates too small to diverging")
+    p.add_argument("--n", type=_positive_int, default=50, help="number of houses")
+    p.add_argument("--noise", type=float, default=0.1, help="price noise, relative to true_w")
+    p.add_argument("--true-w", dest="true_w", type=float, default=3.0, help="the true slope")
+    p.add_argument("--steps", type=_positive_int, default=25, help="gradient-descent iterations per run")
+    p.add_argument("--seed", type=int, default=0)
+    p = command("regimes", "batch gradient descent vs SGD vs mini-batch on the same data and initial weights")
+    p.add_argument("--n", type=_positive_int, default=1000)
+    p.add_argument("--minibatch", type=_positive_int, default=32)
+    p.add_argument("--epochs", type=_positive_int, default=30)
+    p.add_argument("--learning-rate", dest="learning_rate", type=float, default=0.02)
+    p.add_argument("--seed", type=int, default=0)
+    p = command("surfaces", "every optimizer's path on Rosenbrock, Beale, an ill-conditioned bowl and a saddle")
+    p.add_argument("--names", type=lambda t: tuple(t.split(",")), default=("rosenbrock", "beale", "bowl", "saddle"),
+                   help="comma-separated surfaces")
+    p.add_argument("--steps", type=_positive_int, default=None, help="steps per race (default: per surface)")
+    p = command("compare", "every optimizer on the bundled digits, same network and initial weights")
+    p.add_argument("--epochs", type=_positive_int, default=20)
+    p.add_argument("--batch-size", dest="batch_size", type=_positive_int, default=32)
+    p.add_argument("--seed", type=int, default=0)
+    p = command("batch-size", "sweep batch sizes: memory, speed, convergence, noise scale; recommend one")
+    p.add_argument("--batch-sizes", dest="batch_sizes", type=_batch_sizes, default=(1, 8, 32, 128, 512, "full"),
+                   help="comma-separated, 'full' for all samples (default: 1,8,32,128,512,full)")
+    p.add_argument("--epochs", type=_positive_int, default=25)
+    p.add_argument("--learning-rate", dest="learning_rate", type=float, default=0.02)
+    p.add_argument("--seed", type=int, default=0)
+    p = command("lr-find", "the learning-rate range test on y = w·x, against the theory's 1/λ")
+    p.add_argument("--n", type=_positive_int, default=200)
+    p.add_argument("--batch-size", dest="batch_size", type=_positive_int, default=32)
+    p.add_argument("--seed", type=int, default=0)
+    command("activations", "each activation and its derivative")
+    p = labsub.add_parser("report", help="run every section and write one HTML page",
+                          description="run every section and write OUT/index.html with all figures embedded")
+    p.add_argument("--out", default="gdlab-report", help="output folder (default: gdlab-report)")
+    p.add_argument("--only", nargs="+", choices=list(SECTIONS), default=None, help="run only these sections")
+    p.set_defaults(func=_lab_report)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gdlab", description="A NumPy neural-network library and gradient-descent lab.")
     parser.add_argument("--version", action="version", version=f"gdlab {_version()}")
@@ -55,6 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--hidden", type=int, default=64)
     demo.add_argument("--seed", type=int, default=0)
     demo.set_defaults(func=_demo)
+    _add_lab(sub)
     return parser
 
 

@@ -1,0 +1,83 @@
+"""Optimizers racing on 2-D surfaces: the same start, each optimizer's path and loss.
+
+Every optimizer is given a learning rate suited to the surface (the Keras
+defaults are tuned for networks); the table reports the first step at which
+f(θ) − f(θ*) falls below the tolerance.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from gdlab import optimizers as opt_mod
+from gdlab.lab import surfaces as surf_mod
+from gdlab.lab.experiments.common import Table, fmt
+
+#: name → (constructor, per-surface learning rate)
+RACERS = {
+    "SGD": (lambda lr: opt_mod.SGD(lr), {"rosenbrock": 1e-3, "beale": 1e-2, "bowl": 0.07, "saddle": 0.05}),
+    "Momentum": (lambda lr: opt_mod.SGD(lr, momentum=0.9),
+                 {"rosenbrock": 2e-4, "beale": 2e-3, "bowl": 0.02, "saddle": 0.01}),
+    "Nesterov": (lambda lr: opt_mod.SGD(lr, momentum=0.9, nesterov=True),
+                 {"rosenbrock": 2e-4, "beale": 2e-3, "bowl": 0.02, "saddle": 0.01}),
+    "Adagrad": (lambda lr: opt_mod.Adagrad(lr), {"rosenbrock": 0.5, "beale": 0.5, "bowl": 0.5, "saddle": 0.5}),
+    "Adadelta": (lambda lr: opt_mod.Adadelta(lr, rho=0.95, epsilon=1e-6),
+                 {"rosenbrock": 1.0, "beale": 1.0, "bowl": 1.0, "saddle": 1.0}),
+    "RMSprop": (lambda lr: opt_mod.RMSprop(lr), {"rosenbrock": 0.01, "beale": 0.01, "bowl": 0.02, "saddle": 0.02}),
+    "Adam": (lambda lr: opt_mod.Adam(lr), {"rosenbrock": 0.02, "beale": 0.05, "bowl": 0.1, "saddle": 0.05}),
+    "Nadam": (lambda lr: opt_mod.Nadam(lr), {"rosenbrock": 0.02, "beale": 0.05, "bowl": 0.1, "saddle": 0.05}),
+    "AdamW": (lambda lr: opt_mod.AdamW(lr), {"rosenbrock": 0.02, "beale": 0.05, "bowl": 0.1, "saddle": 0.05}),
+    "Adamax": (lambda lr: opt_mod.Adamax(lr), {"rosenbrock": 0.05, "beale": 0.05, "bowl": 0.1, "saddle": 0.05}),
+    "RAdam": (lambda lr: opt_mod.RAdam(lr), {"rosenbrock": 0.01, "beale": 0.005, "bowl": 0.1, "saddle": 0.05}),
+    "Lion": (lambda lr: opt_mod.Lion(lr), {"rosenbrock": 2e-3, "beale": 5e-3, "bowl": 0.01, "saddle": 0.01}),
+}
+
+
+#: steps per surface: Rosenbrock's curved valley takes the longest
+STEPS = {"rosenbrock": 5000, "beale": 2000, "bowl": 1500, "saddle": 800}
+
+
+@dataclass
+class Race:
+    optimizer: str
+    learning_rate: float
+    path: np.ndarray  # (steps + 1, 2)
+    gap: np.ndarray  # f(θ_k) − f(θ*)
+    steps_to_tolerance: int | None
+
+
+@dataclass
+class RaceResult:
+    surface: surf_mod.Surface
+    tolerance: float
+    steps: int
+    races: list[Race] = field(default_factory=list)
+
+    def table(self) -> Table:
+        rows = [[r.optimizer, fmt(r.learning_rate), fmt(r.steps_to_tolerance) if r.steps_to_tolerance is not None
+                 else f"> {self.steps}", fmt(float(r.gap[-1])),
+                 f"({r.path[-1, 0]:.3f}, {r.path[-1, 1]:.3f})"] for r in self.races]
+        return Table(["optimizer", "η", f"steps to f − f* < {self.tolerance:g}", "final f − f*", "final θ"], rows)
+
+
+def surface_race(surface="bowl", steps: int | None = None, tolerance: float = 1e-4, racers=None) -> RaceResult:
+    surface = surf_mod.get(surface) if isinstance(surface, str) else surface
+    steps = steps or STEPS.get(surface.name, 1000)
+    result = RaceResult(surface=surface, tolerance=tolerance, steps=steps)
+    for name in racers or RACERS:
+        make, rates = RACERS[name]
+        lr = rates[surface.name]
+        optimizer = make(lr)
+        theta = np.array(surface.start, dtype=np.float64)
+        path = np.empty((steps + 1, 2))
+        path[0] = theta
+        with np.errstate(over="ignore", invalid="ignore"):  # a diverging racer shows as inf / nan
+            for k in range(steps):
+                optimizer.apply_gradients(theta, surface.grad(theta))
+                path[k + 1] = theta
+            gap = np.array([surface.f(p) for p in path]) - surface.f_min
+        hit = np.flatnonzero(gap < tolerance)
+        result.races.append(Race(name, lr, path, gap, int(hit[0]) if hit.size else None))
+    return result

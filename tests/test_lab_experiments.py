@@ -1,0 +1,153 @@
+"""The lab's numbers, checked against theory and hand computation."""
+
+import numpy as np
+import pytest
+
+from gdlab import datasets
+from gdlab.lab import experiments as E
+from gdlab.lab import surfaces
+from gdlab.lab.noise import noise_scale, per_example_gradients
+
+
+@pytest.fixture(scope="module")
+def linear():
+    return E.linear_experiment(n=40, noise=0.2, true_w=2.5, steps=30, seed=3)
+
+
+def test_linear_theory_matches_a_hand_computation(linear):
+    x, y = datasets.house_prices(n=40, noise=0.2, true_w=2.5, seed=3)
+    lam = 2 * np.mean(x**2)
+    assert linear.curvature == pytest.approx(lam, rel=1e-15)
+    assert linear.one_step_lr == pytest.approx(1 / lam, rel=1e-15)
+    assert linear.divergence_lr == pytest.approx(2 / lam, rel=1e-15)
+    assert linear.w_star == pytest.approx(np.sum(x * y) / np.sum(x * x), rel=1e-14)
+    w = 1.7
+    assert linear.loss(w) == pytest.approx(np.mean((w * x - y) ** 2), rel=1e-13)
+
+
+def test_every_step_contracts_by_one_minus_eta_lambda(linear):
+    for run in linear.runs:
+        e = run.w_path - linear.w_star
+        ratios = e[1:6] / e[:5]
+        np.testing.assert_allclose(ratios, 1 - run.eta_lambda, rtol=1e-9)
+
+
+def test_regimes(linear):
+    runs = {r.label: r for r in linear.runs}
+    div, osc, good, small = runs["diverging"], runs["oscillating"], runs["good"], runs["too small"]
+    assert np.all(np.diff(div.loss_path) > 0) and div.observed.startswith("diverged")
+    e = osc.w_path - linear.w_star
+    assert np.all(np.sign(e[1:]) == -np.sign(e[:-1]))  # w − w* changes sign every step
+    assert abs(e[-1]) < abs(e[0])
+    for r in (good, small, osc):  # batch GD on a convex loss: monotone
+        assert np.all(np.diff(r.loss_path) <= 1e-12)
+    assert good.observed.startswith("converged") and small.observed == "still descending"
+    assert abs(linear.w_fitted - linear.w_star) < 1e-6
+    assert [r.predicted for r in linear.runs] == [
+        "too small: slow monotone descent", "monotone descent", "oscillating, converging", "diverging"]
+
+
+def test_one_step_landing():
+    r = E.linear_experiment(n=20, steps=3, rates={"exact": 1.0})
+    assert abs(r.runs[0].w_path[1] - r.w_star) < 1e-12
+    assert r.runs[0].predicted == "one-step landing"
+
+
+@pytest.mark.parametrize("name", ["rosenbrock", "beale", "bowl", "saddle"])
+def test_surface_gradients_are_exact(name):
+    s = surfaces.get(name)
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        t = rng.uniform(-1.5, 1.5, 2)
+        h = 1e-6
+        num = np.array([(s.f(t + h * e) - s.f(t - h * e)) / (2 * h) for e in np.eye(2)])
+        np.testing.assert_allclose(s.grad(t), num, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(s.grad(np.array(s.minimum)), 0, atol=1e-12)
+
+
+def test_every_optimizer_ends_near_the_bottom_of_the_bowl():
+    r = E.surface_race("bowl")
+    assert len(r.races) == 12
+    for race in r.races:
+        assert np.linalg.norm(race.path[-1]) < 0.05, race.optimizer
+    fast = {x.optimizer for x in r.races if x.steps_to_tolerance is not None}
+    assert {"SGD", "Momentum", "Adam"} <= fast
+
+
+def test_noise_scale_on_gradients_with_known_covariance():
+    """gᵢ = G + εᵢ with ε ~ N(0, Σ): tr(Σ) and |G|² are known, so B = tr(Σ)/|G|² is known."""
+    rng = np.random.default_rng(0)
+    G = np.array([1.0, -2.0, 0.5, 0.0])
+    sigma = np.diag([4.0, 1.0, 9.0, 2.0])
+    grads = rng.multivariate_normal(G, sigma, size=200_000)
+    est = noise_scale(grads)
+    assert est["trace_sigma"] == pytest.approx(16.0, rel=0.01)
+    assert est["g_norm2"] == pytest.approx(5.25, rel=0.01)
+    assert est["b_simple"] == pytest.approx(16.0 / 5.25, rel=0.02)
+
+
+def test_noise_scale_bias_correction_matters_for_small_samples():
+    rng = np.random.default_rng(1)
+    G = np.array([0.3, 0.0])
+    sigma = np.eye(2) * 1.0
+    ests = [noise_scale(rng.multivariate_normal(G, sigma, size=50)) for _ in range(400)]
+    biased = np.mean([e["g_norm2_biased"] for e in ests])
+    unbiased = np.mean([e["g_norm2"] for e in ests])
+    assert abs(unbiased - 0.09) < abs(biased - 0.09)  # E‖Ḡ‖² = |G|² + tr(Σ)/n = 0.09 + 0.04
+
+
+def test_per_example_gradients_average_to_the_batch_gradient():
+    from gdlab import Sequential
+    from gdlab.layers import Dense
+
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(12, 3)), rng.integers(0, 3, 12)
+    model = Sequential([Dense(4, activation="tanh"), Dense(3, activation="softmax")], dtype="float64", seed=0)
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    per = per_example_gradients(model, x, y)
+    _, batch = model.loss_and_gradient(*model.prepare(x, y))
+    np.testing.assert_allclose(per.mean(axis=0), batch, rtol=1e-12, atol=1e-15)
+
+
+def test_batch_size_study_measures_and_recommends_one_of_them():
+    r = E.batch_size_study(batch_sizes=(16, 64, "full"), epochs=4, learning_rate=0.05)
+    sizes = [run.batch_size for run in r.runs]
+    assert sizes == [16, 64, r.n_train]
+    assert r.recommended in sizes and r.reason.startswith(f"B = {r.recommended}")
+    assert [run.iterations_per_epoch for run in r.runs] == [-(-r.n_train // b) for b in sizes]
+    for run in r.runs:
+        assert len(run.val_loss) == 5 and run.samples_per_second > 0 and run.step_peak_bytes > 0
+    peaks = [run.step_peak_bytes for run in r.runs]
+    assert peaks[0] < peaks[-1]  # a bigger batch needs more memory per step
+    assert r.noise_initial["b_simple"] > 0 and r.noise_trained == {}
+
+
+def test_regimes_same_start_and_the_expected_counts():
+    r = E.regimes_experiment(n=60, minibatch=8, epochs=3)
+    gd, sgd, mb = r.runs
+    assert (gd.iterations_per_epoch, sgd.iterations_per_epoch, mb.iterations_per_epoch) == (1, 60, 8)
+    assert len(sgd.batch_loss) == 180 and gd.tortuosity == pytest.approx(1.0, abs=0.05)
+    assert gd.epoch_loss[0] == sgd.epoch_loss[0] == mb.epoch_loss[0]  # the same initial weights
+    assert sgd.tortuosity > mb.tortuosity > gd.tortuosity
+
+
+def test_compare_uses_the_same_initial_weights():
+    r = E.compare_optimizers(epochs=1, contestants=["SGD", "Adam"])
+    assert [x.label for x in r.runs] == ["SGD", "Adam"]
+    assert all(0 <= x.test_accuracy <= 1 for x in r.runs)
+
+
+def test_lr_range_on_the_parabola():
+    r = E.lr_range_experiment(n=100)
+    f = r.finder
+    assert f.stopped_early  # the loss blows up past 2/λ
+    assert f.learning_rates[-1] > 2 * r.one_step_lr
+    assert 1e-4 < f.suggestion < 2 * r.one_step_lr
+
+
+def test_activation_curves():
+    r = E.activation_curves(points=101)
+    mid = 50
+    assert r.derivatives["sigmoid"][mid] == pytest.approx(0.25)
+    assert r.derivatives["tanh"][mid] == pytest.approx(1.0)
+    np.testing.assert_allclose(r.values["softmax"], r.values["sigmoid"], rtol=1e-12)
