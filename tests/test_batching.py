@@ -4,8 +4,8 @@ import pytest
 from gdlab.batching import EpochPlan, resolve_batch_size
 
 
-def batches(plan):
-    return [b.tolist() for b in plan.epoch()]
+def batches(plan, rng=None):
+    return [b.tolist() for b in plan.epoch(rng)]
 
 
 @pytest.mark.parametrize("batch_size,mode,expected", [
@@ -40,28 +40,32 @@ def test_carry_mode_starts_the_next_epoch_with_the_leftover():
 
 @pytest.mark.parametrize("batch_size", [1, 3, 10])
 def test_shuffled_epoch_visits_every_sample_once_and_reshuffles(batch_size):
-    plan = EpochPlan(10, batch_size, shuffle=True, rng=np.random.default_rng(0))
-    e1, e2 = np.concatenate(plan.epoch()), np.concatenate(plan.epoch())
+    plan = EpochPlan(10, batch_size, shuffle=True)
+    rng = np.random.default_rng(0)
+    e1, e2 = np.concatenate(plan.epoch(rng)), np.concatenate(plan.epoch(rng))
     assert sorted(e1.tolist()) == list(range(10)) == sorted(e2.tolist())
     assert not np.array_equal(e1, e2)
 
 
 def test_shuffle_is_seeded():
-    a = [b.tolist() for b in EpochPlan(10, 3, rng=np.random.default_rng(5)).epoch()]
-    b = [b.tolist() for b in EpochPlan(10, 3, rng=np.random.default_rng(5)).epoch()]
+    a = [b.tolist() for b in EpochPlan(10, 3).epoch(np.random.default_rng(5))]
+    b = [b.tolist() for b in EpochPlan(10, 3).epoch(np.random.default_rng(5))]
     assert a == b
+    with pytest.raises(ValueError, match="needs a Generator"):
+        EpochPlan(10, 3).epoch(None)
 
 
 @pytest.mark.parametrize("mode,sizes", [("keep", [3, 3, 3, 1]), ("drop", [3, 3, 3])])
 def test_with_replacement_draws_each_batch_at_random(mode, sizes):
-    plan = EpochPlan(10, 3, rng=np.random.default_rng(0), sampling="with_replacement", partial_batch=mode)
+    plan = EpochPlan(10, 3, sampling="with_replacement", partial_batch=mode)
+    rng = np.random.default_rng(0)
     assert plan.iterations_per_epoch == len(sizes)
-    drawn = plan.epoch()
+    drawn = plan.epoch(rng)
     assert [len(b) for b in drawn] == sizes
     assert all(len(set(b.tolist())) == len(b) for b in drawn)  # distinct within a batch
     # across many epochs some sample repeats within an epoch (sampling with replacement)
-    repeats = sum(len(np.concatenate(plan.epoch())) != len(set(np.concatenate(plan.epoch()).tolist()))
-                  for _ in range(20))
+    epochs = [np.concatenate(plan.epoch(rng)) for _ in range(20)]
+    repeats = sum(len(e) != len(set(e.tolist())) for e in epochs)
     assert repeats > 0
 
 

@@ -193,18 +193,8 @@ def test_early_stopping_stops():
     x, y = data(20)
     model = classifier()
     model.optimizer.learning_rate = 0.0  # nothing improves
-    h = model.fit(x, y, epochs=50, batch_size=5, callbacks=[EarlyStopping("loss", patience=2)], verbose=0)
+    h = model.fit(x, y, epochs=50, batch_size=5, callbacks=[EarlyStopping("loss", patience=2, min_delta=1e-9)], verbose=0)
     assert len(h.epoch) == 3
-
-
-def test_nonfinite_loss_stops_with_a_clear_error_and_history():
-    x = np.linspace(1, 2, 20)
-    y = 3 * x
-    model = Sequential([Dense(1, use_bias=False)], dtype="float32", seed=0)
-    model.compile(SGD(learning_rate=5.0), "mse")
-    with pytest.raises(gdlab.NonFiniteLossError, match=r"epoch \d+, iteration \d+ \(learning rate 5\)") as err:
-        model.fit(x, y, epochs=200, batch_size="full", verbose=0)
-    assert len(err.value.history.iteration_loss) > 5
 
 
 def test_verbose_two_prints_one_line_per_epoch(capsys):

@@ -8,6 +8,7 @@
 """
 
 from gdlab import activations, callbacks, initializers, layers, losses, metrics, optimizers, utils
+from gdlab.checkpoint import CheckpointError, load_checkpoint, load_model
 from gdlab.gradcheck import GradcheckResult, gradcheck
 from gdlab.layers import Input
 from gdlab.lr_finder import LRFindResult, lr_find
@@ -17,6 +18,7 @@ from gdlab.training import NonFiniteLossError
 __version__ = "0.1.0"
 
 __all__ = [
+    "CheckpointError",
     "GradcheckResult",
     "Input",
     "LRFindResult",
@@ -27,6 +29,8 @@ __all__ = [
     "gradcheck",
     "initializers",
     "layers",
+    "load_checkpoint",
+    "load_model",
     "losses",
     "lr_find",
     "metrics",

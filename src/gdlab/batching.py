@@ -13,7 +13,10 @@ The tutorial's terms, exactly:
   batch, so every batch is full and no sample is skipped.
 
 Sampling ``"without_replacement"`` (default) visits every sample once per
-epoch, in a fresh random order each epoch when ``shuffle=True``.
+epoch, in a fresh random order each epoch when ``shuffle=True``. Each epoch
+draws from the generator it is given: the fit loop derives one per epoch from
+the fit's seed and the epoch number, so epoch e's order depends on nothing
+else — which is what lets a resumed run repeat an uninterrupted one exactly.
 ``"with_replacement"`` draws each batch's B distinct samples at random from all
 N, independently of other batches — the tutorial's "randomly sample 128".
 """
@@ -45,7 +48,7 @@ class EpochPlan:
     """Yields, epoch after epoch, the index array of each batch.
 
     >>> plan = EpochPlan(10, 3, shuffle=False)
-    >>> plan.iterations_per_epoch, [b.tolist() for b in plan.epoch()]
+    >>> plan.iterations_per_epoch, [b.tolist() for b in plan.epoch(None)]
     (4, [[0, 1, 2], [3, 4, 5], [6, 7, 8], [9]])
     """
 
@@ -54,7 +57,6 @@ class EpochPlan:
         n: int,
         batch_size,
         shuffle: bool = True,
-        rng: np.random.Generator | None = None,
         partial_batch: str = "keep",
         sampling: str = "without_replacement",
     ):
@@ -69,7 +71,6 @@ class EpochPlan:
         self.n = n
         self.batch_size = resolve_batch_size(batch_size, n)
         self.shuffle = bool(shuffle)
-        self.rng = rng if rng is not None else np.random.default_rng()
         self.partial_batch = partial_batch
         self.sampling = sampling
         self._carried = np.empty(0, dtype=np.intp)
@@ -83,18 +84,17 @@ class EpochPlan:
             return self.n // self.batch_size
         return (self._carried.size + self.n) // self.batch_size
 
-    def _order(self) -> np.ndarray:
-        return self.rng.permutation(self.n) if self.shuffle else np.arange(self.n)
-
-    def epoch(self) -> list[np.ndarray]:
-        """The batches of the next epoch, as index arrays into the data."""
+    def epoch(self, rng: np.random.Generator | None) -> list[np.ndarray]:
+        """The batches of the next epoch, as index arrays into the data, drawn from ``rng``."""
         b = self.batch_size
+        if (self.shuffle or self.sampling == "with_replacement") and rng is None:
+            raise ValueError("a shuffled or randomly sampled epoch needs a Generator")
         if self.sampling == "with_replacement":
             sizes = [b] * (self.n // b)
             if self.partial_batch == "keep" and self.n % b:
                 sizes.append(self.n % b)
-            return [self.rng.choice(self.n, size=s, replace=False) for s in sizes]
-        order = self._order()
+            return [rng.choice(self.n, size=s, replace=False) for s in sizes]
+        order = rng.permutation(self.n) if self.shuffle else np.arange(self.n)
         if self.partial_batch == "carry":
             order = np.concatenate([self._carried, order])
             full = (order.size // b) * b
@@ -103,10 +103,3 @@ class EpochPlan:
         elif self.partial_batch == "drop":
             order = order[: (self.n // b) * b]
         return [order[i : i + b] for i in range(0, order.size, b)]
-
-    # -- resumable state (the RNG lives with its owner) ------------------------------------
-    def get_state(self) -> dict:
-        return {"carried": self._carried.tolist()}
-
-    def set_state(self, state: dict) -> None:
-        self._carried = np.asarray(state.get("carried", []), dtype=np.intp)

@@ -49,7 +49,8 @@ def lr_find(model, x, y, start_lr: float = 1e-7, end_lr: float = 10.0, num_itera
     saved_state = optimizer.state_dict() if optimizer.built else None
     optimizer.build(theta, [s.slice for s in model.parameters.segments])
 
-    plan = EpochPlan(x.shape[0], batch_size, shuffle=True, rng=np.random.default_rng(seed))
+    plan = EpochPlan(x.shape[0], batch_size, shuffle=True)
+    rng = np.random.default_rng(seed)
     batches: list = []
     result = LRFindResult()
     avg, best = 0.0, math.inf
@@ -58,7 +59,7 @@ def lr_find(model, x, y, start_lr: float = 1e-7, end_lr: float = 10.0, num_itera
         with np.errstate(over="ignore", invalid="ignore"):
             for i in range(num_iterations):
                 if not batches:
-                    batches = plan.epoch()
+                    batches = plan.epoch(rng)
                 idx = batches.pop(0)
                 lr = start_lr * ratio ** (i / (num_iterations - 1))
                 optimizer.learning_rate = lr

@@ -35,10 +35,10 @@ class Sequential:
         self.dtype = backend.resolve_dtype(dtype)
         self.name = name
         self.seed = seed
-        init_seq, shuffle_seq, dropout_seq = backend.seed_sequence(seed).spawn(3)
+        init_seq, fit_seq = backend.seed_sequence(seed).spawn(2)
         self.init_rng = np.random.default_rng(init_seq)
-        self.shuffle_rng = np.random.default_rng(shuffle_seq)
-        self.dropout_rng = np.random.default_rng(dropout_seq)
+        #: draws each fit call's seed (when fit is given none); its state is saved in checkpoints
+        self.fit_seed_rng = np.random.default_rng(fit_seq)
         self._layers: list[layers_mod.Layer] = []
         self.parameters: Parameters | None = None
         self.input_shape = None
@@ -49,6 +49,10 @@ class Sequential:
         self._fused = False
         self.stop_training = False
         self.history = None
+        #: set by ``gdlab.load_checkpoint``: the next ``fit`` resumes from it
+        self.resume_state = None
+        #: while fitting: what a checkpoint needs (fit seed, epochs done, history, callbacks)
+        self.fit_context = None
         for layer in layers or []:
             self.add(layer)
 
@@ -113,8 +117,6 @@ class Sequential:
             for p, value in layer.initial_values(self.init_rng, self.dtype).items():
                 weights[p][...] = value
             layer.input_grad_needed = i > 0
-            if isinstance(layer, layers_mod.Dropout) and layer.seed is None:
-                layer.rng = self.dropout_rng
         self.parameters = params
         self._update_fusion()
 
@@ -187,13 +189,23 @@ class Sequential:
             validation_split: float = 0.0, validation_data=None, shuffle: bool = True,
             initial_epoch: int = 0, seed=None, partial_batch: str = "keep",
             sampling: str = "without_replacement"):
-        """Train; returns the ``History``. ``batch_size``: int, ``1`` (SGD) or ``"full"``/``None`` (batch GD)."""
+        """Train; returns the ``History``. ``batch_size``: int, ``1`` (SGD) or ``"full"``/``None`` (batch GD).
+
+        ``seed`` fixes this fit's shuffling and dropout (default: drawn from the model's seed).
+        After ``gdlab.load_checkpoint`` the next fit continues where the checkpoint stopped.
+        """
         from gdlab.training import fit
 
         return fit(self, x, y, batch_size=batch_size, epochs=epochs, verbose=verbose,
                    callbacks=callbacks, validation_split=validation_split,
                    validation_data=validation_data, shuffle=shuffle, initial_epoch=initial_epoch,
                    seed=seed, partial_batch=partial_batch, sampling=sampling)
+
+    def save(self, path) -> None:
+        """Architecture, compile settings and weights in one safetensors file (atomic write)."""
+        from gdlab.checkpoint import save_model
+
+        save_model(self, path)
 
     def predict(self, x, batch_size=None, verbose=0) -> np.ndarray:
         """Outputs for x, computed in chunks of ``batch_size`` (default 4096) samples."""
@@ -273,13 +285,15 @@ class Sequential:
         return {
             "name": self.name,
             "dtype": self.dtype.name,
+            "seed": self.seed if isinstance(self.seed, int) else None,
             "input_shape": list(self.input_shape) if self.input_shape else None,
             "layers": [serialize(layer) for layer in self._layers],
         }
 
     @classmethod
     def from_config(cls, config: dict, dtype=None) -> "Sequential":
-        model = cls(dtype=dtype or config.get("dtype", "float32"), name=config.get("name", "sequential"))
+        model = cls(dtype=dtype or config.get("dtype", "float32"), name=config.get("name", "sequential"),
+                    seed=config.get("seed"))
         for entry in config["layers"]:
             model.add(layers_mod.get(entry))
         if config.get("input_shape"):

@@ -1,0 +1,57 @@
+"""The callback protocol: hooks the fit loop calls with ``(epoch, logs)``, ``logs`` a plain dict."""
+
+from __future__ import annotations
+
+from gdlab.config import Configurable
+
+
+class Callback(Configurable):
+    """Override any of the hooks; ``self.model`` is set before training starts."""
+
+    model = None
+
+    def set_model(self, model):
+        self.model = model
+
+    def on_train_begin(self, logs=None): ...
+    def on_train_end(self, logs=None): ...
+    def on_epoch_begin(self, epoch, logs=None): ...
+    def on_epoch_end(self, epoch, logs=None): ...
+    def on_train_batch_begin(self, iteration, logs=None): ...
+    def on_train_batch_end(self, iteration, logs=None): ...
+
+    def load_resume_state(self, model):
+        """Before training: a callback that can resume an interrupted run (BackupAndRestore)
+        restores the model and returns its ``TrainingState``; others return None."""
+        return None
+
+    def get_state(self) -> dict | None:
+        """What must survive a restart (saved in checkpoints); None for stateless callbacks."""
+        return None
+
+    def set_state(self, state: dict) -> None:
+        """Restore what ``get_state`` returned."""
+
+
+def _overrides(cb, hook: str) -> bool:
+    return getattr(type(cb), hook) is not getattr(Callback, hook)
+
+
+class CallbackList:
+    """Calls each hook on every callback; batch hooks only on those that define them."""
+
+    def __init__(self, callbacks, model):
+        self.callbacks = list(callbacks)
+        for cb in self.callbacks:
+            if not isinstance(cb, Callback):
+                raise TypeError(f"callbacks must be gdlab.callbacks.Callback instances; got {cb!r}")
+            cb.set_model(model)
+        self.batch_begin = [cb for cb in self.callbacks if _overrides(cb, "on_train_batch_begin")]
+        self.batch_end = [cb for cb in self.callbacks if _overrides(cb, "on_train_batch_end")]
+
+    def __getattr__(self, hook):
+        def call(*args):
+            for cb in self.callbacks:
+                getattr(cb, hook)(*args)
+
+        return call

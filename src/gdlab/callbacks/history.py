@@ -1,0 +1,51 @@
+"""``History``: Keras's per-epoch logs and, in addition, every iteration's loss with its counters."""
+
+from __future__ import annotations
+
+from gdlab.callbacks.base import Callback
+
+
+class History(Callback):
+    """Per-epoch logs (``history["loss"]``, ``history["val_accuracy"]``, …) and per-iteration loss.
+
+    ``iteration_loss[k]`` is the loss of the k-th iteration's batch, measured with the
+    weights *before* that iteration's update; ``iteration_epoch[k]`` is its epoch and
+    ``iteration_index[k]`` its 0-based number within that epoch.
+    """
+
+    def __init__(self):
+        self.history: dict[str, list] = {}
+        self.epoch: list[int] = []
+        self.iteration_loss: list[float] = []
+        self.iteration_epoch: list[int] = []
+        self.iteration_index: list[int] = []
+        self.iterations_per_epoch: list[int] = []
+        #: why training stopped early (TerminateOnNaN), else None
+        self.stopped_because: str | None = None
+
+    def record_iteration(self, epoch: int, index: int, loss: float) -> None:
+        self.iteration_loss.append(loss)
+        self.iteration_epoch.append(epoch)
+        self.iteration_index.append(index)
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epoch.append(epoch)
+        for k, v in (logs or {}).items():
+            self.history.setdefault(k, []).append(v)
+
+    @property
+    def params(self) -> dict:
+        return {"epochs": len(self.epoch), "iterations": len(self.iteration_loss)}
+
+    def to_state(self) -> dict:
+        return {"history": self.history, "epoch": self.epoch, "iteration_loss": self.iteration_loss,
+                "iteration_epoch": self.iteration_epoch, "iteration_index": self.iteration_index,
+                "iterations_per_epoch": self.iterations_per_epoch}
+
+    @classmethod
+    def from_state(cls, state: dict) -> "History":
+        h = cls()
+        h.history = {k: list(v) for k, v in state.get("history", {}).items()}
+        for key in ("epoch", "iteration_loss", "iteration_epoch", "iteration_index", "iterations_per_epoch"):
+            setattr(h, key, list(state.get(key, [])))
+        return h
