@@ -6,6 +6,7 @@ import argparse
 import math
 import sys
 import time
+from pathlib import Path
 
 
 def _demo(args) -> int:
@@ -61,6 +62,87 @@ def _lab_report(args) -> int:
     t0 = time.perf_counter()
     index = build_report(args.out, only=args.only, echo=lambda line: print(line, file=sys.stderr))
     print(f"wrote {index} in {time.perf_counter() - t0:.1f} s")
+    return 0
+
+
+def _train(args) -> int:
+    import json
+
+    from gdlab import runconfig
+
+    cfg = runconfig.load_config(args.config)
+    if args.out:
+        cfg.output_dir = Path(args.out)
+    (x_train, y_train), (x_test, y_test) = runconfig.load_data(cfg)
+    model = runconfig.build_model(cfg, x_train)
+    callbacks = runconfig.build_callbacks(cfg)
+    backup = callbacks[-1].path
+    print(f"{cfg.path}: {len(x_train)} training and {len(x_test)} test samples; "
+          + (f"resuming from {backup}" if backup.exists() else f"writing to {cfg.output_dir}"), file=sys.stderr)
+    model.summary(print_fn=lambda text: print(text, file=sys.stderr))
+    try:
+        history = model.fit(x_train, y_train, callbacks=callbacks, seed=cfg.seed, **runconfig.fit_arguments(cfg))
+    except TypeError as err:
+        raise runconfig.ConfigError(f"{cfg.path} [fit]: {err}") from None
+    out = cfg.output_dir
+    model.save(out / "model.safetensors")
+    _write_history(history, out)
+    results = model.evaluate(x_test, y_test, return_dict=True)
+    (out / "metrics.json").write_text(json.dumps({"test": results, "epochs": len(history.epoch)}, indent=2) + "\n")
+    print(f"wrote {out / 'model.safetensors'}, history.csv, history.json, metrics.json")
+    print("test " + "  ".join(f"{k}: {v:.4f}" for k, v in results.items()))
+    return 0
+
+
+def _write_history(history, out) -> None:
+    import csv
+    import json
+
+    keys = list(history.history)
+    with open(out / "history.csv", "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["epoch", "iterations", *keys])
+        for i, e in enumerate(history.epoch):
+            w.writerow([e, history.iterations_per_epoch[i], *(history.history[k][i] for k in keys)])
+    (out / "history.json").write_text(json.dumps(history.to_state()) + "\n", encoding="utf-8")
+
+
+def _evaluate(args) -> int:
+    import gdlab
+    from gdlab import runconfig
+
+    cfg = runconfig.load_config(args.config)
+    model = gdlab.load_model(args.model or cfg.output_dir / "model.safetensors")
+    _, (x_test, y_test) = runconfig.load_data(cfg)
+    results = model.evaluate(x_test, y_test, return_dict=True)
+    print("test " + "  ".join(f"{k}: {v:.4f}" for k, v in results.items()))
+    return 0
+
+
+def _predict(args) -> int:
+    import numpy as np
+
+    import gdlab
+    from gdlab import datasets
+
+    model = gdlab.load_model(args.model)
+    header, x = datasets.read_csv(args.input)
+    drop = [h for h in header if h in (args.drop or [])]
+    x = x[:, [i for i, h in enumerate(header) if h not in drop]]
+    pred = model.predict(x)
+    lines = []
+    if pred.shape[1] > 1:
+        lines.append("class," + ",".join(f"p{k}" for k in range(pred.shape[1])))
+        lines += [f"{int(np.argmax(p))}," + ",".join(f"{v:.6g}" for v in p) for p in pred]
+    else:
+        lines.append("prediction")
+        lines += [f"{float(p[0]):.6g}" for p in pred]
+    text = "\n".join(lines) + "\n"
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"wrote {len(pred)} predictions to {args.output}")
+    else:
+        sys.stdout.write(text)
     return 0
 
 
@@ -141,6 +223,22 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=0)
     demo.set_defaults(func=_demo)
     _add_lab(sub)
+    train = sub.add_parser("train", help="train from a TOML config; resumes after an interruption",
+                           description="train from a TOML config (see examples/); killed and restarted, it "
+                                       "resumes from its backup and ends with the same weights")
+    train.add_argument("config", help="the run's TOML file")
+    train.add_argument("--out", default=None, help="override [output] dir")
+    train.set_defaults(func=_train)
+    ev = sub.add_parser("evaluate", help="evaluate a trained model on its config's test split")
+    ev.add_argument("config")
+    ev.add_argument("--model", default=None, help="model file (default: OUTPUT_DIR/model.safetensors)")
+    ev.set_defaults(func=_evaluate)
+    pr = sub.add_parser("predict", help="predict for the rows of a CSV file")
+    pr.add_argument("model", help="a .safetensors model saved by gdlab")
+    pr.add_argument("input", help="CSV with a header; its columns are the model's inputs")
+    pr.add_argument("--drop", nargs="*", help="columns to ignore (e.g. the target)")
+    pr.add_argument("--output", default=None, help="write the predictions here instead of stdout")
+    pr.set_defaults(func=_predict)
     return parser
 
 

@@ -7,6 +7,8 @@ Every loader returns ``(x_train, y_train), (x_test, y_test)`` like
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 SKLEARN_SETS = {
@@ -122,3 +124,119 @@ def load_breast_cancer(test_size=0.2, seed=0, standardize_x=True):
 
 def load_diabetes(test_size=0.2, seed=0, standardize_x=True):
     return load("diabetes", test_size, seed, standardize_x)
+
+
+# -- CSV ------------------------------------------------------------------------------------------
+def read_csv(path, delimiter: str = ","):
+    """(header, rows as a float array) of a numeric CSV file with a header line.
+
+    Errors name the file, the line number (the header is line 1) and the column.
+    """
+    import csv
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no such CSV file: {path}")
+    with open(path, newline="", encoding="utf-8") as f:
+        reader = csv.reader(f, delimiter=delimiter)
+        header = next(reader, None)
+        if not header or not any(h.strip() for h in header):
+            raise ValueError(f"{path}: the file is empty; it needs a header line naming the columns")
+        header = [h.strip() for h in header]
+        dupes = sorted({h for h in header if header.count(h) > 1})
+        if dupes or "" in header:
+            raise ValueError(f"{path}, line 1: column names must be unique and non-empty; got {header}")
+        rows = []
+        for row in reader:
+            line = reader.line_num
+            if not row or all(not c.strip() for c in row):
+                continue  # blank lines are allowed
+            if len(row) != len(header):
+                raise ValueError(f"{path}, line {line}: {len(row)} fields, but the header has {len(header)} "
+                                 f"({', '.join(header)})")
+            values = []
+            for name, cell in zip(header, row):
+                cell = cell.strip()
+                if not cell:
+                    raise ValueError(f"{path}, line {line}, column {name!r}: the value is missing")
+                try:
+                    v = float(cell)
+                except ValueError:
+                    raise ValueError(f"{path}, line {line}, column {name!r}: {cell!r} is not a number") from None
+                if not np.isfinite(v):
+                    raise ValueError(f"{path}, line {line}, column {name!r}: {cell!r} is not a finite number")
+                values.append(v)
+            rows.append(values)
+    if not rows:
+        raise ValueError(f"{path}: no data rows after the header")
+    return header, np.array(rows, dtype=np.float64)
+
+
+def from_csv(path, target: str, features=None, delimiter: str = ","):
+    """(x, y) from a CSV file: ``target`` names the label column, ``features`` the inputs (default: the rest)."""
+    header, data = read_csv(path, delimiter)
+    if target not in header:
+        raise ValueError(f"{path}: target={target!r} is not a column; columns: {', '.join(header)}")
+    features = [h for h in header if h != target] if features is None else list(features)
+    missing = [f for f in features if f not in header]
+    if missing or not features:
+        raise ValueError(f"{path}: features {missing or features} not usable; columns: {', '.join(header)}")
+    x = data[:, [header.index(f) for f in features]]
+    y = data[:, header.index(target)]
+    return x, y
+
+
+# -- IDX (MNIST / Fashion-MNIST) --------------------------------------------------------------------------
+IDX_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: np.dtype(">i2"), 0x0C: np.dtype(">i4"),
+             0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8")}
+IDX_MAX_BYTES = 4 << 30
+
+
+def read_idx(path, max_bytes: int = IDX_MAX_BYTES) -> np.ndarray:
+    """One IDX file (raw or gzip): magic 0x00 0x00 type ndim, ndim big-endian uint32 sizes, then the data.
+
+    The header is validated and the data length must equal what the header promises.
+    """
+    import gzip
+    import struct
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no such IDX file: {path}")
+    with open(path, "rb") as raw:
+        compressed = raw.read(2) == b"\x1f\x8b"
+    opener = gzip.open if compressed else open
+    try:
+        with opener(path, "rb") as f:
+            magic = f.read(4)
+            if len(magic) < 4 or magic[:2] != b"\x00\x00" or magic[2] not in IDX_TYPES or magic[3] == 0:
+                raise ValueError(f"{path}: not an IDX file (magic number {magic.hex() or 'missing'}; expected "
+                                 f"00 00, a type byte in {{{', '.join(f'{k:#04x}' for k in IDX_TYPES)}}} "
+                                 f"and a dimension count >= 1)")
+            dtype, ndim = np.dtype(IDX_TYPES[magic[2]]), magic[3]
+            dims_raw = f.read(4 * ndim)
+            if len(dims_raw) < 4 * ndim:
+                raise ValueError(f"{path}: the header promises {ndim} dimensions but the file ends early")
+            dims = struct.unpack(f">{ndim}I", dims_raw)
+            expected = int(np.prod(dims, dtype=np.int64)) * dtype.itemsize
+            if expected > max_bytes:
+                raise ValueError(f"{path}: the header promises {expected:,} bytes of data ({dims}), more than the "
+                                 f"limit of {max_bytes:,}")
+            data = f.read(expected + 1)
+    except (OSError, EOFError) as err:
+        raise ValueError(f"{path}: cannot be read as IDX ({err})") from None
+    if len(data) != expected:
+        raise ValueError(f"{path}: the header says {dims} ({expected:,} bytes of data) but the file holds "
+                         f"{'more' if len(data) > expected else f'{len(data):,} bytes'}")
+    return np.frombuffer(data, dtype=dtype).reshape(dims).astype(dtype.newbyteorder("="))
+
+
+def load_idx(images_path, labels_path):
+    """(images, labels) from an MNIST-format pair of IDX files; their sample counts must agree."""
+    images, labels = read_idx(images_path), read_idx(labels_path)
+    if labels.ndim != 1:
+        raise ValueError(f"{labels_path}: labels must be 1-D; the header says shape {labels.shape}")
+    if images.shape[0] != labels.shape[0]:
+        raise ValueError(f"{images_path} holds {images.shape[0]:,} images but {labels_path} holds "
+                         f"{labels.shape[0]:,} labels")
+    return images, labels

@@ -265,6 +265,56 @@ class Dropout(Layer):
         return g if self.scaled_mask is None else g * self.scaled_mask
 
 
+@registry.register("Normalization")
+class Normalization(Layer):
+    """y = (x − μ)/σ with fixed μ and σ² (``mean``, ``variance``) — not trained, saved with the model.
+
+    Backward: ∂L/∂x = g/σ. ``Normalization.adapt(x)`` fits μ and σ² to data (σ = 0 → 1), so a saved
+    model takes raw inputs, as Keras's ``layers.Normalization``.
+    """
+
+    def __init__(self, mean=0.0, variance=1.0, name: str | None = None, input_shape=None):
+        super().__init__(name=name, input_shape=input_shape)
+        self.mean = np.asarray(mean, dtype=np.float64)
+        self.variance = np.asarray(variance, dtype=np.float64)
+        if not (np.all(np.isfinite(self.mean)) and np.all(np.isfinite(self.variance))):
+            raise ValueError("Normalization mean and variance must be finite")
+        if np.any(self.variance < 0):
+            raise ValueError("Normalization variance must be >= 0")
+        try:
+            np.broadcast_shapes(self.mean.shape, self.variance.shape)
+        except ValueError:
+            raise ValueError(f"Normalization mean shape {self.mean.shape} and variance shape "
+                             f"{self.variance.shape} do not broadcast") from None
+        std = np.sqrt(self.variance)
+        self.std = np.where(std == 0, 1.0, std)
+
+    @classmethod
+    def adapt(cls, x, name: str | None = None) -> "Normalization":
+        x = np.asarray(x, dtype=np.float64)
+        return cls(mean=x.mean(axis=0), variance=x.var(axis=0), name=name)
+
+    def get_config(self):
+        return {**super().get_config(), "mean": self.mean.tolist(), "variance": self.variance.tolist()}
+
+    def build(self, input_shape):
+        super().build(input_shape)
+        for what, arr in (("mean", self.mean), ("variance", self.variance)):
+            try:
+                if np.broadcast_shapes(arr.shape, tuple(input_shape)) != tuple(input_shape):
+                    raise ValueError
+            except ValueError:
+                raise ValueError(f"Normalization {what} has shape {arr.shape}, which does not fit inputs of "
+                                 f"shape {tuple(input_shape)}") from None
+        return {}
+
+    def forward(self, x, training=False):
+        return (x - self.mean.astype(x.dtype)) / self.std.astype(x.dtype)
+
+    def backward(self, g, through_activation=True):
+        return g / self.std.astype(g.dtype)
+
+
 @registry.register("Flatten")
 class Flatten(Layer):
     """y = x.reshape(N, −1);  ∂L/∂x = g.reshape(x.shape)."""
