@@ -91,6 +91,9 @@ def fit(model, x, y, *, batch_size, epochs, verbose, callbacks, validation_split
     plan = EpochPlan(x.shape[0], batch_size, shuffle=shuffle, partial_batch=partial_batch, sampling=sampling)
     callbacks = list(callbacks or [])
     CallbackList(callbacks, model)  # type-check early, before anything changes
+    # callbacks that save checkpoints run last, so what they save includes every other callback's
+    # reaction to the epoch (a reduced learning rate, an early-stopping counter)
+    callbacks.sort(key=lambda cb: bool(getattr(cb, "writes_checkpoints", False)))
     optimizer, params = model.optimizer, model.parameters
     if not optimizer.built:
         optimizer.build(params.theta, [s.slice for s in params.segments])

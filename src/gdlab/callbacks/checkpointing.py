@@ -19,6 +19,8 @@ class ModelCheckpoint(Callback):
     ``"ckpt-{epoch:02d}-{val_loss:.3f}.safetensors"``.
     """
 
+    writes_checkpoints = True
+
     def __init__(self, filepath, monitor: str = "val_loss", save_best_only: bool = False, mode: str = "auto",
                  verbose: int = 0):
         if mode not in ("auto", "min", "max"):
@@ -75,6 +77,7 @@ class BackupAndRestore(Callback):
     """
 
     FILENAME = "backup.safetensors"
+    writes_checkpoints = True
 
     def __init__(self, backup_dir, delete_checkpoint: bool = True):
         self.backup_dir = Path(backup_dir)
