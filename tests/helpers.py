@@ -43,7 +43,7 @@ def layer_gradcheck(layer, x, seed=0, training=False, reset=None):
     if reset:
         reset()
     layer.forward(x, training=training)
-    dx = layer.backward(r)
+    dx = layer.backward(r.copy())  # backward may overwrite its argument
     analytic_theta = params.grad.copy()
     errors = [relative_error(dx, numeric_gradient(loss_x, x)).max()]
     if params.size:

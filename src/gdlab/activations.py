@@ -15,20 +15,36 @@ import math
 import numpy as np
 from scipy.special import erf
 
+from gdlab import kernels
 from gdlab.config import Configurable
 from gdlab.registry import Registry
 
 
 class Activation_(Configurable):
-    """Base class: ``__call__(z) -> a``, ``vjp(z, a, g) -> dL/dz``, ``derivative(z)`` (elementwise f')."""
+    """Base class: ``__call__(z) -> a``, ``vjp(z, a, g) -> dL/dz``, ``derivative(z)`` (elementwise f').
+
+    Layers call the ``*_inplace`` variants, which may overwrite their argument (the layer owns it),
+    and keep z only when ``needs_z``: activations whose derivative comes from the output a alone
+    let the layer drop z.
+    """
 
     elementwise = True
+    #: whether vjp needs the pre-activation z (False: it works from a, and z may be discarded)
+    needs_z = True
 
     def __call__(self, z):
         raise NotImplementedError  # abstract
 
     def vjp(self, z, a, g):
         return g * self.derivative(z, a)
+
+    def forward_inplace(self, z):
+        """a = f(z); may overwrite z."""
+        return self(z)
+
+    def vjp_inplace(self, z, a, g):
+        """The vector–Jacobian product; may overwrite g."""
+        return self.vjp(z, a, g)
 
     def derivative(self, z, a=None):
         """f'(z) elementwise (for elementwise activations)."""
@@ -41,6 +57,8 @@ registry = Registry("activation", Activation_)
 @registry.register("linear")
 class Linear(Activation_):
     """a = z;  a' = 1."""
+
+    needs_z = False
 
     def __call__(self, z):
         return z
@@ -59,6 +77,8 @@ class Sigmoid(Activation_):
     Stable form: with e = e^(−|z|), σ = 1/(1 + e) for z ≥ 0 and e/(1 + e) for z < 0.
     """
 
+    needs_z = False
+
     def __call__(self, z):
         e = np.exp(-np.abs(z))
         r = 1.0 / (1.0 + e)
@@ -73,6 +93,8 @@ class Sigmoid(Activation_):
 class Tanh(Activation_):
     """tanh(z);  tanh' = 1 − a²."""
 
+    needs_z = False
+
     def __call__(self, z):
         return np.tanh(z)
 
@@ -83,13 +105,24 @@ class Tanh(Activation_):
 
 @registry.register("relu")
 class ReLU(Activation_):
-    """relu(z) = max(z, 0);  relu' = [z > 0]  (0 at the kink, as Keras and PyTorch)."""
+    """relu(z) = max(z, 0);  relu' = [z > 0] = [a > 0]  (0 at the kink, as Keras and PyTorch)."""
+
+    needs_z = False
 
     def __call__(self, z):
         return np.maximum(z, 0)
 
+    def forward_inplace(self, z):
+        return np.maximum(z, 0, out=z)
+
     def vjp(self, z, a, g):
-        return np.where(z > 0, g, 0)
+        return g * ((a if a is not None else z) > 0)  # multiply by the mask: much faster than np.where
+
+    def vjp_inplace(self, z, a, g):
+        if kernels.ENABLED and g.flags.c_contiguous and a.flags.c_contiguous:
+            kernels.relu_backward(g, a)
+            return g
+        return np.multiply(g, a > 0, out=g)
 
     def derivative(self, z, a=None):
         return (z > 0).astype(z.dtype)
@@ -188,6 +221,7 @@ class Softmax(Activation_):
     """
 
     elementwise = False
+    needs_z = False
 
     def __call__(self, z):
         e = np.exp(z - z.max(axis=-1, keepdims=True))

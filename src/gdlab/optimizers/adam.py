@@ -30,6 +30,7 @@ import math
 
 import numpy as np
 
+from gdlab import kernels
 from gdlab.optimizers.base import Optimizer, check_nonnegative, check_unit_interval, registry
 
 
@@ -73,6 +74,55 @@ class Adam(Optimizer):
         step_size = lr / (1 - b1**t)  # γ/(1 − β₁ᵗ)
         denom = np.sqrt(v) / math.sqrt(1 - b2**t) + self.epsilon  # √v/√(1 − β₂ᵗ) + ε
         theta -= step_size * m / denom  # θ ← θ − (γ/(1 − β₁ᵗ))·m/denom
+
+
+    # -- in place: the same operations in the same order, no temporaries ---------------------------
+    def fast_update_keras(self, theta, g, state, t, lr):
+        m, v, b1, b2 = state["m"], state["v"], self.beta_1, self.beta_2
+        if kernels.ENABLED and not self.amsgrad:
+            dt = theta.dtype.type
+            alpha = lr * math.sqrt(1 - b2**t) / (1 - b1**t)
+            kernels.adam_keras(theta, g, m, v, dt(1 - b1), dt(1 - b2), dt(alpha), dt(self.epsilon))
+            return
+        (s,) = self.scratch(theta, 1)
+        np.multiply(g, g, out=s)
+        s -= v
+        s *= 1 - b2
+        v += s  # v ← v + (1 − β₂)·(g² − v)
+        g -= m
+        g *= 1 - b1
+        m += g  # m ← m + (1 − β₁)·(g − m)
+        v = self._max_v(state, v)  # v̂ ← max(v̂, v)
+        alpha = lr * math.sqrt(1 - b2**t) / (1 - b1**t)  # α = η·√(1 − β₂ᵗ)/(1 − β₁ᵗ)
+        np.sqrt(v, out=s)
+        s += self.epsilon
+        np.multiply(m, alpha, out=g)
+        g /= s
+        theta -= g  # θ ← θ − α·m/(√v + ε̂)
+
+    def fast_update_torch(self, theta, g, state, t, lr):
+        m, v, b1, b2 = state["m"], state["v"], self.beta_1, self.beta_2
+        if kernels.ENABLED and not self.amsgrad:
+            dt = theta.dtype.type
+            kernels.adam_torch(theta, g, m, v, dt(1 - b1), dt(b2), dt(1 - b2), dt(lr / (1 - b1**t)),
+                               dt(math.sqrt(1 - b2**t)), dt(self.epsilon))
+            return
+        (s,) = self.scratch(theta, 1)
+        np.multiply(g, 1 - b2, out=s)
+        s *= g
+        v *= b2
+        v += s  # v ← β₂·v + (1 − β₂)·g²
+        g -= m
+        g *= 1 - b1
+        m += g  # m ← m + (1 − β₁)·(g − m)
+        v = self._max_v(state, v)  # v̂ ← max(v̂, v)
+        step_size = lr / (1 - b1**t)  # γ/(1 − β₁ᵗ)
+        np.sqrt(v, out=s)
+        s /= math.sqrt(1 - b2**t)
+        s += self.epsilon  # √v/√(1 − β₂ᵗ) + ε
+        np.multiply(m, step_size, out=g)
+        g /= s
+        theta -= g  # θ ← θ − (γ/(1 − β₁ᵗ))·m/denom
 
 
 @registry.register("adamw")

@@ -43,6 +43,10 @@ class Optimizer(Configurable):
     slots: tuple[str, ...] = ()
     #: AdamW decays θ directly in both conventions
     decoupled_weight_decay = False
+    #: use a subclass's in-place ``fast_update_<convention>`` where it has one; it performs the same
+    #: operations in the same order as the readable ``update_<convention>`` (tests prove them bitwise
+    #: equal), just with preallocated buffers and ``out=`` instead of temporaries
+    use_fast_path = True
 
     def __init__(
         self,
@@ -92,6 +96,7 @@ class Optimizer(Configurable):
         self.iterations = 0
         self.state: dict[str, np.ndarray] | None = None
         self._segments = None
+        self._scratch: list[np.ndarray] = []
         self._accumulator = None
         self._micro_steps = 0
         self._ema = None
@@ -259,11 +264,18 @@ class Optimizer(Configurable):
         return g
 
     def update(self, theta, g, state, t: int, lr: float) -> None:
-        """The update rule: θ and the slots in ``state`` changed in place; t is 1-based.
+        """The update rule: θ and the slots in ``state`` changed in place; t is 1-based; g may be
+        overwritten. Dispatches to ``update_keras`` / ``update_torch`` (or their fast twins)."""
+        fast = getattr(self, f"fast_update_{self.convention}", None) if self.use_fast_path else None
+        (fast or getattr(self, f"update_{self.convention}"))(theta, g, state, t, lr)
 
-        Dispatches to ``update_keras`` / ``update_torch`` where the conventions differ.
-        """
-        getattr(self, f"update_{self.convention}")(theta, g, state, t, lr)
+    def scratch(self, like: np.ndarray, k: int) -> list[np.ndarray]:
+        """k work buffers shaped like θ, allocated once (not part of the state)."""
+        while len(self._scratch) < k or self._scratch[0].shape != like.shape or self._scratch[0].dtype != like.dtype:
+            if self._scratch and (self._scratch[0].shape != like.shape or self._scratch[0].dtype != like.dtype):
+                self._scratch = []
+            self._scratch.append(np.empty_like(like))
+        return self._scratch[:k]
 
     def finalize(self, theta: np.ndarray) -> None:
         """At the end of training: with ``use_ema``, θ ← θ̄ (as Keras's finalize_variable_values)."""

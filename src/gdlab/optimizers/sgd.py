@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from gdlab import kernels
 from gdlab.optimizers.base import Optimizer, check_unit_interval, registry
 
 
@@ -62,3 +63,58 @@ class SGD(Optimizer):
                 b[...] = mu * b + (1 - tau) * g  # b ← μ·b + (1 − τ)·g
             g = g + mu * b if self.nesterov else b  # d ← g + μ·b  or  d ← b
         theta -= gamma * g  # θ ← θ − γ·d
+
+    # -- in place: the same operations in the same order, no temporaries ---------------------------
+    def fast_update_keras(self, theta, g, state, t, lr):
+        mu, eta = self.momentum, lr
+        if kernels.ENABLED:
+            dt = theta.dtype.type
+            if mu:
+                kernels.sgd_momentum_keras(theta, g, state["velocity"], dt(mu), dt(eta), self.nesterov)
+            else:
+                kernels.sgd(theta, g, dt(eta))
+            return
+        g *= eta  # η·g
+        if not mu:
+            theta -= g  # θ ← θ − η·g
+            return
+        v = state["velocity"]
+        v *= mu
+        v -= g  # v ← μ·v − η·g
+        if self.nesterov:
+            (s,) = self.scratch(theta, 1)
+            np.multiply(v, mu, out=s)
+            s -= g
+            theta += s  # θ ← θ + μ·v − η·g
+        else:
+            theta += v  # θ ← θ + v
+
+    def fast_update_torch(self, theta, g, state, t, lr):
+        mu, gamma, tau = self.momentum, lr, self.dampening
+        if kernels.ENABLED:
+            dt = theta.dtype.type
+            if mu:
+                kernels.sgd_momentum_torch(theta, g, state["velocity"], dt(mu), dt(1 - tau), dt(gamma), t == 1,
+                                           self.nesterov)
+            else:
+                kernels.sgd(theta, g, dt(gamma))
+            return
+        if mu:
+            b = state["velocity"]
+            (s,) = self.scratch(theta, 1)
+            if t == 1:
+                b[...] = g  # b ← g
+            else:
+                b *= mu
+                np.multiply(g, 1 - tau, out=s)
+                b += s  # b ← μ·b + (1 − τ)·g
+            if self.nesterov:
+                np.multiply(b, mu, out=s)
+                g += s  # d ← g + μ·b
+            else:
+                g = b  # d ← b
+            np.multiply(g, gamma, out=s)
+            theta -= s  # θ ← θ − γ·d
+            return
+        g *= gamma
+        theta -= g  # θ ← θ − γ·g

@@ -1,0 +1,104 @@
+"""Fused kernels (optional: ``pip install gdlab[fast]``): one pass where NumPy needs several.
+
+Optimizer updates: an optimizer's readable update makes one pass over the 235k-parameter vector
+per operation (Adam: 12), each as costly as the memory it streams. These
+kernels do every operation for one entry before moving to the next, in one
+vectorised loop (numba's ``error_model="numpy"`` keeps IEEE division, which
+lets LLVM vectorise it). They are serial on purpose: a parallel kernel's
+spinning worker threads fight OpenBLAS's threads for the cores and made the
+matrix products of batches ≥ 8 several times slower. They compute exactly what the NumPy fast paths compute, operation by
+operation in the same order and precision (no fused multiply-add, no
+fast-math), so the results are bitwise identical — ``tests/test_fast_paths.py``
+checks it. Without numba, ``ENABLED`` is False and the NumPy paths run.
+
+Layers: ``outer`` writes the batch-1 weight gradient xᵀ·dz (an outer product,
+for which BLAS's k = 1 GEMM is slow), and ``relu_backward`` masks a gradient in
+place. Each computes one product or one selection per entry, exactly as NumPy.
+"""
+
+from __future__ import annotations
+
+import math
+
+try:
+    import numba
+except ImportError:  # the extra is optional
+    numba = None
+
+#: whether the fused kernels are used (tests switch it off to exercise the NumPy paths)
+ENABLED = numba is not None
+
+
+def _kernel(f):
+    if numba is None:
+        return None
+    return numba.njit(nogil=True, cache=True, fastmath=False, error_model="numpy")(f)
+
+
+@_kernel
+def sgd(theta, g, eta):
+    """θ ← θ − g·η."""
+    for i in range(theta.size):
+        theta[i] = theta[i] - g[i] * eta
+
+
+@_kernel
+def sgd_momentum_keras(theta, g, v, mu, eta, nesterov):
+    """v ← v·μ − g·η;  θ ← θ + v  or  θ ← θ + (v·μ − g·η)."""
+    for i in range(theta.size):
+        step = g[i] * eta
+        vi = v[i] * mu - step
+        v[i] = vi
+        theta[i] = theta[i] + (vi * mu - step if nesterov else vi)
+
+
+@_kernel
+def sgd_momentum_torch(theta, g, b, mu, one_minus_tau, gamma, first, nesterov):
+    """b ← g (first step) or b·μ + g·(1 − τ);  d ← g + b·μ  or  b;  θ ← θ − d·γ."""
+    for i in range(theta.size):
+        bi = g[i] if first else b[i] * mu + g[i] * one_minus_tau
+        b[i] = bi
+        d = g[i] + bi * mu if nesterov else bi
+        theta[i] = theta[i] - d * gamma
+
+
+@_kernel
+def adam_keras(theta, g, m, v, one_minus_b1, one_minus_b2, alpha, eps):
+    """v ← v + (g·g − v)·(1 − β₂);  m ← m + (g − m)·(1 − β₁);  θ ← θ − (m·α)/(√v + ε̂)."""
+    for i in range(theta.size):
+        gi = g[i]
+        vi = v[i] + (gi * gi - v[i]) * one_minus_b2
+        v[i] = vi
+        mi = m[i] + (gi - m[i]) * one_minus_b1
+        m[i] = mi
+        theta[i] = theta[i] - (mi * alpha) / (math.sqrt(vi) + eps)
+
+
+@_kernel
+def adam_torch(theta, g, m, v, one_minus_b1, b2, one_minus_b2, step_size, root_c2, eps):
+    """v ← v·β₂ + (g·(1 − β₂))·g;  m ← m + (g − m)·(1 − β₁);  θ ← θ − (m·s)/(√v/√c₂ + ε)."""
+    for i in range(theta.size):
+        gi = g[i]
+        vi = v[i] * b2 + gi * one_minus_b2 * gi
+        v[i] = vi
+        mi = m[i] + (gi - m[i]) * one_minus_b1
+        m[i] = mi
+        theta[i] = theta[i] - (mi * step_size) / (math.sqrt(vi) / root_c2 + eps)
+
+
+@_kernel
+def outer(x, y, out):
+    """out[i, j] = x[i]·y[j]."""
+    for i in range(x.size):
+        xi = x[i]
+        for j in range(y.size):
+            out[i, j] = xi * y[j]
+
+
+@_kernel
+def relu_backward(g, a):
+    """g ← g where a > 0, else 0 (in place; a = relu(z), so a > 0 ⇔ z > 0)."""
+    flat_g, flat_a = g.reshape(-1), a.reshape(-1)
+    for i in range(flat_g.size):
+        if not flat_a[i] > 0:
+            flat_g[i] = 0

@@ -1,0 +1,59 @@
+"""The fast update paths (in-place NumPy, and numba kernels when installed) equal the readable
+reference formulas bit for bit, in float32 and float64."""
+
+import numpy as np
+import pytest
+
+from gdlab import kernels
+from gdlab.optimizers import SGD, Adam, AdamW
+
+CASES = [
+    lambda c: SGD(0.1, convention=c),
+    lambda c: SGD(0.1, momentum=0.9, convention=c),
+    lambda c: SGD(0.1, momentum=0.9, nesterov=True, convention=c),
+    lambda c: SGD(0.1, momentum=0.9, dampening=0.3, convention="torch") if c == "torch" else SGD(0.05, momentum=0.5),
+    lambda c: SGD(0.1, momentum=0.9, weight_decay=0.01, convention=c),
+    lambda c: Adam(0.01, convention=c),
+    lambda c: Adam(0.01, amsgrad=True, beta_2=0.9, convention=c),
+    lambda c: AdamW(0.01, convention=c),
+]
+
+PATHS = ["numpy"] + (["numba"] if kernels.numba is not None else [])
+
+
+def run(make, convention, dtype, fast, path, steps=12):
+    rng = np.random.default_rng(0)
+    theta = rng.normal(size=1000).astype(dtype)
+    opt = make(convention)
+    opt.use_fast_path = fast
+    saved = kernels.ENABLED
+    kernels.ENABLED = path == "numba"
+    try:
+        for _ in range(steps):
+            opt.apply_gradients(theta, rng.normal(size=1000).astype(dtype))
+    finally:
+        kernels.ENABLED = saved
+    return theta, opt.state
+
+
+@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("convention", ["keras", "torch"])
+@pytest.mark.parametrize("make", CASES, ids=[repr(c("keras")).split("(")[0] + str(i) for i, c in enumerate(CASES)])
+def test_fast_path_is_bitwise_equal_to_the_reference(make, convention, dtype, path):
+    ref_theta, ref_state = run(make, convention, dtype, fast=False, path="numpy")
+    theta, state = run(make, convention, dtype, fast=True, path=path)
+    np.testing.assert_array_equal(theta, ref_theta)
+    for key in ref_state:
+        np.testing.assert_array_equal(state[key], ref_state[key])
+    assert theta.dtype == dtype
+
+
+def test_the_library_works_without_the_kernels():
+    saved = kernels.ENABLED
+    kernels.ENABLED = False
+    try:
+        theta, _ = run(CASES[5], "keras", "float32", fast=True, path="numpy")
+        assert np.all(np.isfinite(theta))
+    finally:
+        kernels.ENABLED = saved
