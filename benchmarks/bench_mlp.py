@@ -16,7 +16,8 @@ sizes 1, 8, 32, 128, 512 and 2048, with SGD (η = 0.01) and with Adam
   ``batch_size`` (one pass over it), ``alpha=0``, plain SGD (no momentum) or Adam.
 
 Within each batch size and optimizer the frameworks run interleaved
-(A B C A B C …) after a warm-up, ``--repeats`` times; samples/s is reported as
+(A B C A B C …) after a warm-up, ``--repeats`` times, each run after a short
+pause that lets the previous framework's spinning worker threads go idle; samples/s is reported as
 median (min–max), and the ratios gdlab/PyTorch and gdlab/scikit-learn are
 computed repeat by repeat and reported as their median. The run also measures
 the machine's float32 GEMM peak and gdlab's fraction of it at batch 2048, the
@@ -43,6 +44,9 @@ BATCHES = (1, 8, 32, 128, 512, 2048)
 #: samples trained per measurement, per batch size (about a second of gdlab at each)
 SAMPLES = {1: 3000, 8: 16000, 32: 40000, 128: 65536, 512: 131072, 2048: 163840}
 N_DATA = 8192
+#: seconds to wait before each timed run: the previous framework's BLAS / OpenMP worker threads keep
+#: spinning for a while after its last call and would steal the cores from the next one
+SETTLE = 0.3
 LR = {"sgd": 0.01, "adam": 0.001}
 FLOP_PER_SAMPLE = (2 * (784 * 256 + 256 * 128 + 128 * 10)  # forward
                    + 2 * (784 * 256 + 256 * 128 + 128 * 10)  # weight gradients
@@ -133,6 +137,7 @@ def measure(batches, opts, repeats, scale, echo):
             runs = {name: [] for name in trainers}
             for _ in range(repeats):
                 for name, train in trainers.items():  # interleaved: A B C A B C …
+                    time.sleep(SETTLE)
                     t0 = time.perf_counter()
                     train(samples)
                     runs[name].append(samples / (time.perf_counter() - t0))

@@ -57,3 +57,29 @@ def test_the_library_works_without_the_kernels():
         assert np.all(np.isfinite(theta))
     finally:
         kernels.ENABLED = saved
+
+
+@pytest.mark.skipif(kernels.numba is None, reason="the numba extra is not installed")
+@pytest.mark.parametrize("batch", [1, 7, 64])
+def test_training_with_and_without_kernels_is_bitwise_identical(batch):
+    """The layer kernels (bias + ReLU, ReLU backward, batch-1 outer product) change nothing but speed."""
+    from gdlab import Sequential
+    from gdlab.layers import Dense
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(70, 12)).astype(np.float32)
+    x[0, 0] = -0.0
+    y = rng.integers(0, 4, 70)
+    thetas = []
+    for enabled in (True, False):
+        saved = kernels.ENABLED
+        kernels.ENABLED = enabled
+        try:
+            m = Sequential([Dense(16, activation="relu"), Dense(8, activation="relu"), Dense(4, activation="softmax")],
+                           seed=1)
+            m.compile(Adam(0.01), "sparse_categorical_crossentropy")
+            m.fit(x, y, epochs=3, batch_size=batch, seed=2, verbose=0)
+            thetas.append(m.parameters.theta.copy())
+        finally:
+            kernels.ENABLED = saved
+    np.testing.assert_array_equal(*thetas)

@@ -97,8 +97,18 @@ def outer(x, y, out):
 
 @_kernel
 def relu_backward(g, a):
-    """g ← g where a > 0, else 0 (in place; a = relu(z), so a > 0 ⇔ z > 0)."""
+    """g ← g·[a > 0] in place (a = relu(z), so a > 0 ⇔ z > 0) — a multiply, as NumPy's g·mask, so
+    −0, inf and NaN come out exactly as there."""
     flat_g, flat_a = g.reshape(-1), a.reshape(-1)
+    one, zero = flat_g.dtype.type(1), flat_g.dtype.type(0)
     for i in range(flat_g.size):
-        if not flat_a[i] > 0:
-            flat_g[i] = 0
+        flat_g[i] = flat_g[i] * (one if flat_a[i] > 0 else zero)
+
+
+@_kernel
+def bias_relu(z, b):
+    """z ← max(z + b, 0) in place, row by row — NumPy's maximum: NaN and −0 pass through."""
+    for r in range(z.shape[0]):
+        for j in range(z.shape[1]):
+            v = z[r, j] + b[j]
+            z[r, j] = v if (v >= 0 or v != v) else 0

@@ -196,9 +196,13 @@ class Dense(Layer):
     def forward(self, x, training=False):
         self.x = x
         z = x @ self.weights["kernel"]
+        act = self.activation
+        if self.use_bias and kernels.ENABLED and isinstance(act, activations.ReLU) and z.ndim == 2:
+            kernels.bias_relu(z, self.weights["bias"])  # z + b and max(·, 0) in one pass
+            self.a, self.z = z, None
+            return z
         if self.use_bias:
             z += self.weights["bias"]
-        act = self.activation
         self.a = act.forward_inplace(z)  # z is ours to overwrite (ReLU works in place)
         self.z = z if act.needs_z else None
         return self.a
