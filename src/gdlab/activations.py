@@ -224,8 +224,13 @@ class Softmax(Activation_):
     needs_z = False
 
     def __call__(self, z):
-        e = np.exp(z - z.max(axis=-1, keepdims=True))
-        return e / e.sum(axis=-1, keepdims=True)
+        return self.forward_inplace(z.copy())
+
+    def forward_inplace(self, z):
+        z -= np.maximum.reduce(z, axis=-1, keepdims=True)  # z − max z
+        np.exp(z, out=z)
+        z /= np.add.reduce(z, axis=-1, keepdims=True)
+        return z
 
     def vjp(self, z, a, g):
         return a * (g - (a * g).sum(axis=-1, keepdims=True))

@@ -141,6 +141,17 @@ class BinaryCrossentropy(Loss):
         return (y_pred - y_true) / _per_element_count(y_pred)
 
 
+_ROWS = np.arange(0)
+
+
+def _rows(b: int) -> np.ndarray:
+    """0, 1, …, b − 1 (cached: the fit loop asks for the same b every iteration)."""
+    global _ROWS
+    if _ROWS.shape[0] < b:
+        _ROWS = np.arange(max(b, 2 * _ROWS.shape[0]))
+    return _ROWS[:b]
+
+
 def _log_softmax(z):
     s = z - z.max(axis=-1, keepdims=True)
     return s - np.log(np.exp(s).sum(axis=-1, keepdims=True))
@@ -222,17 +233,18 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
 
     def __call__(self, y_true, y_pred):
         """−(1/B) Σ_b log p_{b,c_b}: only the true class's probability is read."""
-        labels = y_true.reshape(-1, 1)
+        b = y_pred.shape[0]
+        rows, labels = _rows(b), y_true.reshape(-1)
         if self.from_logits:
-            return float(-np.take_along_axis(_log_softmax(y_pred), labels, axis=1).sum() / y_pred.shape[0])
-        p = np.take_along_axis(y_pred, labels, axis=1)
-        return float(-np.log(p.clip(EPSILON, 1 - EPSILON)).sum() / y_pred.shape[0])
+            return float(-np.add.reduce(_log_softmax(y_pred)[rows, labels]) / b)
+        p = np.maximum(np.minimum(y_pred[rows, labels], 1 - EPSILON), EPSILON)  # clip to [ε, 1 − ε]
+        return float(-np.add.reduce(np.log(p)) / b)
 
     def logit_gradient(self, y_true, y_pred):
         """(p − one_hot(c))/B without building the one-hot matrix: p − 0 = p exactly, so the
         result is bitwise the same."""
         g = y_pred.copy()
-        g[np.arange(g.shape[0]), y_true.reshape(-1)] -= 1
+        g[_rows(g.shape[0]), y_true.reshape(-1)] -= 1
         g /= g.dtype.type(g.shape[0])
         return g
 
