@@ -83,3 +83,38 @@ def test_training_with_and_without_kernels_is_bitwise_identical(batch):
         finally:
             kernels.ENABLED = saved
     np.testing.assert_array_equal(*thetas)
+
+
+@pytest.mark.skipif(kernels.numba is None, reason="the numba extra is not installed")
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("make", [lambda: SGD(0.1, momentum=0.9), lambda: SGD(0.1, momentum=0.9, convention="torch"),
+                                  lambda: Adam(0.01), lambda: Adam(0.01, convention="torch")],
+                         ids=["sgd-keras", "sgd-torch", "adam-keras", "adam-torch"])
+def test_state_that_underflows_is_flushed_and_theta_is_unchanged(make, dtype):
+    """Half the entries get one tiny gradient and then zeros, so their momentum decays into subnormal
+    numbers; the kernel flushes those to zero. θ stays bitwise equal to the reference; the state
+    differs only where the reference holds a value below the smallest normal number."""
+    tiny = np.finfo(dtype).tiny
+    rng = np.random.default_rng(0)
+    theta0 = rng.normal(size=200).astype(dtype)
+    grads = []
+    for k in range(400):
+        g = rng.normal(size=200).astype(dtype)
+        g[:100] = tiny * 1e4 if k == 0 else 0.0
+        grads.append(g)
+    results = []
+    for fast in (False, True):
+        opt, theta = make(), theta0.copy()
+        opt.use_fast_path = fast
+        for g in grads:
+            opt.apply_gradients(theta, g.copy())
+        results.append((theta, opt.state))
+    (ref_theta, ref_state), (theta, state) = results
+    np.testing.assert_array_equal(theta, ref_theta)
+    flushed = 0
+    for key in ref_state:
+        same = state[key] == ref_state[key]
+        below = (np.abs(ref_state[key]) < tiny) & (state[key] == 0)
+        assert np.all(same | below), key
+        flushed += int(np.sum(~same))
+    assert flushed > 0  # the scenario really did underflow

@@ -82,7 +82,7 @@ class Adam(Optimizer):
         if kernels.ENABLED and not self.amsgrad:
             dt = theta.dtype.type
             alpha = lr * math.sqrt(1 - b2**t) / (1 - b1**t)
-            kernels.adam_keras(theta, g, m, v, dt(1 - b1), dt(1 - b2), dt(alpha), dt(self.epsilon))
+            kernels.adam_keras(theta, g, m, v, dt(1 - b1), dt(1 - b2), dt(alpha), dt(self.epsilon), kernels.tiny(dt))
             return
         (s,) = self.scratch(theta, 1)
         np.multiply(g, g, out=s)
@@ -105,7 +105,7 @@ class Adam(Optimizer):
         if kernels.ENABLED and not self.amsgrad:
             dt = theta.dtype.type
             kernels.adam_torch(theta, g, m, v, dt(1 - b1), dt(b2), dt(1 - b2), dt(lr / (1 - b1**t)),
-                               dt(math.sqrt(1 - b2**t)), dt(self.epsilon))
+                               dt(math.sqrt(1 - b2**t)), dt(self.epsilon), kernels.tiny(dt))
             return
         (s,) = self.scratch(theta, 1)
         np.multiply(g, 1 - b2, out=s)

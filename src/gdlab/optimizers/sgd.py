@@ -70,7 +70,8 @@ class SGD(Optimizer):
         if kernels.ENABLED:
             dt = theta.dtype.type
             if mu:
-                kernels.sgd_momentum_keras(theta, g, state["velocity"], dt(mu), dt(eta), self.nesterov)
+                kernels.sgd_momentum_keras(theta, g, state["velocity"], dt(mu), dt(eta), self.nesterov,
+                                           kernels.tiny(dt))
             else:
                 kernels.sgd(theta, g, dt(eta))
             return
@@ -95,7 +96,7 @@ class SGD(Optimizer):
             dt = theta.dtype.type
             if mu:
                 kernels.sgd_momentum_torch(theta, g, state["velocity"], dt(mu), dt(1 - tau), dt(gamma), t == 1,
-                                           self.nesterov)
+                                           self.nesterov, kernels.tiny(dt))
             else:
                 kernels.sgd(theta, g, dt(gamma))
             return
