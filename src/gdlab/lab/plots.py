@@ -16,6 +16,7 @@ import numpy as np  # noqa: E402
 
 DPI = 100
 WIDE = (12.0, 4.2)
+TALL = (12.0, 7.0)
 SQUARE_GRID = (12.0, 8.0)
 
 plt.rcParams.update({"axes.grid": True, "grid.alpha": 0.3, "axes.spines.top": False,
@@ -39,6 +40,12 @@ def save(fig, path) -> Path:
 
 def _figure(size=WIDE, **kw):
     return plt.figure(figsize=size, dpi=DPI, layout="constrained", **kw)
+
+
+def _four_panels(n_series):
+    """A 2 × 2 figure and one colour per series."""
+    fig = _figure(TALL)
+    return fig, fig.subplots(2, 2), colors(n_series)
 
 
 # -- 1. y = w·x ----------------------------------------------------------------------------------
@@ -95,9 +102,7 @@ def linear_paths(r):
 
 # -- 2. regimes -------------------------------------------------------------------------------------
 def regimes(r):
-    fig = _figure((12.0, 7.0))
-    (a1, a2), (a3, a4) = fig.subplots(2, 2)
-    cs = colors(len(r.runs))
+    fig, ((a1, a2), (a3, a4)), cs = _four_panels(len(r.runs))
     for run, c in zip(r.runs, cs):
         label = f"{run.label} (B = {run.batch_size})"
         later = run.iterations > 0
@@ -146,9 +151,7 @@ def surface_race(r):
 
 # -- 4. optimizers on digits ------------------------------------------------------------------------
 def compare(r):
-    fig = _figure((12.0, 7.0))
-    (a1, a2), (a3, a4) = fig.subplots(2, 2)
-    cs = colors(len(r.runs))
+    fig, ((a1, a2), (a3, a4)), cs = _four_panels(len(r.runs))
     for run, c in zip(r.runs, cs):
         h = run.history
         e = np.arange(1, len(h["loss"]) + 1)
@@ -166,9 +169,7 @@ def compare(r):
 
 # -- 5. batch size ------------------------------------------------------------------------------------
 def batch_size(r):
-    fig = _figure((12.0, 7.0))
-    (a1, a2), (a3, a4) = fig.subplots(2, 2)
-    cs = colors(len(r.runs))
+    fig, ((a1, a2), (a3, a4)), cs = _four_panels(len(r.runs))
     for run, c in zip(r.runs, cs):
         label = f"B = {run.batch_size}"
         a1.semilogy(np.arange(len(run.val_loss)), run.val_loss, color=c, label=label)

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import base64
 import html
-import os
 import platform
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
+from gdlab.checkpoint import write_atomic
 from gdlab.lab.sections import SECTIONS, Section
 
 STYLE = """
@@ -64,21 +63,6 @@ def page(sections: list[Section], seconds: float) -> str:
             f"{html.escape(meta)}</p><nav>{nav}</nav>\n{body}\n</body></html>\n")
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write to a temporary file in the same folder, then rename: never a half-written page."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def build_report(out, only=None, overrides=None, echo=print) -> Path:
     """Run the sections (all, or ``only``), write their PNGs and ``out/index.html``."""
     out = Path(out)
@@ -90,5 +74,5 @@ def build_report(out, only=None, overrides=None, echo=print) -> Path:
         if echo:
             echo(f"{sections[-1].title} — {time.perf_counter() - t:.1f} s")
     index = out / "index.html"
-    write_atomic(index, page(sections, time.perf_counter() - t0))
+    write_atomic(index, page(sections, time.perf_counter() - t0).encode("utf-8"))  # never a half-written page
     return index

@@ -31,26 +31,23 @@ import math
 import numpy as np
 
 from gdlab import kernels
-from gdlab.optimizers.base import Optimizer, check_nonnegative, check_unit_interval, registry
+from gdlab.optimizers.base import MomentsOptimizer, registry
 
 
 @registry.register("adam")
-class Adam(Optimizer):
+class Adam(MomentsOptimizer):
     defaults = {
         "keras": {"learning_rate": 0.001, "epsilon": 1e-7},
         "torch": {"learning_rate": 0.001, "epsilon": 1e-8},
     }
 
     def __init__(self, learning_rate=None, beta_1=0.9, beta_2=0.999, epsilon=None, amsgrad=False, **kwargs):
-        super().__init__(learning_rate, **kwargs)
-        self.beta_1 = check_unit_interval("beta_1", beta_1)
-        self.beta_2 = check_unit_interval("beta_2", beta_2)
-        self.epsilon = check_nonnegative("epsilon", self.default("epsilon", epsilon))
+        super().__init__(learning_rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, **kwargs)
         self.amsgrad = bool(amsgrad)
         self.slots = ("m", "v") + (("v_hat",) if self.amsgrad else ())
 
     def hyperparameters(self):
-        return {"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon, "amsgrad": self.amsgrad}
+        return {**super().hyperparameters(), "amsgrad": self.amsgrad}
 
     def _max_v(self, state, v):
         """AMSGrad: v̂ ← max(v̂, v), used in place of v; plain Adam: v itself."""

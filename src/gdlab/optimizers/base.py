@@ -343,6 +343,20 @@ def _optional_count(name, value):
 
 check_nonnegative, check_positive, check_unit_interval = _nonnegative, _positive, _unit_interval
 
+
+class MomentsOptimizer(Optimizer):
+    """The Adam family's shared hyperparameters: decay rates β₁, β₂ of the first and second
+    moments, and ε (whose default depends on the convention)."""
+
+    def __init__(self, learning_rate=None, beta_1=0.9, beta_2=0.999, epsilon=None, **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        self.beta_1 = check_unit_interval("beta_1", beta_1)
+        self.beta_2 = check_unit_interval("beta_2", beta_2)
+        self.epsilon = check_nonnegative("epsilon", self.default("epsilon", epsilon))
+
+    def hyperparameters(self):
+        return {"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
+
 registry = Registry("optimizer", Optimizer)
 
 

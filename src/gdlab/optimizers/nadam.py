@@ -22,11 +22,11 @@ import math
 
 import numpy as np
 
-from gdlab.optimizers.base import Optimizer, check_nonnegative, check_unit_interval, registry
+from gdlab.optimizers.base import MomentsOptimizer, check_nonnegative, registry
 
 
 @registry.register("nadam")
-class Nadam(Optimizer):
+class Nadam(MomentsOptimizer):
     defaults = {
         "keras": {"learning_rate": 0.001, "epsilon": 1e-7, "momentum_decay": 1.0},
         "torch": {"learning_rate": 0.002, "epsilon": 1e-8, "momentum_decay": 0.004},
@@ -34,16 +34,12 @@ class Nadam(Optimizer):
     slots = ("m", "v")
 
     def __init__(self, learning_rate=None, beta_1=0.9, beta_2=0.999, epsilon=None, momentum_decay=None, **kwargs):
-        super().__init__(learning_rate, **kwargs)
-        self.beta_1 = check_unit_interval("beta_1", beta_1)
-        self.beta_2 = check_unit_interval("beta_2", beta_2)
-        self.epsilon = check_nonnegative("epsilon", self.default("epsilon", epsilon))
+        super().__init__(learning_rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, **kwargs)
         self.momentum_decay = check_nonnegative("momentum_decay", self.default("momentum_decay", momentum_decay))
         self.mu_product = 1.0  # Π_t, a scalar part of the state
 
     def hyperparameters(self):
-        return {"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon,
-                "momentum_decay": self.momentum_decay}
+        return {**super().hyperparameters(), "momentum_decay": self.momentum_decay}
 
     def build(self, theta, segments=None):
         super().build(theta, segments)

@@ -22,25 +22,16 @@ import math
 
 import numpy as np
 
-from gdlab.optimizers.base import Optimizer, check_nonnegative, check_unit_interval, registry
+from gdlab.optimizers.base import MomentsOptimizer, registry
 
 
 @registry.register("radam")
-class RAdam(Optimizer):
+class RAdam(MomentsOptimizer):
     defaults = {
         "keras": {"learning_rate": 0.001, "epsilon": 1e-7},
         "torch": {"learning_rate": 0.001, "epsilon": 1e-8},
     }
     slots = ("m", "v")
-
-    def __init__(self, learning_rate=None, beta_1=0.9, beta_2=0.999, epsilon=None, **kwargs):
-        super().__init__(learning_rate, **kwargs)
-        self.beta_1 = check_unit_interval("beta_1", beta_1)
-        self.beta_2 = check_unit_interval("beta_2", beta_2)
-        self.epsilon = check_nonnegative("epsilon", self.default("epsilon", epsilon))
-
-    def hyperparameters(self):
-        return {"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
 
     def rho(self, t: int) -> tuple[float, float]:
         """(ρ_∞, ρ_t)."""
