@@ -267,8 +267,9 @@ def markdown(result) -> str:
         m = result["memory"]
         lines.append(f"Memory of a fit at batch 2048 (Adam): traced peak {m['traced_peak'] / 2**20:.1f} MiB against "
                      f"a floor of {m['floor_total'] / 2**20:.1f} MiB (parameters + gradients + Adam state + one "
-                     f"batch's activations) = {m['traced_over_floor']:.2f}×; resident set grew "
-                     f"{m['rss_growth_during_fit'] / 2**20:.1f} MiB during the fit.")
+                     f"batch's activations) = {m['traced_over_floor']:.2f}× (tracemalloc, NumPy's buffers); the "
+                     f"process's peak resident set ({m['rss_peak'] / 2**20:.0f} MiB, interpreter and libraries "
+                     f"included) grew by {m['rss_growth_during_fit'] / 2**20:.1f} MiB during the measured fit.")
     e = result["environment"]
     lines.append(f"Python {e['python']}, NumPy {e['numpy']}, numba {e['numba']}, PyTorch {e['torch']} "
                  f"({e['torch_threads']} threads), scikit-learn {e['sklearn']}, {e['cores']} cores; BLAS: "
