@@ -128,18 +128,26 @@ class ReLU(Activation_):
         return (z > 0).astype(z.dtype)
 
 
-@registry.register("leaky_relu")
-class LeakyReLU(Activation_):
-    """leaky_relu(z) = z if z > 0 else α·z;  derivative 1 or α.  Keras's default α = 0.2."""
+class _WithAlpha(Activation_):
+    """An activation with one shape parameter α ≥ 0 for its negative side."""
 
-    def __init__(self, alpha: float = 0.2):
-        alpha = float(alpha)
+    default_alpha = 1.0
+
+    def __init__(self, alpha: float | None = None):
+        alpha = float(self.default_alpha if alpha is None else alpha)
         if not np.isfinite(alpha) or alpha < 0:
             raise ValueError(f"alpha={alpha!r} must be a finite number >= 0")
         self.alpha = alpha
 
     def get_config(self):
         return {"alpha": self.alpha}
+
+
+@registry.register("leaky_relu")
+class LeakyReLU(_WithAlpha):
+    """leaky_relu(z) = z if z > 0 else α·z;  derivative 1 or α.  Keras's default α = 0.2."""
+
+    default_alpha = 0.2
 
     def __call__(self, z):
         return np.where(z > 0, z, self.alpha * z)
@@ -149,17 +157,10 @@ class LeakyReLU(Activation_):
 
 
 @registry.register("elu")
-class ELU(Activation_):
-    """elu(z) = z if z > 0 else α(e^z − 1);  derivative 1 or a + α."""
+class ELU(_WithAlpha):
+    """elu(z) = z if z > 0 else α(e^z − 1);  derivative 1 or a + α.  Default α = 1."""
 
-    def __init__(self, alpha: float = 1.0):
-        alpha = float(alpha)
-        if not np.isfinite(alpha) or alpha < 0:
-            raise ValueError(f"alpha={alpha!r} must be a finite number >= 0")
-        self.alpha = alpha
-
-    def get_config(self):
-        return {"alpha": self.alpha}
+    default_alpha = 1.0
 
     def __call__(self, z):
         return np.where(z > 0, z, self.alpha * np.expm1(np.minimum(z, 0)))
