@@ -41,7 +41,7 @@ def test_regimes(linear):
     assert abs(e[-1]) < abs(e[0])
     for r in (good, small, osc):  # batch GD on a convex loss: monotone
         assert np.all(np.diff(r.loss_path) <= 1e-12)
-    assert good.observed.startswith("converged") and small.observed == "still descending"
+    assert good.observed.startswith("converged") and small.observed == "is still descending"
     assert abs(linear.w_fitted - linear.w_star) < 1e-6
     assert [r.predicted for r in linear.runs] == [
         "too small: slow monotone descent", "monotone descent", "oscillating, converging", "diverging"]

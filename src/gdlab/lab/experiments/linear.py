@@ -57,7 +57,7 @@ def observed_regime(errors: np.ndarray, tol: float) -> str:
         return "diverged" + (" (oscillating)" if flips else "")
     if abs(e[-1]) <= tol:
         return "converged" + (f" (sign flipped {flips}×)" if flips else "")
-    return "still descending" + (f" (sign flipped {flips}×)" if flips else "")
+    return "is still descending" + (f" (sign flipped {flips}×)" if flips else "")
 
 
 @dataclass
