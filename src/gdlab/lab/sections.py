@@ -142,7 +142,7 @@ def batch_size(out: Path, batch_sizes=(1, 8, 32, 128, 512, "full"), epochs=25, l
     slowest = min(runs, key=lambda x: x.samples_per_second)
     s.paragraphs += [
         f"Speed: B = {fastest.batch_size} processes {fastest.samples_per_second:,.0f} samples/s, "
-        f"B = {slowest.batch_size} {slowest.samples_per_second:,.0f} — larger batches use the hardware "
+        f"B = {slowest.batch_size} only {slowest.samples_per_second:,.0f} — larger batches use the hardware "
         f"better, at the price of step memory ({runs[-1].step_peak_bytes / 1024:,.0f} KiB against "
         f"{runs[0].step_peak_bytes / 1024:,.0f} KiB).",
         f"Convergence: with the same η, larger batches take fewer steps per epoch and need more epochs; "
