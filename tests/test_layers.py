@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from gdlab import layers
-from gdlab.layers import Activation, Dense, Dropout, Flatten
+from gdlab.layers import Activation, Dense, Dropout, Flatten, Normalization
 from helpers import TOL, layer_gradcheck, standalone
 
 X = np.random.default_rng(3).normal(size=(5, 4))
@@ -22,7 +22,8 @@ X = np.random.default_rng(3).normal(size=(5, 4))
     lambda: Activation("softmax"),
     lambda: Activation("tanh"),
     lambda: Flatten(),
-], ids=lambda f: repr(f()))
+    lambda: Normalization(mean=[0.5, -1.0, 0.0, 2.0], variance=[2.0, 0.5, 1.0, 0.0]),
+], ids=lambda f: repr(f())[:60])
 def test_layer_backward_matches_finite_differences(make):
     layer = make()
     layer.name = "l"
@@ -108,3 +109,14 @@ def test_layer_registry():
     assert isinstance(layers.get("Dense", units=3), Dense)
     with pytest.raises(ValueError, match="known layers: .*Dense"):
         layers.get("Conv7D")
+
+
+def test_normalization_adapt_and_errors():
+    x = np.array([[1.0, 10.0], [3.0, 10.0]])
+    norm = Normalization.adapt(x)
+    standalone(norm, (2,))
+    np.testing.assert_array_equal(norm.forward(x), [[-1.0, 0.0], [1.0, 0.0]])  # σ = 0 → 1
+    with pytest.raises(ValueError, match="does not fit inputs of shape"):
+        Normalization(mean=[0.0, 0.0, 0.0]).build((2,))
+    with pytest.raises(ValueError, match="variance must be >= 0"):
+        Normalization(variance=-1.0)
