@@ -28,7 +28,6 @@ class Activation_(Configurable):
     let the layer drop z.
     """
 
-    elementwise = True
     #: whether vjp needs the pre-activation z (False: it works from a, and z may be discarded)
     needs_z = True
 
@@ -221,7 +220,6 @@ class Softmax(Activation_):
     (∂a/∂z)ᵀ g = a ⊙ (g − Σⱼ aⱼ gⱼ)  — the full product, not the diagonal.
     """
 
-    elementwise = False
     needs_z = False
 
     def __call__(self, z):

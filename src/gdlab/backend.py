@@ -54,13 +54,3 @@ def seed_sequence(seed=None) -> np.random.SeedSequence:
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed={seed!r} must be a non-negative integer, a SeedSequence or None")
     return np.random.SeedSequence(int(seed))
-
-
-def make_rng(seed=None) -> np.random.Generator:
-    """A new ``Generator``: from ``seed`` when given, else the next child of the global root.
-
-    ``seed`` may be an int, a ``SeedSequence`` or a ``Generator`` (returned as is).
-    """
-    if isinstance(seed, np.random.Generator):
-        return seed
-    return np.random.default_rng(seed_sequence(seed))

@@ -44,7 +44,6 @@ class Layer(Configurable):
         self.input_shape = _shape_tuple(input_shape, "input_shape")
         self.weights: dict[str, np.ndarray] = {}
         self.grads: dict[str, np.ndarray] = {}
-        self.built_input_shape = None
         #: set by the model: False for the first layer, whose ∂L/∂x nobody needs
         self.input_grad_needed = True
 
@@ -57,8 +56,7 @@ class Layer(Configurable):
 
     # -- shapes and parameters ----------------------------------------------------------
     def build(self, input_shape: tuple) -> dict[str, tuple]:
-        """Record the input shape (without batch axis); return {parameter name: shape}."""
-        self.built_input_shape = tuple(input_shape)
+        """Check the input shape (without batch axis); return {parameter name: shape}."""
         return {}
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:

@@ -17,7 +17,6 @@ import numpy as np  # noqa: E402
 DPI = 100
 WIDE = (12.0, 4.2)
 TALL = (12.0, 7.0)
-SQUARE_GRID = (12.0, 8.0)
 
 plt.rcParams.update({"axes.grid": True, "grid.alpha": 0.3, "axes.spines.top": False,
                      "axes.spines.right": False, "font.size": 9, "legend.fontsize": 8})

@@ -341,7 +341,7 @@ def _optional_count(name, value):
     return int(value)
 
 
-check_nonnegative, check_positive, check_unit_interval = _nonnegative, _positive, _unit_interval
+check_nonnegative, check_unit_interval = _nonnegative, _unit_interval
 
 
 class MomentsOptimizer(Optimizer):
