@@ -172,10 +172,15 @@ def _build(metadata, tensors, path):
         raise
     except (KeyError, TypeError, ValueError) as err:
         raise CheckpointError(f"{path}: the saved configuration cannot be rebuilt: {err}") from None
+    _load_state(model, metadata, tensors, path)
+    return model
+
+
+def _load_state(model, metadata, tensors, path):
+    """Weights, and the optimizer's state when the file has it."""
     _load_weights(model, tensors, path)
     if "gdlab.optimizer" in metadata:
         _load_optimizer(model, metadata, tensors, path)
-    return model
 
 
 def _load_weights(model, tensors, path):
@@ -212,45 +217,38 @@ def load_model(path):
 
 def load_checkpoint(path):
     """A model from a checkpoint, set to resume: the next ``fit`` continues after the saved epoch."""
-    from gdlab.training import TrainingState
-
     metadata, tensors = _read(path)
     model = _build(metadata, tensors, path)
-    model.resume_state = training_state(metadata, path, TrainingState)
-    rng_state = _json(metadata, "gdlab.training", path).get("fit_seed_rng")
-    if rng_state:
-        model.fit_seed_rng.bit_generator.state = rng_state
+    model.resume_state = _resume(model, metadata, path)
     return model
 
 
-def training_state(metadata, path, cls):
+def _resume(model, metadata, path):
+    """The saved TrainingState; also puts the model's fit-seed generator where it was."""
+    from gdlab.training import TrainingState
+
     t = _json(metadata, "gdlab.training", path)
     try:
-        return cls(epoch=int(t["epoch"]), fit_seed=int(t["fit_seed"]), history=dict(t["history"]),
-                   callbacks=[tuple(c) for c in t["callbacks"]])
+        state = TrainingState(epoch=int(t["epoch"]), fit_seed=int(t["fit_seed"]), history=dict(t["history"]),
+                              callbacks=[tuple(c) for c in t["callbacks"]])
+        if t.get("fit_seed_rng"):
+            model.fit_seed_rng.bit_generator.state = t["fit_seed_rng"]
     except (KeyError, TypeError, ValueError) as err:
         raise CheckpointError(f"{path}: the training state is incomplete: {err}") from None
+    return state
 
 
 def restore_into(model, path):
     """Load a checkpoint's weights, optimizer and training state into an existing model of the same
     architecture (used by BackupAndRestore); returns the TrainingState."""
-    from gdlab.training import TrainingState
-
     metadata, tensors = _read(path)
     saved = _json(metadata, "gdlab.model", path)
     mine = model.get_config()
     if saved.get("layers") != mine.get("layers") or saved.get("dtype") != mine.get("dtype"):
         raise CheckpointError(f"{path} was saved from a different architecture or dtype; delete it or use "
                               "another backup folder")
-    _load_weights(model, tensors, path)
-    if "gdlab.optimizer" in metadata:
-        _load_optimizer(model, metadata, tensors, path)
+    _load_state(model, metadata, tensors, path)
     saved_lr = _json(metadata, "gdlab.compile", path)["optimizer"]["config"].get("learning_rate")
     if isinstance(saved_lr, (int, float)):  # a callback may have changed it (ReduceLROnPlateau)
         model.optimizer.learning_rate = saved_lr
-    state = training_state(metadata, path, TrainingState)
-    rng_state = _json(metadata, "gdlab.training", path).get("fit_seed_rng")
-    if rng_state:
-        model.fit_seed_rng.bit_generator.state = rng_state
-    return state
+    return _resume(model, metadata, path)

@@ -308,6 +308,7 @@ class Normalization(Layer):
                              f"{self.variance.shape} do not broadcast") from None
         std = np.sqrt(self.variance)
         self.std = np.where(std == 0, 1.0, std)
+        self._cast = {}  # dtype → (μ, σ) in that dtype, made once rather than every step
 
     @classmethod
     def adapt(cls, x, name: str | None = None) -> "Normalization":
@@ -328,11 +329,17 @@ class Normalization(Layer):
                                  f"shape {tuple(input_shape)}") from None
         return {}
 
+    def _in(self, dtype):
+        if dtype not in self._cast:
+            self._cast[dtype] = (self.mean.astype(dtype), self.std.astype(dtype))
+        return self._cast[dtype]
+
     def forward(self, x, training=False):
-        return (x - self.mean.astype(x.dtype)) / self.std.astype(x.dtype)
+        mean, std = self._in(x.dtype)
+        return (x - mean) / std
 
     def backward(self, g, through_activation=True):
-        return g / self.std.astype(g.dtype)
+        return g / self._in(g.dtype)[1]
 
 
 @registry.register("Flatten")

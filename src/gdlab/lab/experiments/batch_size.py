@@ -100,10 +100,6 @@ class BatchSizeResult:
                       "gap", "epochs→target", "s→target"], rows)
 
 
-def _network(seed):
-    return Sequential([Dense(64, activation="relu"), Dense(10, activation="softmax")], seed=seed)
-
-
 def _step_peak_bytes(model, x, y, batch) -> int:
     """Peak bytes allocated by one forward + backward + update at this batch size (after a warm-up)."""
     xb, yb = x[:batch], y[:batch]
@@ -131,9 +127,8 @@ def batch_size_study(batch_sizes=(1, 8, 32, 128, 512, "full"), epochs: int = 25,
     n_val = len(x_train) // 5  # the last 20%, as validation_split=0.2 would take
     x_val, y_val = x_train[-n_val:], y_train[-n_val:]
     x_fit, y_fit = x_train[:-n_val], y_train[:-n_val]
-    template = _network(seed)
+    template = Sequential([Dense(64, activation="relu"), Dense(10, activation="softmax")], seed=seed)
     template.build(x_fit.shape[1:])
-    initial = template.get_weights()
     template.compile(SGD(learning_rate, momentum=0.9), "sparse_categorical_crossentropy")
     sample = slice(0, NOISE_SAMPLES)
     result = BatchSizeResult(n_train=len(x_fit), epochs=epochs, learning_rate=learning_rate)
@@ -141,9 +136,7 @@ def batch_size_study(batch_sizes=(1, 8, 32, 128, 512, "full"), epochs: int = 25,
 
     sizes = [len(x_fit) if b == "full" else int(b) for b in batch_sizes]
     for batch in (progress(sizes, "batch sizes") if progress else sizes):
-        model = _network(seed)
-        model.build(x_fit.shape[1:])
-        model.set_weights(initial)
+        model = template.clone()  # the same initial weights for every run
         model.compile(SGD(learning_rate, momentum=0.9), "sparse_categorical_crossentropy", ["accuracy"])
         xs, ys = model.prepare(x_fit, y_fit)
         peak = _step_peak_bytes(model, xs, ys, batch)

@@ -55,18 +55,12 @@ def compare_optimizers(epochs: int = 20, batch_size: int = 32, hidden: int = 32,
                        seed: int = 0, progress=None) -> CompareResult:
     (x_train, y_train), (x_test, y_test) = datasets.load_digits(seed=seed)
 
-    def network():
-        return Sequential([Dense(hidden, activation="relu"), Dense(10, activation="softmax")], seed=seed)
-
-    template = network()
+    template = Sequential([Dense(hidden, activation="relu"), Dense(10, activation="softmax")], seed=seed)
     template.build(x_train.shape[1:])
-    initial = template.get_weights()
     result = CompareResult(epochs=epochs, batch_size=batch_size, hidden=hidden)
     names = list(contestants or CONTESTANTS)
     for label in (progress(names, "compare") if progress else names):
-        model = network()
-        model.build(x_train.shape[1:])
-        model.set_weights(initial)
+        model = template.clone()  # the same initial weights for every run
         optimizer = CONTESTANTS[label]()
         model.compile(optimizer, "sparse_categorical_crossentropy", ["accuracy"])
         t0 = time.perf_counter()

@@ -55,23 +55,16 @@ class RegimesResult:
                       "batch-loss CV", "tortuosity"], rows)
 
 
-def _network(seed):
-    return Sequential([Dense(16, activation="tanh"), Dense(1)], dtype="float64", seed=seed)
-
-
 def regimes_experiment(n: int = 1000, minibatch: int = 32, epochs: int = 30, learning_rate: float = 0.02,
                        seed: int = 0) -> RegimesResult:
     x, y, _ = datasets.house_prices_multi(n=n, noise=0.05, seed=seed, nonlinear=True)
     x = (x - x.mean(0)) / x.std(0)
     y = (y - y.mean()) / y.std()
-    template = _network(seed)
+    template = Sequential([Dense(16, activation="tanh"), Dense(1)], dtype="float64", seed=seed)
     template.build(x.shape[1:])
-    initial = template.get_weights()
     result = RegimesResult(n_samples=n, learning_rate=learning_rate, epochs=epochs)
     for label, batch in (("batch GD", n), ("SGD", 1), (f"mini-batch", minibatch)):
-        model = _network(seed)
-        model.build(x.shape[1:])
-        model.set_weights(initial)
+        model = template.clone()  # the same initial weights for every run
         model.compile(SGD(learning_rate), "mse")
         rec = ParameterRecorder()
         history = model.fit(x, y, epochs=epochs, batch_size=batch, callbacks=[rec], seed=seed, verbose=0)
