@@ -274,3 +274,34 @@ def test_iterations_formula_is_ceil():
             x, y = data(n)
             h = classifier().fit(x, y, epochs=1, batch_size=b, verbose=0)
             assert h.iterations_per_epoch == [math.ceil(n / min(b, n))]
+
+
+def test_train_on_batch_is_one_fit_iteration():
+    """train_on_batch on the whole set equals one full-batch fit epoch, bit for bit."""
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(24, 4)).astype(np.float32)
+    y = rng.integers(0, 3, size=24)
+
+    def make():
+        m = gdlab.Sequential([gdlab.Input((4,)), Dense(5, activation="tanh"), Dense(3, activation="softmax")], seed=1)
+        m.compile(SGD(0.1, momentum=0.9), "sparse_categorical_crossentropy", ["accuracy"])
+        return m
+
+    a, b = make(), make()
+    hist = a.fit(x, y, batch_size="full", epochs=2, shuffle=False, verbose=0)
+    results = [b.train_on_batch(x, y) for _ in range(2)]
+    np.testing.assert_array_equal(a.parameters.theta, b.parameters.theta)
+    assert [r[0] for r in results] == hist.iteration_loss
+    assert b.train_on_batch(x, y, return_dict=True).keys() == {"loss", "accuracy"}
+
+
+def test_train_on_batch_nonfinite_loss_leaves_theta():
+    m = gdlab.Sequential([gdlab.Input((1,)), Dense(1)], seed=0)
+    m.compile(SGD(0.1), "mse")
+    m.build((1,))
+    theta = m.parameters.theta.copy()
+    from gdlab.training import NonFiniteLossError
+
+    with pytest.raises(NonFiniteLossError, match="not updated"):
+        m.train_on_batch(np.array([[1e30]]), np.array([[1e30]]))
+    np.testing.assert_array_equal(m.parameters.theta, theta)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from gdlab.batching import EpochPlan
+from gdlab.training import train_step
 
 
 @dataclass
@@ -42,7 +43,7 @@ def lr_find(model, x, y, start_lr: float = 1e-7, end_lr: float = 10.0, num_itera
     if not 0 <= smoothing < 1:
         raise ValueError(f"smoothing={smoothing!r} must be in [0, 1)")
     x, y = model.prepare(x, y)
-    theta, grad = model.parameters.theta, model.parameters.grad
+    theta = model.parameters.theta
     saved_theta = theta.copy()
     optimizer = model.optimizer
     saved_lr = optimizer.learning_rate
@@ -63,8 +64,7 @@ def lr_find(model, x, y, start_lr: float = 1e-7, end_lr: float = 10.0, num_itera
                 idx = batches.pop(0)
                 lr = start_lr * ratio ** (i / (num_iterations - 1))
                 optimizer.learning_rate = lr
-                out = model.forward(x[idx], training=True)
-                loss = model.loss(y[idx], out)
+                loss, _ = train_step(model, x[idx], y[idx])
                 if not math.isfinite(loss):
                     result.stopped_early = True
                     break
@@ -77,8 +77,6 @@ def lr_find(model, x, y, start_lr: float = 1e-7, end_lr: float = 10.0, num_itera
                     result.stopped_early = True
                     break
                 best = min(best, smooth)
-                model.backward(y[idx], out)
-                optimizer.apply_gradients(theta, grad)
     finally:
         theta[...] = saved_theta
         optimizer.learning_rate = saved_lr

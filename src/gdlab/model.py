@@ -201,6 +201,29 @@ class Sequential:
                    validation_data=validation_data, shuffle=shuffle, initial_epoch=initial_epoch,
                    seed=seed, partial_batch=partial_batch, sampling=sampling)
 
+    def train_on_batch(self, x, y, return_dict: bool = False):
+        """One iteration on one batch (forward → loss → backward → update), as Keras's ``train_on_batch``.
+
+        Returns the batch loss (a float), ``[loss, *metrics]`` when metrics are compiled, or a dict.
+        A non-finite loss raises ``NonFiniteLossError`` and leaves θ unchanged.
+        """
+        from gdlab.training import NonFiniteLossError, train_step
+
+        x, y = self.prepare(x, y)
+        with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below, by value
+            loss, y_pred = train_step(self, x, y)
+        if not np.isfinite(loss):
+            raise NonFiniteLossError(f"the batch loss is {loss}; θ was not updated (learning rate "
+                                     f"{self.optimizer.current_learning_rate():g})")
+        logs = {"loss": loss}
+        for m in self.metrics:
+            s, c = m.batch(y, y_pred)
+            logs[m.name] = s / c
+        if return_dict:
+            return logs
+        values = list(logs.values())
+        return values[0] if len(values) == 1 else values
+
     def save(self, path) -> None:
         """Architecture, compile settings and weights in one safetensors file (atomic write)."""
         from gdlab.checkpoint import save_model

@@ -171,29 +171,42 @@ def _diverged(model, x, xb, epoch, i, loss, history, grad_norms):
     raise NonFiniteLossError(message, history=history, epoch=epoch, iteration=i)
 
 
+def train_step(model, x_batch, y_batch) -> tuple[float, np.ndarray]:
+    """One iteration on prepared arrays: forward → loss → backward (chain rule) → update.
+
+        ŷ = f(x; θ),   L = loss(y, ŷ),   g = ∂L/∂θ,   θ ← optimizer(θ, g)
+
+    Returns (L, ŷ). When L is not finite nothing is updated: θ stays as it was, so the
+    caller can report where training diverged. Afterwards ``model.parameters.grad``
+    holds g (optimizers never write into it).
+    """
+    y_pred = model.forward(x_batch, training=True)
+    loss = model.loss(y_batch, y_pred)
+    if math.isfinite(loss):
+        model.backward(y_batch, y_pred)
+        model.optimizer.apply_gradients(model.parameters.theta, model.parameters.grad)
+    return loss, y_pred
+
+
 def _run_epoch(model, x, y, batches, epoch, history, cbs, grad_norms, every) -> dict:
     """One epoch; returns the sample-weighted mean training loss and metrics over its batches."""
-    optimizer, theta, grad = model.optimizer, model.parameters.theta, model.parameters.grad
-    loss_fn, metrics = model.loss, model.metrics
+    grad, metrics = model.parameters.grad, model.metrics
     loss_sum, seen = 0.0, 0
     m_sums, m_counts = [0.0] * len(metrics), [0] * len(metrics)
     for i, idx in enumerate(batches):
         for cb in cbs.batch_begin:
             cb.on_train_batch_begin(i)
         xb, yb = x[idx], y[idx]
-        out = model.forward(xb, training=True)
-        loss = loss_fn(yb, out)
+        loss, out = train_step(model, xb, yb)
         if not math.isfinite(loss):
             _diverged(model, x, xb, epoch, i, loss, history, grad_norms)
         for k, m in enumerate(metrics):
             s, c = m.batch(yb, out)
             m_sums[k] += s
             m_counts[k] += c
-        model.backward(yb, out)
         n_done = len(history.iteration_loss)
         if n_done % every == 0:
             grad_norms.append((n_done, math.sqrt(float(np.dot(grad, grad)))))
-        optimizer.apply_gradients(theta, grad)
         history.record_iteration(epoch, i, loss)
         b = idx.shape[0]
         loss_sum += loss * b
