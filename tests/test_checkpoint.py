@@ -62,7 +62,7 @@ def test_resume_from_a_checkpoint_is_bit_identical(tmp_path, dtype, opt):
     h_straight = straight.fit(X, Y, epochs=6, callbacks=[ckpt, *callbacks()], **FIT)
 
     resumed = gdlab.load_checkpoint(tmp_path / "ckpt-2.safetensors")
-    assert resumed.resume_state.epoch == 2
+    assert resumed.training_state.epoch == 2
     h_resumed = resumed.fit(X, Y, epochs=6, callbacks=[ModelCheckpoint(tmp_path / "x.safetensors"), *callbacks()],
                             **FIT)
     np.testing.assert_array_equal(resumed.parameters.theta, straight.parameters.theta)
@@ -143,7 +143,8 @@ def test_model_checkpoint_best_only(tmp_path):
     saved = []
 
     class Spy(Callback):
-        writes_checkpoints = True  # so it runs after ModelCheckpoint (checkpoint writers go last, in order)
+        def writes_checkpoints(self):  # so it runs after ModelCheckpoint (checkpoint writers go last, in order)
+            return True
 
         def on_epoch_end(self, epoch, logs=None):
             p = tmp_path / "best.safetensors"
@@ -324,3 +325,22 @@ def test_any_architecture_round_trips(tmp_path, specs, n_in, dtype, seed):
     again = gdlab.load_model(path)
     np.testing.assert_array_equal(again.predict(x), expected)
     assert again.dtype == model.dtype and again.get_config() == model.get_config()
+
+
+def test_save_checkpoint_needs_a_training_state(tmp_path):
+    model = make()
+    model.build((5,))
+    with pytest.raises(RuntimeError, match="use model.save"):
+        model.save_checkpoint(tmp_path / "c.safetensors")
+
+
+def test_a_checkpoint_saved_after_fit_resumes_where_fit_ended(tmp_path):
+    straight = make()
+    straight.fit(X, Y, epochs=5, **FIT)
+    first = make()
+    first.fit(X, Y, epochs=2, **FIT)
+    first.save_checkpoint(tmp_path / "after2.safetensors")
+    resumed = gdlab.load_checkpoint(tmp_path / "after2.safetensors")
+    h = resumed.fit(X, Y, epochs=5, **FIT)
+    np.testing.assert_array_equal(resumed.parameters.theta, straight.parameters.theta)
+    assert h.epoch == list(range(5))

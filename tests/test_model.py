@@ -305,3 +305,36 @@ def test_train_on_batch_nonfinite_loss_leaves_theta():
     with pytest.raises(NonFiniteLossError, match="not updated"):
         m.train_on_batch(np.array([[1e30]]), np.array([[1e30]]))
     np.testing.assert_array_equal(m.parameters.theta, theta)
+
+
+@pytest.mark.parametrize("partial_batch", ["keep", "carry"])
+def test_fit_then_fit_with_initial_epoch_continues_exactly(partial_batch):
+    """fit(epochs=3) + fit(epochs=6, initial_epoch=3) ≡ fit(epochs=6): the second fit keeps the first's seed."""
+    rng = np.random.default_rng(5)
+    x, y = rng.normal(size=(30, 4)), rng.integers(0, 3, 30)
+
+    def make():
+        m = Sequential([Dense(6, activation="relu"), Dropout(0.3), Dense(3, activation="softmax")],
+                       dtype="float64", seed=11)
+        m.compile(SGD(0.05, momentum=0.9), "sparse_categorical_crossentropy")
+        return m
+
+    fit = dict(batch_size=7, verbose=0, partial_batch=partial_batch)
+    straight, split = make(), make()
+    h = straight.fit(x, y, epochs=6, **fit)
+    h1 = split.fit(x, y, epochs=3, **fit)
+    h2 = split.fit(x, y, epochs=6, initial_epoch=3, **fit)
+    np.testing.assert_array_equal(split.parameters.theta, straight.parameters.theta)
+    assert h1.iteration_loss + h2.iteration_loss == h.iteration_loss
+    assert h2.epoch == [3, 4, 5]
+
+
+def test_a_new_fit_from_epoch_zero_draws_a_new_seed():
+    rng = np.random.default_rng(6)
+    x, y = rng.normal(size=(20, 2)), rng.normal(size=(20, 1))
+    m = Sequential([Dense(1)], dtype="float64", seed=2)
+    m.compile(SGD(0.01), "mse")
+    m.fit(x, y, epochs=1, verbose=0)
+    first = m.training_state.fit_seed
+    m.fit(x, y, epochs=1, verbose=0)
+    assert m.training_state.fit_seed != first

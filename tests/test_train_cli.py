@@ -126,7 +126,7 @@ def test_kill_and_restart_gives_the_same_final_weights(tmp_path):
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
     assert not (killed / "model.safetensors").exists()  # it really was interrupted
-    done = gdlab.load_checkpoint(backup).resume_state.epoch
+    done = gdlab.load_checkpoint(backup).training_state.epoch
     assert 0 < done < 150
     restart = subprocess.run([*cmd, str(cfg_b)], check=True, capture_output=True, text=True, timeout=300)
     assert "resuming from" in restart.stderr

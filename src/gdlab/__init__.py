@@ -8,11 +8,11 @@
 """
 
 from gdlab import activations, callbacks, initializers, layers, losses, metrics, optimizers, utils
-from gdlab.checkpoint import CheckpointError, load_checkpoint, load_model
+from gdlab.checkpoint import CheckpointError
 from gdlab.gradcheck import GradcheckResult, gradcheck
 from gdlab.layers import Input
 from gdlab.lr_finder import LRFindResult, lr_find
-from gdlab.model import Sequential
+from gdlab.model import Sequential, load_checkpoint, load_model
 from gdlab.training import NonFiniteLossError
 
 __version__ = "0.1.0"

@@ -16,6 +16,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from gdlab.activations import Linear
+from gdlab.layers import Dense
+from gdlab.losses import MeanSquaredError
+
 
 def first_nonfinite_parameter(model) -> str | None:
     theta = model.parameters.theta
@@ -38,10 +42,6 @@ def first_overflowing_layer(model, xb) -> str | None:
 
 def quadratic_curvature(model, x) -> float | None:
     """λ_max when the loss is quadratic in θ (one Dense layer, linear activation, MSE); else None."""
-    from gdlab.activations import Linear
-    from gdlab.layers import Dense
-    from gdlab.losses import MeanSquaredError
-
     layers = model.layers
     if len(layers) != 1 or not isinstance(layers[0], Dense) or not isinstance(layers[0].activation, Linear):
         return None

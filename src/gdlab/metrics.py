@@ -17,6 +17,8 @@ from gdlab.registry import Registry
 
 class Metric(Configurable):
     name = "metric"
+    #: "max" when higher values are better, "min" when lower are (used by monitoring callbacks)
+    direction = "min"
 
     def batch(self, y_true, y_pred) -> tuple[float, int]:
         raise NotImplementedError  # abstract
@@ -28,6 +30,7 @@ registry = Registry("metric", Metric)
 @registry.register("accuracy", "acc")
 class Accuracy(Metric):
     name = "accuracy"
+    direction = "max"
 
     def __init__(self, sparse: bool | None = None, threshold: float = 0.5):
         self.sparse, self.threshold = sparse, float(threshold)

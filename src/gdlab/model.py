@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from gdlab import backend, layers as layers_mod, losses, metrics as metrics_mod, optimizers
+from gdlab import backend, checkpoint, losses, optimizers, saving, training
+from gdlab import layers as layers_mod, metrics as metrics_mod
+from gdlab.batching import resolve_batch_size
 from gdlab.inputs import as_features, as_targets
 from gdlab.parameters import Parameters
 from gdlab.registry import serialize
@@ -49,10 +51,8 @@ class Sequential:
         self._fused = False
         self.stop_training = False
         self.history = None
-        #: set by ``gdlab.load_checkpoint``: the next ``fit`` resumes from it
-        self.resume_state = None
-        #: while fitting: what a checkpoint needs (fit seed, epochs done, history, callbacks)
-        self.fit_context = None
+        #: the running or last fit's TrainingState; after ``load_checkpoint`` one that the next fit resumes
+        self.training_state = None
         for layer in layers or []:
             self.add(layer)
 
@@ -185,50 +185,29 @@ class Sequential:
         return x, y
 
     # -- public API ---------------------------------------------------------------------------
-    def fit(self, x, y, batch_size=32, epochs: int = 1, verbose="auto", callbacks=None,
-            validation_split: float = 0.0, validation_data=None, shuffle: bool = True,
-            initial_epoch: int = 0, seed=None, partial_batch: str = "keep",
-            sampling: str = "without_replacement"):
-        """Train; returns the ``History``. ``batch_size``: int, ``1`` (SGD) or ``"full"``/``None`` (batch GD).
-
-        ``seed`` fixes this fit's shuffling and dropout (default: drawn from the model's seed).
-        After ``gdlab.load_checkpoint`` the next fit continues where the checkpoint stopped.
-        """
-        from gdlab.training import fit
-
-        return fit(self, x, y, batch_size=batch_size, epochs=epochs, verbose=verbose,
-                   callbacks=callbacks, validation_split=validation_split,
-                   validation_data=validation_data, shuffle=shuffle, initial_epoch=initial_epoch,
-                   seed=seed, partial_batch=partial_batch, sampling=sampling)
-
-    def train_on_batch(self, x, y, return_dict: bool = False):
-        """One iteration on one batch (forward → loss → backward → update), as Keras's ``train_on_batch``.
-
-        Returns the batch loss (a float), ``[loss, *metrics]`` when metrics are compiled, or a dict.
-        A non-finite loss raises ``NonFiniteLossError`` and leaves θ unchanged.
-        """
-        from gdlab.training import NonFiniteLossError, train_step
-
-        x, y = self.prepare(x, y)
-        with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below, by value
-            loss, y_pred = train_step(self, x, y)
-        if not np.isfinite(loss):
-            raise NonFiniteLossError(f"the batch loss is {loss}; θ was not updated (learning rate "
-                                     f"{self.optimizer.current_learning_rate():g})")
-        logs = {"loss": loss}
-        for m in self.metrics:
-            s, c = m.batch(y, y_pred)
-            logs[m.name] = s / c
-        if return_dict:
-            return logs
-        values = list(logs.values())
-        return values[0] if len(values) == 1 else values
+    fit = training.fit
+    train_on_batch = training.train_on_batch
 
     def save(self, path) -> None:
-        """Architecture, compile settings and weights in one safetensors file (atomic write)."""
-        from gdlab.checkpoint import save_model
+        """Architecture, compile settings, weights and optimizer state in one safetensors file (atomic)."""
+        checkpoint.write(path, *saving.contents(self))
 
-        save_model(self, path)
+    def save_checkpoint(self, path) -> None:
+        """Everything ``save`` writes plus the training state (epochs done, fit seed, history, callback
+        states), so that ``gdlab.load_checkpoint(path).fit(...)`` continues exactly."""
+        if self.training_state is None:
+            raise RuntimeError("save_checkpoint needs a model that has started training (there is no training "
+                               "state to save); use model.save(path) for the weights alone")
+        checkpoint.write(path, *saving.contents(self, self.training_state))
+
+    def restore_checkpoint(self, path) -> None:
+        """Load a checkpoint of this same architecture into this model: weights, optimizer state,
+        learning rate and training state; the next ``fit`` resumes it (BackupAndRestore uses this)."""
+        file = checkpoint.read(path)
+        saving.check_same_architecture(self, file)
+        saving.load_state(self, file)
+        saving.restore_learning_rate(self, file)
+        self.training_state = saving.training_state(self, file)
 
     def predict(self, x, batch_size=None, verbose=0) -> np.ndarray:
         """Outputs for x, computed in chunks of ``batch_size`` (default 4096) samples."""
@@ -339,6 +318,17 @@ class Sequential:
 def _chunk(batch_size, n: int) -> int:
     if batch_size is None:
         return min(n, PREDICT_CHUNK)
-    from gdlab.batching import resolve_batch_size
-
     return resolve_batch_size(batch_size, n)
+
+
+def load_model(path) -> Sequential:
+    """A model saved by ``model.save`` (or a checkpoint), with weights, compile settings and optimizer state."""
+    return saving.build(checkpoint.read(path), Sequential)
+
+
+def load_checkpoint(path) -> Sequential:
+    """A model from a checkpoint, set to resume: the next ``fit`` continues after the saved epoch."""
+    file = checkpoint.read(path)
+    model = saving.build(file, Sequential)
+    model.training_state = saving.training_state(model, file)
+    return model

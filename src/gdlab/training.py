@@ -7,9 +7,13 @@ there is no copy anywhere between one iteration and the next.
 Randomness is keyed, not streamed: epoch e of a fit shuffles with a generator
 seeded by (fit seed, e, 0), and dropout layer j draws its masks from
 (fit seed, e, 1 + j). An epoch's batches and masks therefore depend only on
-the fit seed and the epoch number, so a run resumed at epoch k from a
-checkpoint (θ, optimizer state, fit seed, history) repeats the uninterrupted
-run bit for bit.
+the fit seed and the epoch number, so a run continued at epoch k — from a
+checkpoint, or by ``fit(..., initial_epoch=k)`` right after a fit that ended
+at epoch k — repeats the uninterrupted run bit for bit.
+
+The loop owns one ``TrainingState`` (``model.training_state``): the completed
+epochs, the fit seed, the history and the callbacks. Saving a checkpoint
+serialises it; loading one puts it back, marked to be resumed by the next fit.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from gdlab.batching import EpochPlan
-from gdlab.callbacks import CallbackList, History, ProgressLogger
+from gdlab.callbacks import Callback, CallbackList, History, ProgressLogger
 from gdlab.forensics import diagnose, first_nonfinite_parameter
 from gdlab.inputs import validation_split_point
 from gdlab.layers import Dropout
@@ -42,12 +46,24 @@ class NonFiniteLossError(FloatingPointError):
 
 @dataclass
 class TrainingState:
-    """Where a fit stands after ``epoch`` completed epochs: enough to continue it exactly."""
+    """Where a fit stands after ``epoch`` completed epochs: enough to continue it exactly.
+
+    While a fit runs, ``callbacks`` are its live callbacks; a state read from a checkpoint has
+    their saved states in ``saved_callbacks`` instead and ``resume=True``: the next fit continues it.
+    """
 
     epoch: int
     fit_seed: int
-    history: dict = field(default_factory=dict)
-    callbacks: list = field(default_factory=list)  # [(class name, state dict)] in callback order
+    history: History = field(default_factory=History)
+    callbacks: list = field(default_factory=list)
+    saved_callbacks: list = field(default_factory=list)  # [(class name, state dict or None)]
+    resume: bool = False
+
+    def callback_states(self) -> list[tuple[str, dict | None]]:
+        """[(class name, state)] in callback order, for a checkpoint."""
+        if self.callbacks:
+            return [(type(cb).__name__, cb.get_state()) for cb in self.callbacks]
+        return list(self.saved_callbacks)
 
 
 def _check_count(name, value, minimum):
@@ -64,111 +80,23 @@ def _resolve_verbose(verbose):
     return verbose
 
 
+def _check_callbacks(callbacks) -> list[Callback]:
+    if callbacks is None:
+        return []
+    if isinstance(callbacks, Callback) or not isinstance(callbacks, (list, tuple)):
+        raise TypeError(f"callbacks={callbacks!r} must be a list of gdlab.callbacks.Callback, "
+                        "e.g. callbacks=[EarlyStopping()]")
+    for cb in callbacks:
+        if not isinstance(cb, Callback):
+            raise TypeError(f"callbacks must be gdlab.callbacks.Callback instances; got {cb!r}")
+    # callbacks that save checkpoints run last, so what they save includes every other callback's
+    # reaction to the epoch (a reduced learning rate, an early-stopping counter)
+    return sorted(callbacks, key=lambda cb: cb.writes_checkpoints())
+
+
 def epoch_generator(fit_seed: int, epoch: int, stream: int) -> np.random.Generator:
     """The generator for one stream (0: batches, 1 + j: dropout layer j) of one epoch."""
     return np.random.default_rng([fit_seed, epoch, stream])
-
-
-def fit(model, x, y, *, batch_size, epochs, verbose, callbacks, validation_split, validation_data,
-        shuffle, initial_epoch, seed, partial_batch, sampling) -> History:
-    if not model.compiled:
-        raise RuntimeError("the model is not compiled: call model.compile(optimizer, loss) before fit")
-    epochs = _check_count("epochs", epochs, 0)
-    initial_epoch = _check_count("initial_epoch", initial_epoch, 0)
-    if seed is not None:
-        _check_count("seed", seed, 0)
-    verbose = _resolve_verbose(verbose)
-    x, y = model.prepare(x, y)
-    split_at = validation_split_point(x.shape[0], validation_split)
-    val = None
-    if validation_data is not None:
-        if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
-            raise ValueError("validation_data must be a tuple (x_val, y_val)")
-        val = model.prepare(*validation_data, xname="validation_data[0]", yname="validation_data[1]")
-    elif split_at < x.shape[0]:
-        val = (x[split_at:], y[split_at:])  # taken from the end, before any shuffling
-        x, y = x[:split_at], y[:split_at]
-    plan = EpochPlan(x.shape[0], batch_size, shuffle=shuffle, partial_batch=partial_batch, sampling=sampling)
-    callbacks = list(callbacks or [])
-    CallbackList(callbacks, model)  # type-check early, before anything changes
-    # callbacks that save checkpoints run last, so what they save includes every other callback's
-    # reaction to the epoch (a reduced learning rate, an early-stopping counter)
-    callbacks.sort(key=lambda cb: bool(getattr(cb, "writes_checkpoints", False)))
-    optimizer, params = model.optimizer, model.parameters
-    if not optimizer.built:
-        optimizer.build(params.theta, [s.slice for s in params.segments])
-
-    state = model.resume_state
-    for cb in callbacks:  # e.g. BackupAndRestore after a crash
-        state = cb.load_resume_state(model) or state
-    model.resume_state = None
-    if state is not None:
-        if initial_epoch not in (0, state.epoch):
-            raise ValueError(f"the checkpoint was saved after epoch {state.epoch}; initial_epoch={initial_epoch} "
-                             f"would skip or repeat epochs (leave it out, or pass {state.epoch})")
-        initial_epoch = state.epoch
-        fit_seed = int(seed) if seed is not None else state.fit_seed
-        history = History.from_state(state.history)
-    else:
-        fit_seed = int(seed) if seed is not None else int(model.fit_seed_rng.integers(2**63))
-        history = History()
-    all_cbs = [history] + callbacks
-    if verbose:
-        all_cbs.append(ProgressLogger(verbose=verbose, epochs=epochs))
-    cbs = CallbackList(all_cbs, model)
-    model.history = history
-    model.stop_training = False
-    model.fit_context = {"fit_seed": fit_seed, "epoch": initial_epoch, "history": history, "callbacks": callbacks}
-    if partial_batch == "carry":  # the leftover carried into epoch k comes from epochs 0..k−1
-        for e in range(initial_epoch):
-            plan.epoch(epoch_generator(fit_seed, e, 0))
-
-    cbs.on_train_begin({})
-    if state is not None:
-        for cb, (name, cb_state) in zip(callbacks, state.callbacks):
-            if type(cb).__name__ == name and cb_state is not None:
-                cb.set_state(cb_state)
-    try:
-        with np.errstate(over="ignore", invalid="ignore"):  # divergence is caught below, by value
-            _run_epochs(model, x, y, val, plan, epochs, initial_epoch, history, cbs, fit_seed)
-    except NonFiniteLossError as err:
-        if not any(getattr(cb, "handles_nonfinite", False) for cb in callbacks):
-            raise
-        history.stopped_because = str(err)  # TerminateOnNaN: stop quietly, say why
-        print(f"TerminateOnNaN: {err}", file=sys.stderr)
-    finally:
-        model.fit_context = None
-    optimizer.finalize(params.theta)
-    cbs.on_train_end({})
-    return history
-
-
-def _run_epochs(model, x, y, val, plan, epochs, initial_epoch, history, cbs, fit_seed) -> None:
-    dropouts = [(j, layer) for j, layer in enumerate(model.layers) if isinstance(layer, Dropout)]
-    every = max(1, math.ceil(model.parameters.size / GRAD_NORM_BUDGET))
-    grad_norms = deque(maxlen=8)
-    for epoch in range(initial_epoch, epochs):
-        batches = plan.epoch(epoch_generator(fit_seed, epoch, 0))
-        for j, layer in dropouts:
-            layer.rng = epoch_generator(fit_seed if layer.seed is None else layer.seed, epoch, 1 + j)
-        cbs.on_epoch_begin(epoch, {"iterations": len(batches)})
-        history.iterations_per_epoch.append(len(batches))
-        logs = _run_epoch(model, x, y, batches, epoch, history, cbs, grad_norms, every)
-        if first_nonfinite_parameter(model):
-            _diverged(model, x, x[batches[-1]], epoch, len(batches) - 1, float("nan"), history, grad_norms)
-        if val is not None:
-            logs.update({f"val_{k}": v for k, v in model.evaluate_arrays(*val).items()})
-        logs["learning_rate"] = model.optimizer.current_learning_rate()
-        model.fit_context["epoch"] = epoch + 1
-        cbs.on_epoch_end(epoch, logs)
-        if model.stop_training:
-            break
-
-
-def _diverged(model, x, xb, epoch, i, loss, history, grad_norms):
-    message = diagnose(model, epoch=epoch, iteration=i, global_iteration=len(history.iteration_loss), loss=loss,
-                       xb=xb, x_full=x, grad_norms=list(grad_norms), loss_tail=history.iteration_loss[-5:])
-    raise NonFiniteLossError(message, history=history, epoch=epoch, iteration=i)
 
 
 def train_step(model, x_batch, y_batch) -> tuple[float, np.ndarray]:
@@ -188,32 +116,181 @@ def train_step(model, x_batch, y_batch) -> tuple[float, np.ndarray]:
     return loss, y_pred
 
 
-def _run_epoch(model, x, y, batches, epoch, history, cbs, grad_norms, every) -> dict:
-    """One epoch; returns the sample-weighted mean training loss and metrics over its batches."""
-    grad, metrics = model.parameters.grad, model.metrics
-    loss_sum, seen = 0.0, 0
-    m_sums, m_counts = [0.0] * len(metrics), [0] * len(metrics)
-    for i, idx in enumerate(batches):
-        for cb in cbs.batch_begin:
-            cb.on_train_batch_begin(i)
-        xb, yb = x[idx], y[idx]
-        loss, out = train_step(model, xb, yb)
-        if not math.isfinite(loss):
-            _diverged(model, x, xb, epoch, i, loss, history, grad_norms)
-        for k, m in enumerate(metrics):
-            s, c = m.batch(yb, out)
-            m_sums[k] += s
-            m_counts[k] += c
-        n_done = len(history.iteration_loss)
-        if n_done % every == 0:
-            grad_norms.append((n_done, math.sqrt(float(np.dot(grad, grad)))))
-        history.record_iteration(epoch, i, loss)
-        b = idx.shape[0]
-        loss_sum += loss * b
-        seen += b
-        for cb in cbs.batch_end:
-            cb.on_train_batch_end(i, {"loss": loss_sum / seen})
-    logs = {"loss": loss_sum / seen if seen else float("nan")}
-    for m, s, c in zip(metrics, m_sums, m_counts):
-        logs[m.name] = s / c if c else float("nan")
-    return logs
+def train_on_batch(model, x, y, return_dict: bool = False):
+    """One iteration on one batch (forward → loss → backward → update), as Keras's ``train_on_batch``.
+
+    Returns the batch loss (a float), ``[loss, *metrics]`` when metrics are compiled, or a dict.
+    A non-finite loss raises ``NonFiniteLossError`` and leaves θ unchanged.
+    """
+    x, y = model.prepare(x, y)
+    with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below, by value
+        loss, y_pred = train_step(model, x, y)
+    if not math.isfinite(loss):
+        raise NonFiniteLossError(f"the batch loss is {loss}; θ was not updated (learning rate "
+                                 f"{model.optimizer.current_learning_rate():g})")
+    logs = {"loss": loss}
+    for m in model.metrics:
+        s, c = m.batch(y, y_pred)
+        logs[m.name] = s / c
+    if return_dict:
+        return logs
+    values = list(logs.values())
+    return values[0] if len(values) == 1 else values
+
+
+def fit(model, x, y, batch_size=32, epochs: int = 1, verbose="auto", callbacks=None,
+        validation_split: float = 0.0, validation_data=None, shuffle: bool = True,
+        initial_epoch: int = 0, seed=None, partial_batch: str = "keep",
+        sampling: str = "without_replacement") -> History:
+    """Train for epochs ``initial_epoch … epochs − 1``; returns the ``History``.
+
+    ``batch_size``: an int, ``1`` (SGD) or ``"full"``/``None`` (batch gradient descent).
+    ``partial_batch``: what happens to the last N mod B samples: ``"keep"`` (a smaller last
+    batch), ``"drop"`` or ``"carry"`` (into the next epoch). ``sampling``: batches drawn
+    ``"without_replacement"`` (a shuffled pass) or ``"with_replacement"``.
+    ``validation_split`` takes the last fraction of the samples, before any shuffling.
+    ``seed`` fixes this fit's shuffling and dropout; without it the seed is drawn from the model's
+    seed, except that ``fit(..., initial_epoch=k)`` right after a fit that ended at epoch k continues
+    that fit with its seed (so fit(3 epochs) + fit(6, initial_epoch=3) ≡ fit(6)).
+    After ``gdlab.load_checkpoint`` (or with a ``BackupAndRestore`` callback whose backup exists)
+    the fit resumes where the checkpoint stopped, history included.
+    """
+    if not model.compiled:
+        raise RuntimeError("the model is not compiled: call model.compile(optimizer, loss) before fit")
+    epochs = _check_count("epochs", epochs, 0)
+    initial_epoch = _check_count("initial_epoch", initial_epoch, 0)
+    if seed is not None:
+        _check_count("seed", seed, 0)
+    verbose = _resolve_verbose(verbose)
+    callbacks = _check_callbacks(callbacks)
+    if y is None:
+        raise ValueError("fit needs targets y; got y=None")
+    x, y = model.prepare(x, y)
+    split_at = validation_split_point(x.shape[0], validation_split)
+    val = None
+    if validation_data is not None:
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+            raise ValueError("validation_data must be a tuple (x_val, y_val)")
+        val = model.prepare(*validation_data, xname="validation_data[0]", yname="validation_data[1]")
+    elif split_at < x.shape[0]:
+        val = (x[split_at:], y[split_at:])  # taken from the end, before any shuffling
+        x, y = x[:split_at], y[:split_at]
+    plan = EpochPlan(x.shape[0], batch_size, shuffle=shuffle, partial_batch=partial_batch, sampling=sampling)
+    CallbackList(callbacks, model)  # gives each callback the model before any of them restores
+    if not model.optimizer.built:
+        model.optimizer.build(model.parameters.theta, [s.slice for s in model.parameters.segments])
+    for cb in callbacks:  # e.g. BackupAndRestore after a crash
+        if cb.restore_training():
+            break
+    state = _starting_state(model, initial_epoch, seed, callbacks)
+    saved_callbacks, state.saved_callbacks = state.saved_callbacks, []
+    model.training_state = state
+    loop = _Loop(model, x, y, val, plan, state, verbose, epochs)
+    loop.cbs.on_train_begin({})
+    for cb, (name, cb_state) in zip(callbacks, saved_callbacks):
+        if type(cb).__name__ == name and cb_state is not None:
+            cb.set_state(cb_state)
+    if partial_batch == "carry":  # the leftover carried into epoch k comes from epochs 0..k−1
+        for e in range(state.epoch):
+            plan.epoch(epoch_generator(state.fit_seed, e, 0))
+    try:
+        with np.errstate(over="ignore", invalid="ignore"):  # divergence is caught by value
+            loop.run(epochs)
+    except NonFiniteLossError as err:
+        if not any(cb.on_nonfinite(err) for cb in callbacks):
+            raise
+        state.history.stopped_because = str(err)
+    model.optimizer.finalize(model.parameters.theta)
+    loop.cbs.on_train_end({})
+    return state.history
+
+
+def _starting_state(model, initial_epoch: int, seed, callbacks) -> TrainingState:
+    """Resume a loaded checkpoint, continue the last fit, or start a new one."""
+    prev = model.training_state
+    if prev is not None and prev.resume:
+        if initial_epoch not in (0, prev.epoch):
+            raise ValueError(f"the checkpoint was saved after epoch {prev.epoch}; initial_epoch={initial_epoch} "
+                             f"would skip or repeat epochs (leave it out, or pass {prev.epoch})")
+        fit_seed = int(seed) if seed is not None else prev.fit_seed
+        return TrainingState(prev.epoch, fit_seed, prev.history, callbacks, prev.saved_callbacks)
+    if seed is not None:
+        fit_seed = int(seed)
+    elif prev is not None and initial_epoch and initial_epoch == prev.epoch:
+        fit_seed = prev.fit_seed  # a continuation of the fit that ended at this epoch
+    else:
+        fit_seed = int(model.fit_seed_rng.integers(2**63))
+    return TrainingState(initial_epoch, fit_seed, History(), callbacks)
+
+
+class _Loop:
+    """Runs the epochs of one fit over prepared data, updating the TrainingState as it goes."""
+
+    def __init__(self, model, x, y, val, plan, state: TrainingState, verbose: int, epochs: int):
+        self.model, self.x, self.y, self.val, self.plan, self.state = model, x, y, val, plan, state
+        all_cbs = [state.history, *state.callbacks]
+        if verbose:
+            all_cbs.append(ProgressLogger(verbose=verbose, epochs=epochs))
+        self.cbs = CallbackList(all_cbs, model)
+        model.history = state.history
+        model.stop_training = False
+        self.dropouts = [(j, layer) for j, layer in enumerate(model.layers) if isinstance(layer, Dropout)]
+        self.every = max(1, math.ceil(model.parameters.size / GRAD_NORM_BUDGET))
+        self.grad_norms = deque(maxlen=8)
+
+    def run(self, epochs: int) -> None:
+        state, model, history = self.state, self.model, self.state.history
+        for epoch in range(state.epoch, epochs):
+            batches = self.plan.epoch(epoch_generator(state.fit_seed, epoch, 0))
+            for j, layer in self.dropouts:
+                layer.rng = epoch_generator(state.fit_seed if layer.seed is None else layer.seed, epoch, 1 + j)
+            self.cbs.on_epoch_begin(epoch, {"iterations": len(batches)})
+            history.iterations_per_epoch.append(len(batches))
+            logs = self.run_epoch(epoch, batches)
+            if first_nonfinite_parameter(model):
+                self.diverged(self.x[batches[-1]], epoch, len(batches) - 1, float("nan"))
+            if self.val is not None:
+                logs.update({f"val_{k}": v for k, v in model.evaluate_arrays(*self.val).items()})
+            logs["learning_rate"] = model.optimizer.current_learning_rate()
+            state.epoch = epoch + 1
+            self.cbs.on_epoch_end(epoch, logs)
+            if model.stop_training:
+                break
+
+    def diverged(self, xb, epoch: int, i: int, loss: float):
+        history = self.state.history
+        message = diagnose(self.model, epoch=epoch, iteration=i, global_iteration=len(history.iteration_loss),
+                           loss=loss, xb=xb, x_full=self.x, grad_norms=list(self.grad_norms),
+                           loss_tail=history.iteration_loss[-5:])
+        raise NonFiniteLossError(message, history=history, epoch=epoch, iteration=i)
+
+    def run_epoch(self, epoch: int, batches) -> dict:
+        """One epoch; returns the sample-weighted mean training loss and metrics over its batches."""
+        model, x, y, cbs, history = self.model, self.x, self.y, self.cbs, self.state.history
+        grad, metrics = model.parameters.grad, model.metrics
+        loss_sum, seen = 0.0, 0
+        m_sums, m_counts = [0.0] * len(metrics), [0] * len(metrics)
+        for i, idx in enumerate(batches):
+            for cb in cbs.batch_begin:
+                cb.on_train_batch_begin(i)
+            xb, yb = x[idx], y[idx]
+            loss, out = train_step(model, xb, yb)
+            if not math.isfinite(loss):
+                self.diverged(xb, epoch, i, loss)
+            for k, m in enumerate(metrics):
+                s, c = m.batch(yb, out)
+                m_sums[k] += s
+                m_counts[k] += c
+            n_done = len(history.iteration_loss)
+            if n_done % self.every == 0:
+                self.grad_norms.append((n_done, math.sqrt(float(np.dot(grad, grad)))))
+            history.record_iteration(epoch, i, loss)
+            b = idx.shape[0]
+            loss_sum += loss * b
+            seen += b
+            for cb in cbs.batch_end:
+                cb.on_train_batch_end(i, {"loss": loss_sum / seen})
+        logs = {"loss": loss_sum / seen if seen else float("nan")}
+        for m, s, c in zip(metrics, m_sums, m_counts):
+            logs[m.name] = s / c if c else float("nan")
+        return logs

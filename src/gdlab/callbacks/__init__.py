@@ -5,10 +5,11 @@ from gdlab.callbacks.checkpointing import BackupAndRestore, ModelCheckpoint
 from gdlab.callbacks.early_stopping import EarlyStopping
 from gdlab.callbacks.history import History
 from gdlab.callbacks.learning_rate import LearningRateScheduler, ReduceLROnPlateau
+from gdlab.callbacks.monitor import MonitorCallback
 from gdlab.callbacks.logging import CSVLogger, TerminateOnNaN
 from gdlab.callbacks.progress import ProgressLogger
 
 __all__ = [
     "BackupAndRestore", "CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History",
-    "LearningRateScheduler", "ModelCheckpoint", "ProgressLogger", "ReduceLROnPlateau", "TerminateOnNaN",
+    "LearningRateScheduler", "ModelCheckpoint", "MonitorCallback", "ProgressLogger", "ReduceLROnPlateau", "TerminateOnNaN",
 ]

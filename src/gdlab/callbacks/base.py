@@ -20,13 +20,24 @@ class Callback(Configurable):
     def on_train_batch_begin(self, iteration, logs=None): ...
     def on_train_batch_end(self, iteration, logs=None): ...
 
-    def load_resume_state(self, model):
-        """Before training: a callback that can resume an interrupted run (BackupAndRestore)
-        restores the model and returns its ``TrainingState``; others return None."""
-        return None
+    def restore_training(self) -> bool:
+        """Before training: a callback that can resume an interrupted run (BackupAndRestore) restores
+        ``self.model`` from it and returns True; others return False."""
+        return False
+
+    def writes_checkpoints(self) -> bool:
+        """True for callbacks that save the training state; they run after all others in each hook,
+        so what they save includes every other callback's reaction to the epoch."""
+        return False
+
+    def on_nonfinite(self, error) -> bool:
+        """Training diverged (``error`` is the NonFiniteLossError). Return True to stop quietly
+        instead of raising (TerminateOnNaN); the default lets the error propagate."""
+        return False
 
     def get_state(self) -> dict | None:
-        """What must survive a restart (saved in checkpoints); None for stateless callbacks."""
+        """What must survive a restart (saved in checkpoints; NumPy arrays allowed as values);
+        None for stateless callbacks."""
         return None
 
     def set_state(self, state: dict) -> None:

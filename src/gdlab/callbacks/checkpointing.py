@@ -1,7 +1,7 @@
 """Callbacks that write to disk: ModelCheckpoint and BackupAndRestore.
 
-Both write atomically (``gdlab.checkpoint.write_atomic``): a crash during a
-save leaves the previous file in place.
+Both save through the model (``model.save_checkpoint``), which writes atomically:
+a crash during a save leaves the previous file in place.
 """
 
 from __future__ import annotations
@@ -9,9 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from gdlab.callbacks.base import Callback
+from gdlab.callbacks.monitor import MonitorCallback
 
 
-class ModelCheckpoint(Callback):
+class ModelCheckpoint(MonitorCallback):
     """Save the model — a full checkpoint, resumable with ``gdlab.load_checkpoint`` — after every epoch,
     or only when ``monitor`` improves (``save_best_only``).
 
@@ -19,35 +20,27 @@ class ModelCheckpoint(Callback):
     ``"ckpt-{epoch:02d}-{val_loss:.3f}.safetensors"``.
     """
 
-    writes_checkpoints = True
-
     def __init__(self, filepath, monitor: str = "val_loss", save_best_only: bool = False, mode: str = "auto",
                  verbose: int = 0):
-        if mode not in ("auto", "min", "max"):
-            raise ValueError(f"mode={mode!r}; valid: 'auto', 'min', 'max'")
-        self.filepath, self.monitor, self.save_best_only = str(filepath), monitor, bool(save_best_only)
-        self.mode, self.verbose = mode, verbose
-        self.best = None
+        super().__init__(monitor, mode)
+        self.filepath, self.save_best_only, self.verbose = str(filepath), bool(save_best_only), verbose
 
     def get_config(self):
         return {"filepath": self.filepath, "monitor": self.monitor, "save_best_only": self.save_best_only,
                 "mode": self.mode, "verbose": self.verbose}
 
-    def _better(self, current) -> bool:
-        if self.best is None:
-            return True
-        maximize = self.mode == "max" or (self.mode == "auto" and ("acc" in self.monitor or "auc" in self.monitor))
-        return current > self.best if maximize else current < self.best
+    def writes_checkpoints(self) -> bool:
+        return True
+
+    def on_train_begin(self, logs=None):
+        if self.save_best_only:
+            self.direction()  # an undecidable mode fails now, not after the first epoch
 
     def on_epoch_end(self, epoch, logs=None):
-        from gdlab.checkpoint import save_checkpoint
-
         logs = logs or {}
         if self.save_best_only:
-            current = logs.get(self.monitor)
-            if current is None:
-                raise KeyError(f"ModelCheckpoint monitors {self.monitor!r}, which is not in logs {sorted(logs)}")
-            if not self._better(current):
+            current = self.monitored(logs)
+            if not self.improves(current, self.best):
                 return
             self.best = current
         try:
@@ -55,7 +48,7 @@ class ModelCheckpoint(Callback):
         except (KeyError, IndexError, ValueError) as err:
             raise ValueError(f"filepath={self.filepath!r} cannot be formatted with epoch and logs "
                              f"{sorted(logs)}: {err}") from None
-        save_checkpoint(self.model, path)
+        self.model.save_checkpoint(path)
         if self.verbose:
             print(f"Epoch {epoch + 1}: saved {path}")
 
@@ -77,7 +70,6 @@ class BackupAndRestore(Callback):
     """
 
     FILENAME = "backup.safetensors"
-    writes_checkpoints = True
 
     def __init__(self, backup_dir, delete_checkpoint: bool = True):
         self.backup_dir = Path(backup_dir)
@@ -90,17 +82,17 @@ class BackupAndRestore(Callback):
     def path(self) -> Path:
         return self.backup_dir / self.FILENAME
 
-    def load_resume_state(self, model):
-        from gdlab.checkpoint import restore_into
+    def writes_checkpoints(self) -> bool:
+        return True
 
+    def restore_training(self) -> bool:
         if not self.path.exists():
-            return None
-        return restore_into(model, self.path)
+            return False
+        self.model.restore_checkpoint(self.path)
+        return True
 
     def on_epoch_end(self, epoch, logs=None):
-        from gdlab.checkpoint import save_checkpoint
-
-        save_checkpoint(self.model, self.path)
+        self.model.save_checkpoint(self.path)
 
     def on_train_end(self, logs=None):
         if self.delete_checkpoint:

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-from gdlab.callbacks.base import Callback
+import numpy as np
+
+from gdlab.callbacks.monitor import MonitorCallback
 
 
-class EarlyStopping(Callback):
-    """Stop when ``monitor`` has not improved by more than ``min_delta`` for ``patience`` epochs."""
+class EarlyStopping(MonitorCallback):
+    """Stop when ``monitor`` has not improved by more than ``min_delta`` for ``patience`` epochs.
+
+    With ``restore_best_weights`` the model ends with the weights of its best epoch; those
+    weights are part of the callback's state, so a run resumed from a checkpoint keeps them.
+    """
 
     def __init__(self, monitor="val_loss", min_delta=0.0, patience=0, mode="auto",
                  restore_best_weights=False, baseline=None, start_from_epoch=0):
-        if mode not in ("auto", "min", "max"):
-            raise ValueError(f"mode={mode!r}; valid: 'auto', 'min', 'max'")
-        if patience < 0:
-            raise ValueError(f"patience={patience!r} must be >= 0")
-        self.monitor, self.min_delta, self.patience = monitor, abs(float(min_delta)), int(patience)
-        self.mode, self.restore_best_weights, self.baseline = mode, bool(restore_best_weights), baseline
+        super().__init__(monitor, mode, min_delta)
+        if isinstance(patience, bool) or not isinstance(patience, (int, np.integer)) or patience < 0:
+            raise ValueError(f"patience={patience!r} must be an int >= 0")
+        self.patience, self.restore_best_weights, self.baseline = int(patience), bool(restore_best_weights), baseline
         self.start_from_epoch = int(start_from_epoch)
         self.reset()
 
@@ -28,29 +32,18 @@ class EarlyStopping(Callback):
         self.wait, self.stopped_epoch, self.best_epoch = 0, 0, 0
         self.best, self.best_weights = None, None
 
-    @property
-    def _sign(self) -> float:
-        """+1 when smaller is better."""
-        if self.mode == "min":
-            return 1.0
-        if self.mode == "max":
-            return -1.0
-        return -1.0 if ("acc" in self.monitor or "auc" in self.monitor) else 1.0
-
     def on_train_begin(self, logs=None):
         self.reset()
+        self.direction()  # an undecidable mode fails now, not after the first epoch
         if self.baseline is not None:
             self.best = float(self.baseline)
 
     def on_epoch_end(self, epoch, logs=None):
-        value = (logs or {}).get(self.monitor)
-        if value is None:
-            raise KeyError(f"EarlyStopping monitors {self.monitor!r}, which is not in logs {sorted(logs or {})}")
+        value = self.monitored(logs)
         if epoch < self.start_from_epoch:
             return
-        s = self._sign
-        if self.best is None or s * (value - self.best) < -self.min_delta:
-            self.best, self.best_epoch, self.wait = float(value), epoch, 0
+        if self.improves(value, self.best):
+            self.best, self.best_epoch, self.wait = value, epoch, 0
             if self.restore_best_weights:
                 self.best_weights = self.model.parameters.theta.copy()
             return
@@ -64,9 +57,14 @@ class EarlyStopping(Callback):
             self.model.parameters.theta[...] = self.best_weights
 
     def get_state(self) -> dict:
-        return {"wait": self.wait, "best": self.best, "best_epoch": self.best_epoch,
-                "stopped_epoch": self.stopped_epoch}
+        state = {"wait": self.wait, "best": self.best, "best_epoch": self.best_epoch,
+                 "stopped_epoch": self.stopped_epoch}
+        if self.best_weights is not None:
+            state["best_weights"] = self.best_weights
+        return state
 
     def set_state(self, state):
         self.wait, self.best = state["wait"], state["best"]
         self.best_epoch, self.stopped_epoch = state["best_epoch"], state["stopped_epoch"]
+        best_weights = state.get("best_weights")
+        self.best_weights = None if best_weights is None else best_weights.copy()

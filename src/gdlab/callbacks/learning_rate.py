@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from gdlab.callbacks.base import Callback
+from gdlab.callbacks.monitor import MonitorCallback
 
 
 def _set_learning_rate(model, value, who):
@@ -29,18 +30,17 @@ class LearningRateScheduler(Callback):
             print(f"Epoch {epoch + 1}: LearningRateScheduler setting learning rate to {lr:g}.")
 
 
-class ReduceLROnPlateau(Callback):
+class ReduceLROnPlateau(MonitorCallback):
     """η ← max(η·factor, min_lr) when ``monitor`` has not improved by ``min_delta`` for ``patience``
     epochs; then wait ``cooldown`` epochs before counting again (Keras's rule)."""
 
     def __init__(self, monitor="val_loss", factor=0.1, patience=10, verbose=0, mode="auto",
                  min_delta=1e-4, cooldown=0, min_lr=0.0):
+        super().__init__(monitor, mode, min_delta)
         if not 0 <= factor < 1:
             raise ValueError(f"factor={factor!r} must be in [0, 1): it multiplies the learning rate")
-        if mode not in ("auto", "min", "max"):
-            raise ValueError(f"mode={mode!r}; valid: 'auto', 'min', 'max'")
-        self.monitor, self.factor, self.patience, self.verbose = monitor, float(factor), int(patience), verbose
-        self.mode, self.min_delta, self.cooldown, self.min_lr = mode, float(min_delta), int(cooldown), float(min_lr)
+        self.factor, self.patience, self.verbose = float(factor), int(patience), verbose
+        self.cooldown, self.min_lr = int(cooldown), float(min_lr)
         self.reset()
 
     def get_config(self):
@@ -52,25 +52,16 @@ class ReduceLROnPlateau(Callback):
         self.wait, self.cooldown_counter = 0, 0
         self.best = None
 
-    def _improved(self, current) -> bool:
-        if self.best is None:
-            return True
-        maximize = self.mode == "max" or (self.mode == "auto" and "acc" in self.monitor)
-        if maximize:
-            return current > self.best + self.min_delta
-        return current < self.best - self.min_delta
-
     def on_train_begin(self, logs=None):
         self.reset()
+        self.direction()  # an undecidable mode fails now, not after the first epoch
 
     def on_epoch_end(self, epoch, logs=None):
-        current = (logs or {}).get(self.monitor)
-        if current is None:
-            raise KeyError(f"ReduceLROnPlateau monitors {self.monitor!r}, which is not in logs {sorted(logs or {})}")
+        current = self.monitored(logs)
         if self.cooldown_counter > 0:
             self.cooldown_counter -= 1
             self.wait = 0
-        if self._improved(current):
+        if self.improves(current, self.best):
             self.best, self.wait = current, 0
         elif self.cooldown_counter <= 0:
             self.wait += 1

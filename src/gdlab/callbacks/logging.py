@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import sys
 from pathlib import Path
 
 from gdlab.callbacks.base import Callback
@@ -50,4 +51,6 @@ class TerminateOnNaN(Callback):
     happens then, so it costs nothing per iteration.
     """
 
-    handles_nonfinite = True
+    def on_nonfinite(self, error) -> bool:
+        print(f"TerminateOnNaN: {error}", file=sys.stderr)
+        return True
