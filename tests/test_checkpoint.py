@@ -19,7 +19,7 @@ import gdlab
 from gdlab import Sequential
 from gdlab.callbacks import (BackupAndRestore, Callback, CSVLogger, EarlyStopping, ModelCheckpoint,
                              ReduceLROnPlateau, TerminateOnNaN)
-from gdlab.checkpoint import CheckpointError
+from gdlab.checkpoint import CheckpointError, digest
 from gdlab.layers import Dense, Dropout
 from gdlab.optimizers import SGD, Adam
 
@@ -284,10 +284,12 @@ def test_weights_that_do_not_fit_the_architecture(tmp_path):
     with safe_open(str(good), framework="np") as f:
         meta, tensors = dict(f.metadata()), {k: f.get_tensor(k) for k in f.keys()}
     tensors["weights/dense/kernel"] = np.zeros((4, 8))
+    meta["sha256"] = digest(tensors)  # a consistent file whose shapes are wrong
     save_file(tensors, str(tmp_path / "shape.safetensors"), metadata=meta)
     with pytest.raises(CheckpointError, match=r"weights/dense/kernel has shape \(4, 8\); the architecture needs \(5, 8\)"):
         gdlab.load_model(tmp_path / "shape.safetensors")
     del tensors["weights/dense/kernel"]
+    meta["sha256"] = digest(tensors)
     save_file(tensors, str(tmp_path / "missing.safetensors"), metadata=meta)
     with pytest.raises(CheckpointError, match="do not match the architecture"):
         gdlab.load_model(tmp_path / "missing.safetensors")

@@ -3,7 +3,8 @@
 One file holds everything, with no pickle anywhere:
 
 - tensors, each under a path-like name (``weights/dense/kernel``, ``optimizer/slot/m``, …);
-- metadata: ``format`` = "gdlab", ``format_version``, and named JSON entries (``gdlab.model``,
+- metadata: ``format`` = "gdlab", ``format_version``, ``sha256`` (a digest of every tensor's name,
+  dtype, shape and bytes, so a flipped byte in the data is caught), and named JSON entries (``gdlab.model``,
   ``gdlab.compile``, ``gdlab.optimizer``, ``gdlab.training``; what goes in them is ``gdlab.saving``'s
   business, not this module's).
 
@@ -14,6 +15,7 @@ A file that is missing, truncated, malformed or foreign (a pickle, say) is refus
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +25,7 @@ import numpy as np
 from gdlab.io import write_atomic
 
 FORMAT = "gdlab"
-FORMAT_VERSION = "1"
+FORMAT_VERSION = "2"  # 2: with the tensor digest
 
 
 class CheckpointError(ValueError):
@@ -54,19 +56,29 @@ class Contents:
         return CheckpointError(f"{self.path}: {message}")
 
 
+def digest(tensors: dict[str, np.ndarray]) -> str:
+    """SHA-256 over the tensors in name order: name, dtype, shape and the raw bytes of each."""
+    h = hashlib.sha256()
+    for name in sorted(tensors):
+        t = np.ascontiguousarray(tensors[name])
+        h.update(f"{name}\0{t.dtype.str}\0{t.shape}\0".encode())
+        h.update(memoryview(t).cast("B"))
+    return h.hexdigest()
+
+
 def write(path, tensors: dict[str, np.ndarray], entries: dict[str, object]) -> Path:
     """Write ``tensors`` and the JSON-encoded ``entries`` to ``path`` atomically."""
     from safetensors.numpy import save
 
-    metadata = {"format": FORMAT, "format_version": FORMAT_VERSION}
-    metadata.update({key: json.dumps(value) for key, value in entries.items()})
-    data = save({k: np.ascontiguousarray(v) for k, v in tensors.items()}, metadata=metadata)
-    return write_atomic(path, data)
+    tensors = {k: np.ascontiguousarray(v) for k, v in tensors.items()}
+    metadata = {"format": FORMAT, "format_version": FORMAT_VERSION, "sha256": digest(tensors)}
+    metadata.update({key: json.dumps(value, allow_nan=True) for key, value in entries.items()})
+    return write_atomic(path, save(tensors, metadata=metadata))
 
 
 def read(path) -> Contents:
     """The file's entries and tensors; anything but a gdlab file of this version is refused."""
-    from safetensors import SafetensorError, safe_open
+    from safetensors import safe_open
 
     path = Path(path)
     if not path.is_file():
@@ -75,7 +87,7 @@ def read(path) -> Contents:
         with safe_open(str(path), framework="np") as f:
             metadata = f.metadata() or {}
             tensors = {k: f.get_tensor(k) for k in f.keys()}
-    except (SafetensorError, OSError, ValueError) as err:
+    except Exception as err:  # noqa: BLE001 — whatever the parser trips on, the file is not readable
         raise CheckpointError(f"{path} is not a valid safetensors file ({err}); is it truncated or another "
                               "format?") from None
     if metadata.get("format") != FORMAT:
@@ -84,5 +96,8 @@ def read(path) -> Contents:
     if metadata.get("format_version") != FORMAT_VERSION:
         raise CheckpointError(f"{path} has gdlab format version {metadata.get('format_version')!r}; "
                               f"this gdlab reads version {FORMAT_VERSION}")
-    entries = {k: v for k, v in metadata.items() if k not in ("format", "format_version")}
+    if metadata.get("sha256") != digest(tensors):
+        raise CheckpointError(f"{path}: the tensor data does not match its recorded SHA-256 digest; the file is "
+                              "damaged")
+    entries = {k: v for k, v in metadata.items() if k not in ("format", "format_version", "sha256")}
     return Contents(path, entries, tensors)

@@ -89,6 +89,17 @@ class Sequential:
     def built(self) -> bool:
         return self.parameters is not None
 
+    def parameter_shapes(self, input_shape) -> tuple[list[dict[str, tuple]], tuple]:
+        """Each layer's {parameter: shape} for inputs of ``input_shape``, and the output shape — worked out
+        from the architecture alone, nothing allocated (loading checks a file's tensors against these)."""
+        if not self._layers:
+            raise ValueError("the model has no layers; add some before build/fit/predict")
+        shape, per_layer = tuple(input_shape), []
+        for layer in self._layers:
+            per_layer.append(layer.build(shape))
+            shape = layer.compute_output_shape(shape)
+        return per_layer, shape
+
     def build(self, input_shape=None) -> None:
         """Allocate the flat buffers, give each layer its views, draw initial weights."""
         if self.built:
@@ -100,13 +111,8 @@ class Sequential:
             raise ValueError("the input shape is unknown: pass input_shape= to the first layer, "
                              "start with Input((features,)), or call fit/predict with data")
         self.input_shape = shape
-        specs, per_layer = [], []
-        for layer in self._layers:
-            param_shapes = layer.build(shape)
-            per_layer.append(param_shapes)
-            specs += [(f"{layer.name}/{p}", s) for p, s in param_shapes.items()]
-            shape = layer.compute_output_shape(shape)
-        self.output_shape = shape
+        per_layer, self.output_shape = self.parameter_shapes(shape)
+        specs = [(f"{layer.name}/{p}", s) for layer, shapes in zip(self._layers, per_layer) for p, s in shapes.items()]
         params = Parameters(specs, self.dtype)
         segments = iter(params.segments)
         for i, (layer, param_shapes) in enumerate(zip(self._layers, per_layer)):

@@ -32,6 +32,10 @@ def contents(model, training_state: TrainingState | None = None) -> tuple[dict, 
     if not model.built:
         raise ValueError("the model is not built yet (no weights): call build(), fit() or predict() first")
     theta = model.parameters.theta
+    bad = np.flatnonzero(~np.isfinite(theta))
+    if bad.size:
+        raise ValueError(f"{model.parameters.locate(int(bad[0]))} is {theta[bad[0]]}: a model with non-finite "
+                         "weights cannot be saved (it could never be loaded)")
     tensors = {f"weights/{seg.name}": theta[seg.slice].reshape(seg.shape) for seg in model.parameters.segments}
     entries = {MODEL: model.get_config()}
     if model.compiled:
@@ -62,27 +66,93 @@ def _training_entry(model, state: TrainingState) -> tuple[dict, dict]:
 
 # -- reading ---------------------------------------------------------------------------------------
 def build(file: Contents, model_class):
-    """A new ``model_class`` model from the file: architecture, compile settings, weights, optimizer."""
-    config = file.json(MODEL)
+    """A new ``model_class`` model from the file: architecture, compile settings, weights, optimizer.
+
+    The architecture's parameter shapes are checked against the file's tensors before anything is
+    allocated, so a small file cannot declare a huge model."""
+    config = _model_config(file)
     try:
-        model = model_class.from_config(config)
-        if not model.built:
-            raise file.error("the model config has no input_shape")
-        if file.has(COMPILE):
-            comp = file.json(COMPILE)
-            model.compile(optimizers.get(comp["optimizer"]), losses.get(comp["loss"]), comp.get("metrics") or None)
+        model = model_class.from_config({**config, "input_shape": None})
+        per_layer, _ = model.parameter_shapes(tuple(config["input_shape"]))
     except CheckpointError:
         raise
-    except (KeyError, TypeError, ValueError, AttributeError) as err:
-        raise file.error(f"the saved configuration cannot be rebuilt: {err}") from None
+    except _REBUILD_ERRORS as err:
+        raise file.error(f"the saved architecture ({MODEL}) cannot be rebuilt: {err}") from None
+    expected = {f"weights/{layer.name}/{p}": tuple(shape)
+                for layer, shapes in zip(model.layers, per_layer) for p, shape in shapes.items()}
+    _check_tensors(file, expected, model.dtype)
+    model.build(tuple(config["input_shape"]))
+    if file.has(COMPILE):
+        comp = _expect_object(file, COMPILE, file.json(COMPILE), ("optimizer", "loss"))
+        try:
+            model.compile(optimizers.get(comp["optimizer"]), losses.get(comp["loss"]), comp.get("metrics") or None)
+        except _REBUILD_ERRORS as err:
+            raise file.error(f"the compile settings ({COMPILE}) cannot be rebuilt: {err}") from None
     load_state(model, file)
     return model
 
 
+_REBUILD_ERRORS = (KeyError, TypeError, ValueError, AttributeError, RecursionError, OverflowError, IndexError)
+_MAX_DIM = 2**31 - 1
+_TENSOR_PREFIXES = ("weights/", "optimizer/", "training/callbacks/")
+
+
+def _expect_object(file: Contents, field: str, value, required=()) -> dict:
+    if not isinstance(value, dict):
+        raise file.error(f"{field} must be a JSON object; got {type(value).__name__}")
+    missing = [k for k in required if k not in value]
+    if missing:
+        raise file.error(f"{field} lacks {', '.join(map(repr, missing))}")
+    return value
+
+
+def _expect_int(file: Contents, field: str, value, lo: int, hi: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        raise file.error(f"{field} = {value!r} must be an integer in [{lo}, {hi}]")
+    return value
+
+
+def _model_config(file: Contents) -> dict:
+    config = _expect_object(file, MODEL, file.json(MODEL), ("layers", "input_shape", "dtype"))
+    if config["dtype"] not in ("float32", "float64"):
+        raise file.error(f"{MODEL} dtype = {config['dtype']!r}; valid: 'float32', 'float64'")
+    shape = config["input_shape"]
+    if not isinstance(shape, list) or not shape:
+        raise file.error(f"{MODEL} input_shape = {shape!r} must be a non-empty list of sizes")
+    for i, n in enumerate(shape):
+        _expect_int(file, f"{MODEL} input_shape[{i}]", n, 1, _MAX_DIM)
+    layers = config["layers"]
+    if not isinstance(layers, list) or not layers:
+        raise file.error(f"{MODEL} layers must be a non-empty list")
+    for i, entry in enumerate(layers):
+        _expect_object(file, f"{MODEL} layers[{i}]", entry, ("class_name", "config"))
+    return config
+
+
+def _check_tensors(file: Contents, expected_weights: dict[str, tuple], dtype) -> None:
+    """Weight tensors exactly as the architecture needs; every tensor of the model's float dtype."""
+    found = {k for k in file.tensors if k.startswith("weights/")}
+    if found != set(expected_weights):
+        raise file.error(f"weight tensors {sorted(found)} do not match the architecture's "
+                         f"{sorted(expected_weights)}")
+    for key, value in file.tensors.items():
+        if not key.startswith(_TENSOR_PREFIXES):
+            raise file.error(f"unexpected tensor {key!r}")
+        if value.dtype != dtype:
+            raise file.error(f"tensor {key} has dtype {value.dtype}; this {dtype} model needs {dtype} tensors")
+        if key in expected_weights and value.shape != expected_weights[key]:
+            raise file.error(f"{key} has shape {value.shape}; the architecture needs {expected_weights[key]}")
+        if not np.all(np.isfinite(value)):
+            raise file.error(f"tensor {key} contains NaN or inf")
+
+
 def check_same_architecture(model, file: Contents) -> None:
-    saved, mine = file.json(MODEL), model.get_config()
-    if not isinstance(saved, dict) or saved.get("layers") != mine.get("layers") or saved.get("dtype") != mine.get("dtype"):
+    saved, mine = _model_config(file), model.get_config()
+    if saved["layers"] != mine["layers"] or saved["dtype"] != mine["dtype"]:
         raise file.error("it was saved from a different architecture or dtype; delete it or use another folder")
+    per_layer, _ = model.parameter_shapes(model.input_shape)
+    _check_tensors(file, {f"weights/{layer.name}/{p}": tuple(shape) for layer, shapes in zip(model.layers, per_layer)
+                          for p, shape in shapes.items()}, model.dtype)
 
 
 def load_state(model, file: Contents) -> None:
@@ -94,29 +164,25 @@ def load_state(model, file: Contents) -> None:
 
 def restore_learning_rate(model, file: Contents) -> None:
     """The saved constant learning rate (a callback such as ReduceLROnPlateau may have changed it)."""
-    saved_lr = file.json(COMPILE)["optimizer"]["config"].get("learning_rate")
-    if isinstance(saved_lr, (int, float)):
-        model.optimizer.learning_rate = saved_lr
+    comp = _expect_object(file, COMPILE, file.json(COMPILE), ("optimizer",))
+    optimizer = _expect_object(file, f"{COMPILE} optimizer", comp["optimizer"], ("config",))
+    saved_lr = _expect_object(file, f"{COMPILE} optimizer config", optimizer["config"]).get("learning_rate")
+    if isinstance(saved_lr, (int, float)) and not isinstance(saved_lr, bool):
+        try:
+            model.optimizer.learning_rate = saved_lr
+        except (TypeError, ValueError) as err:
+            raise file.error(f"{COMPILE} optimizer learning_rate: {err}") from None
 
 
 def _load_weights(model, file: Contents) -> None:
-    expected = {f"weights/{seg.name}": seg for seg in model.parameters.segments}
-    found = {k for k in file.tensors if k.startswith("weights/")}
-    if found != set(expected):
-        raise file.error(f"weight tensors {sorted(found)} do not match the architecture's {sorted(expected)}")
-    for key, seg in expected.items():
-        value = file.tensors[key]
-        if value.shape != seg.shape:
-            raise file.error(f"{key} has shape {value.shape}; the architecture needs {seg.shape}")
-        if not np.all(np.isfinite(value)):
-            raise file.error(f"{key} contains NaN or inf")
-        model.parameters.theta[seg.slice] = value.reshape(-1)
+    for seg in model.parameters.segments:
+        model.parameters.theta[seg.slice] = file.tensors[f"weights/{seg.name}"].reshape(-1)
 
 
 def _load_optimizer(model, file: Contents) -> None:
-    state = file.json(OPTIMIZER)
-    if not isinstance(state, dict):
-        raise file.error(f"the {OPTIMIZER!r} entry must be an object; got {type(state).__name__}")
+    state = _expect_object(file, OPTIMIZER, file.json(OPTIMIZER), ("iterations",))
+    _expect_int(file, f"{OPTIMIZER} iterations", state["iterations"], 0, 2**62)
+    _expect_int(file, f"{OPTIMIZER} micro_steps", state.get("micro_steps", 0), 0, 2**62)
     state["arrays"] = {k[len("optimizer/"):]: v for k, v in file.tensors.items() if k.startswith("optimizer/")}
     opt, params = model.optimizer, model.parameters
     opt.build(params.theta, [s.slice for s in params.segments])
@@ -128,17 +194,67 @@ def _load_optimizer(model, file: Contents) -> None:
 
 def training_state(model, file: Contents) -> TrainingState:
     """The saved TrainingState, marked for resumption; also puts the model's fit-seed generator back."""
-    t = file.json(TRAINING)
+    t = _expect_object(file, TRAINING, file.json(TRAINING), ("epoch", "fit_seed", "history", "callbacks"))
+    epoch = _expect_int(file, f"{TRAINING} epoch", t["epoch"], 0, 2**62)
+    fit_seed = _expect_int(file, f"{TRAINING} fit_seed", t["fit_seed"], 0, 2**63 - 1)
+    history = _history(file, t["history"], epoch)
+    if not isinstance(t["callbacks"], list):
+        raise file.error(f"{TRAINING} callbacks must be a list of [name, state, array keys]")
+    callbacks = [_callback_state(file, i, entry) for i, entry in enumerate(t["callbacks"])]
+    if t.get("fit_seed_rng") is not None:
+        _set_generator_state(file, model.fit_seed_rng, t["fit_seed_rng"])
+    return TrainingState(epoch=epoch, fit_seed=fit_seed, history=history, saved_callbacks=callbacks, resume=True)
+
+
+def _history(file: Contents, h, epoch: int) -> History:
+    """A History whose epochs are consecutive and end at ``epoch`` − 1, with lists of equal lengths."""
+    field = f"{TRAINING} history"
+    counters = ("epoch", "iteration_epoch", "iteration_index", "iterations_per_epoch")
+    h = _expect_object(file, field, h, ("history", "iteration_loss", *counters))
+    for key in counters:
+        if not isinstance(h[key], list) or not all(_is_count(v) for v in h[key]):
+            raise file.error(f"{field} {key} must be a list of integers >= 0")
+    if not isinstance(h["iteration_loss"], list) or not all(_is_number(v) for v in h["iteration_loss"]):
+        raise file.error(f"{field} iteration_loss must be a list of numbers")
+    epochs = h["epoch"]
+    if epochs and (epochs != list(range(epochs[0], epochs[0] + len(epochs))) or epochs[-1] != epoch - 1):
+        raise file.error(f"{field} epochs {epochs[:3]}…{epochs[-1:]} do not end at the saved epoch {epoch}")
+    if len(h["iterations_per_epoch"]) != len(epochs) or sum(h["iterations_per_epoch"]) != len(h["iteration_loss"]):
+        raise file.error(f"{field}: iterations_per_epoch does not add up to the recorded iterations")
+    if not len(h["iteration_loss"]) == len(h["iteration_epoch"]) == len(h["iteration_index"]):
+        raise file.error(f"{field}: the per-iteration lists differ in length")
+    per_epoch = _expect_object(file, f"{field} history", h["history"])
+    for key, values in per_epoch.items():
+        if not isinstance(values, list) or len(values) != len(epochs) or not all(_is_number(v) for v in values):
+            raise file.error(f"{field} {key!r} must be a list of {len(epochs)} numbers, one per epoch")
+    return History.from_state(h)
+
+
+def _is_count(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 2**62
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _callback_state(file: Contents, i: int, entry) -> tuple[str, dict | None]:
+    field = f"{TRAINING} callbacks[{i}]"
+    if not (isinstance(entry, list) and len(entry) == 3 and isinstance(entry[0], str)
+            and (entry[1] is None or isinstance(entry[1], dict)) and isinstance(entry[2], list)):
+        raise file.error(f"{field} must be [class name, state object or null, array keys]")
+    name, plain, array_keys = entry
+    arrays = {}
+    for key in array_keys:
+        tensor = file.tensors.get(f"training/callbacks/{i}/{key}") if isinstance(key, str) else None
+        if tensor is None:
+            raise file.error(f"{field} names array {key!r}, which the file does not hold")
+        arrays[key] = tensor
+    return name, None if plain is None else {**plain, **arrays}
+
+
+def _set_generator_state(file: Contents, generator, state) -> None:
     try:
-        callbacks = []
-        for i, (name, plain, array_keys) in enumerate(t["callbacks"]):
-            arrays = {k: file.tensors[f"training/callbacks/{i}/{k}"] for k in array_keys}
-            callbacks.append((str(name), None if plain is None else {**plain, **arrays}))
-        state = TrainingState(epoch=int(t["epoch"]), fit_seed=int(t["fit_seed"]),
-                              history=History.from_state(dict(t["history"])), saved_callbacks=callbacks,
-                              resume=True)
-        if t.get("fit_seed_rng"):
-            model.fit_seed_rng.bit_generator.state = t["fit_seed_rng"]
-    except (KeyError, TypeError, ValueError, AttributeError) as err:
-        raise file.error(f"the training state is incomplete: {err}") from None
-    return state
+        generator.bit_generator.state = state
+    except (TypeError, ValueError, KeyError, OverflowError) as err:
+        raise file.error(f"{TRAINING} fit_seed_rng is not a valid generator state ({err})") from None
