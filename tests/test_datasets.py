@@ -310,3 +310,36 @@ def test_idx_fractional_float_labels_are_refused(tmp_path, labels, match):
         datasets.load_idx(tmp_path / "img", tmp_path / "lab")
     (tmp_path / "lab").write_bytes(idx_bytes(np.array([0, 2, 1], dtype=">f4"), 0x0D))
     np.testing.assert_array_equal(datasets.load_idx(tmp_path / "img", tmp_path / "lab")[1], [0, 2, 1])
+
+
+IDX_RUN = """
+seed = 0
+[data]
+idx_train_images = "tr-img"
+idx_train_labels = "tr-lab"
+idx_test_images = "te-img"
+idx_test_labels = "te-lab"
+[model]
+layers = [ { type = "Dense", units = 3, activation = "softmax" } ]
+[compile]
+loss = "sparse_categorical_crossentropy"
+[optimizer]
+name = "sgd"
+[fit]
+epochs = 1
+[output]
+dir = "out"
+"""
+
+
+def test_gdlab_train_refuses_fractional_float_idx_labels(tmp_path, capsys):
+    from gdlab.cli import main
+
+    images = idx_bytes(np.arange(24, dtype=np.uint8).reshape(6, 4))
+    for prefix, labels in (("tr", [0, 1, 2.5, 2, 1, 0]), ("te", [0, 1, 2, 2, 1, 0])):
+        (tmp_path / f"{prefix}-img").write_bytes(images)
+        (tmp_path / f"{prefix}-lab").write_bytes(idx_bytes(np.array(labels, dtype=">f4"), 0x0D))
+    (tmp_path / "run.toml").write_text(IDX_RUN)
+    assert main(["train", str(tmp_path / "run.toml")]) != 0
+    assert "tr-lab: label 2 is 2.5; class labels must be whole numbers" in capsys.readouterr().err
+    assert not (tmp_path / "out" / "model.safetensors").exists()
