@@ -320,7 +320,7 @@ idx_train_labels = "tr-lab"
 idx_test_images = "te-img"
 idx_test_labels = "te-lab"
 [model]
-layers = [ { type = "Dense", units = 3, activation = "softmax" } ]
+layers = [ {{ type = "Dense", units = 3, activation = "softmax" }} ]
 [compile]
 loss = "sparse_categorical_crossentropy"
 [optimizer]
@@ -328,7 +328,7 @@ name = "sgd"
 [fit]
 epochs = 1
 [output]
-dir = "out"
+dir = "{out}"
 """
 
 
@@ -339,7 +339,7 @@ def test_gdlab_train_refuses_fractional_float_idx_labels(tmp_path, capsys):
     for prefix, labels in (("tr", [0, 1, 2.5, 2, 1, 0]), ("te", [0, 1, 2, 2, 1, 0])):
         (tmp_path / f"{prefix}-img").write_bytes(images)
         (tmp_path / f"{prefix}-lab").write_bytes(idx_bytes(np.array(labels, dtype=">f4"), 0x0D))
-    (tmp_path / "run.toml").write_text(IDX_RUN)
+    (tmp_path / "run.toml").write_text(IDX_RUN.format(out=tmp_path / "out"))
     assert main(["train", str(tmp_path / "run.toml")]) != 0
     assert "tr-lab: label 2 is 2.5; class labels must be whole numbers" in capsys.readouterr().err
     assert not (tmp_path / "out" / "model.safetensors").exists()
