@@ -7,6 +7,12 @@ Every loader returns ``(x_train, y_train), (x_test, y_test)`` like
 
 from __future__ import annotations
 
+import codecs
+import gzip
+import math
+import struct
+import zlib
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -130,50 +136,88 @@ def load_diabetes(test_size=0.2, seed=0, standardize_x=True):
 def read_csv(path, delimiter: str = ","):
     """(header, rows as a float array) of a numeric CSV file with a header line.
 
+    The file is UTF-8; a leading byte-order mark (as Excel writes) is dropped.
     Errors name the file, the line number (the header is line 1) and the column.
     """
     import csv
+    import io
 
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no such CSV file: {path}")
-    with open(path, newline="", encoding="utf-8") as f:
-        reader = csv.reader(f, delimiter=delimiter)
+    reader = csv.reader(io.StringIO(_utf8_text(path), newline=""), delimiter=delimiter)
+    try:
         header = next(reader, None)
         if not header or not any(h.strip() for h in header):
             raise ValueError(f"{path}: the file is empty; it needs a header line naming the columns")
         header = [h.strip() for h in header]
-        dupes = sorted({h for h in header if header.count(h) > 1})
-        if dupes or "" in header:
-            raise ValueError(f"{path}, line 1: column names must be unique and non-empty; got {header}")
-        rows = []
-        for row in reader:
-            line = reader.line_num
-            if not row or all(not c.strip() for c in row):
-                continue  # blank lines are allowed
-            if len(row) != len(header):
-                raise ValueError(f"{path}, line {line}: {len(row)} fields, but the header has {len(header)} "
-                                 f"({', '.join(header)})")
-            values = []
-            for name, cell in zip(header, row):
-                cell = cell.strip()
-                if not cell:
-                    raise ValueError(f"{path}, line {line}, column {name!r}: the value is missing")
-                try:
-                    v = float(cell)
-                except ValueError:
-                    raise ValueError(f"{path}, line {line}, column {name!r}: {cell!r} is not a number") from None
-                if not np.isfinite(v):
-                    raise ValueError(f"{path}, line {line}, column {name!r}: {cell!r} is not a finite number")
-                values.append(v)
-            rows.append(values)
+        _check_column_names(path, header)
+        rows = _numeric_rows(path, reader, header)
+    except csv.Error as err:
+        raise ValueError(f"{path}, line {reader.line_num}: not readable as CSV ({err})") from None
     if not rows:
         raise ValueError(f"{path}: no data rows after the header")
     return header, np.array(rows, dtype=np.float64)
 
 
+def _utf8_text(path: Path) -> str:
+    """The file decoded as UTF-8 without its BOM; a byte that is not UTF-8 is named with its line."""
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        at = err.start + (3 if raw.startswith(codecs.BOM_UTF8) else 0)  # utf-8-sig counts after the BOM
+        before = raw[:at]
+        line = before.count(b"\n") + before.count(b"\r") - before.count(b"\r\n") + 1
+        raise ValueError(f"{path}, line {line}: byte {raw[at:at + 1].hex()} (offset {at:,}) is not UTF-8 "
+                         f"({err.reason}); save the file as UTF-8") from None
+
+
+def _check_column_names(path, header) -> None:
+    """Column names are unique and non-empty (one pass: linear in the number of columns)."""
+    counts = Counter(header)
+    problems = [f"{name!r} appears {n} times" for name, n in counts.items() if n > 1 and name]
+    problems += [f"column {i} has no name" for i, name in enumerate(header, 1) if not name]
+    if problems:
+        shown = "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5 else "")
+        raise ValueError(f"{path}, line 1: column names must be unique and non-empty; {shown}")
+
+
+def _numeric_rows(path, reader, header) -> list[list[float]]:
+    rows = []
+    for row in reader:
+        line = reader.line_num
+        if not row or all(not c.strip() for c in row):
+            continue  # blank lines are allowed
+        if len(row) != len(header):
+            raise ValueError(f"{path}, line {line}: {len(row)} fields, but the header has {len(header)} "
+                             f"({', '.join(header)})")
+        values = []
+        for name, cell in zip(header, row):
+            cell = cell.strip()
+            if not cell:
+                raise ValueError(f"{path}, line {line}, column {name!r}: the value is missing")
+            try:
+                v = float(cell)
+            except ValueError:
+                raise ValueError(f"{path}, line {line}, column {name!r}: {cell!r} is not a number") from None
+            if not np.isfinite(v):
+                raise ValueError(f"{path}, line {line}, column {name!r}: {cell!r} is not a finite number")
+            values.append(v)
+        rows.append(values)
+    return rows
+
+
 def from_csv(path, target: str, features=None, delimiter: str = ","):
-    """(x, y) from a CSV file: ``target`` names the label column, ``features`` the inputs (default: the rest)."""
+    """(x, y) from a CSV file: ``target`` names the label column, ``features`` the inputs (default: the rest).
+
+    ``features`` is a list of column names (a string is refused: ``"ab"`` is not ``["a", "b"]``);
+    the target cannot be one of them.
+    """
+    if not isinstance(target, str):
+        raise TypeError(f"target={target!r} must be a column name (a string)")
+    if features is not None:
+        _check_feature_names(path, target, features)
     header, data = read_csv(path, delimiter)
     if target not in header:
         raise ValueError(f"{path}: target={target!r} is not a column; columns: {', '.join(header)}")
@@ -186,57 +230,120 @@ def from_csv(path, target: str, features=None, delimiter: str = ","):
     return x, y
 
 
+def _check_feature_names(path, target, features) -> None:
+    if isinstance(features, str):
+        raise TypeError(f"features={features!r} is a string; it must be a list of column names, "
+                        f"e.g. [{features!r}]")
+    if not isinstance(features, (list, tuple)) or not all(isinstance(f, str) for f in features):
+        raise TypeError(f"features={features!r} must be a list of column names (strings)")
+    if not features:
+        raise ValueError(f"{path}: features=[] selects no column; name at least one, or leave features out "
+                         f"to use every column but the target")
+    twice = sorted(name for name, n in Counter(features).items() if n > 1)
+    if twice:
+        raise ValueError(f"{path}: features={list(features)} lists {', '.join(map(repr, twice))} more than once; "
+                         f"name each column once")
+    if target in features:
+        raise ValueError(f"{path}: target={target!r} is also in features={list(features)}; the target cannot "
+                         f"be an input: leave it out of features")
+
+
 # -- IDX (MNIST / Fashion-MNIST) --------------------------------------------------------------------------
 IDX_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: np.dtype(">i2"), 0x0C: np.dtype(">i4"),
              0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8")}
 IDX_MAX_BYTES = 4 << 30
+GZIP_MAX_RATIO = 1032  # deflate's ceiling: one 258-byte match per 2 bits
+IDX_CHUNK = 1 << 20
 
 
 def read_idx(path, max_bytes: int = IDX_MAX_BYTES) -> np.ndarray:
     """One IDX file (raw or gzip): magic 0x00 0x00 type ndim, ndim big-endian uint32 sizes, then the data.
 
-    The header is validated and the data length must equal what the header promises.
+    The data holds Π sizes × itemsize bytes, multiplied exactly (Python ints, no int64 wrap).
+    That length must fit ``max_bytes`` and what the file can hold (its size, or 1032× it
+    gzip-compressed) before anything is read; the data then streams into the result
+    array, so a file holding less than its header promises costs only what it holds.
     """
-    import gzip
-    import struct
-
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no such IDX file: {path}")
+    file_size = path.stat().st_size
     with open(path, "rb") as raw:
         compressed = raw.read(2) == b"\x1f\x8b"
     opener = gzip.open if compressed else open
     try:
         with opener(path, "rb") as f:
-            magic = f.read(4)
-            if len(magic) < 4 or magic[:2] != b"\x00\x00" or magic[2] not in IDX_TYPES or magic[3] == 0:
-                raise ValueError(f"{path}: not an IDX file (magic number {magic.hex() or 'missing'}; expected "
-                                 f"00 00, a type byte in {{{', '.join(f'{k:#04x}' for k in IDX_TYPES)}}} "
-                                 f"and a dimension count >= 1)")
-            dtype, ndim = np.dtype(IDX_TYPES[magic[2]]), magic[3]
-            dims_raw = f.read(4 * ndim)
-            if len(dims_raw) < 4 * ndim:
-                raise ValueError(f"{path}: the header promises {ndim} dimensions but the file ends early")
-            dims = struct.unpack(f">{ndim}I", dims_raw)
-            expected = int(np.prod(dims, dtype=np.int64)) * dtype.itemsize
+            dtype, dims = _idx_header(path, f)
+            expected = math.prod(dims) * dtype.itemsize
+            header_size = 4 + 4 * len(dims)
             if expected > max_bytes:
                 raise ValueError(f"{path}: the header promises {expected:,} bytes of data ({dims}), more than the "
                                  f"limit of {max_bytes:,}")
-            data = f.read(expected + 1)
-    except (OSError, EOFError) as err:
-        raise ValueError(f"{path}: cannot be read as IDX ({err})") from None
-    if len(data) != expected:
-        raise ValueError(f"{path}: the header says {dims} ({expected:,} bytes of data) but the file holds "
-                         f"{'more' if len(data) > expected else f'{len(data):,} bytes'}")
-    return np.frombuffer(data, dtype=dtype).reshape(dims).astype(dtype.newbyteorder("="))
+            if compressed and header_size + expected > GZIP_MAX_RATIO * file_size:
+                raise ValueError(f"{path}: the header promises {expected:,} bytes of data ({dims}), but a gzip file "
+                                 f"of {file_size:,} bytes inflates to at most {GZIP_MAX_RATIO * file_size:,}")
+            if not compressed and file_size - header_size != expected:
+                raise _idx_size_error(path, dims, expected, file_size - header_size)
+            data, extra = _read_into(f, expected)
+    except (OSError, EOFError, zlib.error) as err:
+        kind = "damaged gzip file" if compressed else "unreadable file"
+        raise ValueError(f"{path}: {kind} ({type(err).__name__}: {err}); expected an IDX file, raw or "
+                         f"gzip-compressed") from None
+    if len(data) != expected or extra:
+        raise _idx_size_error(path, dims, expected, len(data) + len(extra))
+    array = data.view(dtype).reshape(dims)
+    if not dtype.isnative:
+        array = array.byteswap(inplace=True).view(dtype.newbyteorder("="))
+    return array
+
+
+def _idx_header(path, f):
+    """(dtype, dims) from the magic number and the sizes."""
+    magic = f.read(4)
+    if len(magic) < 4 or magic[:2] != b"\x00\x00" or magic[2] not in IDX_TYPES or magic[3] == 0:
+        raise ValueError(f"{path}: not an IDX file (magic number {magic.hex() or 'missing'}; expected "
+                         f"00 00, a type byte in {{{', '.join(f'{k:#04x}' for k in IDX_TYPES)}}} "
+                         f"and a dimension count >= 1)")
+    dtype, ndim = np.dtype(IDX_TYPES[magic[2]]), magic[3]
+    dims_raw = f.read(4 * ndim)
+    if len(dims_raw) < 4 * ndim:
+        raise ValueError(f"{path}: the header promises {ndim} dimensions but the file ends early")
+    return dtype, struct.unpack(f">{ndim}I", dims_raw)
+
+
+def _read_into(f, n: int):
+    """(the next n bytes as a uint8 array, filled chunk by chunk; one byte read past them, b"" at the end)."""
+    out = np.empty(n, dtype=np.uint8)
+    view = memoryview(out)
+    got = 0
+    while got < n:
+        k = f.readinto(view[got:got + IDX_CHUNK])
+        if not k:
+            return out[:got], b""
+        got += k
+    return out, f.read(1)
+
+
+def _idx_size_error(path, dims, expected, held) -> ValueError:
+    return ValueError(f"{path}: the header says {dims} ({expected:,} bytes of data) but the file holds "
+                     f"{'more' if held > expected else f'{held:,} bytes'}")
 
 
 def load_idx(images_path, labels_path):
-    """(images, labels) from an MNIST-format pair of IDX files; their sample counts must agree."""
+    """(images, labels) from an MNIST-format pair of IDX files; their sample counts must agree.
+
+    Labels are class numbers: float labels must be whole (2.0 is class 2; 2.5 is refused).
+    """
     images, labels = read_idx(images_path), read_idx(labels_path)
     if labels.ndim != 1:
         raise ValueError(f"{labels_path}: labels must be 1-D; the header says shape {labels.shape}")
     if images.shape[0] != labels.shape[0]:
         raise ValueError(f"{images_path} holds {images.shape[0]:,} images but {labels_path} holds "
                          f"{labels.shape[0]:,} labels")
+    if labels.dtype.kind == "f":
+        bad = ~np.isfinite(labels) | (labels != np.round(labels))
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise ValueError(f"{labels_path}: label {i} is {labels[i]}; class labels must be whole numbers "
+                             f"0, 1, 2, … ({int(bad.sum()):,} labels are not)")
     return images, labels

@@ -15,34 +15,41 @@ def as_features(x, dtype, expected_shape=None, argname="x") -> np.ndarray:
     A 1-D x of N numbers is taken as N samples of one feature, (N, 1).
     """
     arr = _numeric_array(x, argname)
+    user_shape = arr.shape
     if arr.ndim == 0:
         raise ValueError(f"{argname} is a scalar; it needs a batch axis, shape (N, features)")
     if arr.ndim == 1:
         arr = arr.reshape(-1, 1)
     if arr.shape[0] == 0:
         raise ValueError(f"{argname} is empty (shape {arr.shape}); need at least one sample")
+    if arr.size == 0:
+        raise ValueError(f"{argname} has shape {arr.shape}: its samples have no features; "
+                         f"need at least one feature per sample")
     if expected_shape is not None and arr.shape[1:] != tuple(expected_shape):
         raise ValueError(
             f"{argname} has shape {arr.shape}, so each sample has shape {arr.shape[1:]}; "
             f"the model expects samples of shape {tuple(expected_shape)}, i.e. {argname}.shape == "
             f"(N, {', '.join(map(str, expected_shape))})"
         )
-    _check_finite(arr, argname)
-    return np.ascontiguousarray(arr, dtype=dtype)
+    return _as_finite(arr, dtype, argname, user_shape)
 
 
 def as_targets(y, loss, n_outputs: int, n_samples: int, dtype, argname="y") -> np.ndarray:
     """y converted for ``loss``: integer labels (N,) for sparse losses, else (N, n_outputs) floats."""
+    if y is None:
+        raise TypeError(f"{argname} is None; fit and evaluate need targets: one label or row of "
+                        f"{n_outputs} value(s) per sample of x ({n_samples} samples)")
     arr = _numeric_array(y, argname)
+    user_shape = arr.shape
     if arr.ndim == 0 or arr.shape[0] != n_samples:
         raise ValueError(
             f"x and {argname} disagree on the number of samples: x has {n_samples}, "
             f"{argname} has shape {arr.shape}"
         )
-    _check_finite(arr, argname)
     if loss.sparse_targets:
-        loss.validate_targets(arr, n_outputs)
-        return arr.reshape(n_samples).astype(np.intp)
+        labels = _as_finite(arr, np.float64, argname, arr.shape)
+        loss.validate_targets(labels, n_outputs)
+        return labels.reshape(n_samples).astype(np.intp)
     if arr.ndim == 1 and n_outputs == 1:
         arr = arr.reshape(-1, 1)
     if arr.shape[1:] != (n_outputs,):
@@ -51,8 +58,9 @@ def as_targets(y, loss, n_outputs: int, n_samples: int, dtype, argname="y") -> n
             f"so {argname} must have shape ({n_samples}, {n_outputs})"
             + (" (or use sparse_categorical_crossentropy for integer labels)" if arr.ndim == 1 else "")
         )
+    arr = _as_finite(arr, dtype, argname, user_shape)
     loss.validate_targets(arr, n_outputs)
-    return np.ascontiguousarray(arr, dtype=dtype)
+    return arr
 
 
 def _numeric_array(x, argname):
@@ -69,13 +77,23 @@ def _numeric_array(x, argname):
     return arr
 
 
-def _check_finite(arr, argname):
-    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
-        bad = np.argwhere(~np.isfinite(arr))[0]
-        value = arr[tuple(bad)]
-        raise ValueError(
-            f"{argname} contains {value} at index {tuple(int(i) for i in bad)}; all values must be finite"
-        )
+def _as_finite(arr, dtype, argname, user_shape) -> np.ndarray:
+    """arr cast to ``dtype`` (C-contiguous); every value must be finite *after* the cast (1e39 is inf in float32).
+
+    A bad value's index is given in ``user_shape``, the shape the caller passed before any reshape.
+    """
+    with np.errstate(over="ignore"):  # an overflow is reported below, with its position
+        out = np.ascontiguousarray(arr, dtype=dtype)
+    finite = np.isfinite(out).ravel()
+    if not finite.all():
+        flat = int(np.argmin(finite))
+        bad = tuple(int(i) for i in np.unravel_index(flat, user_shape))
+        value = arr.reshape(-1)[flat]
+        overflow = (f", which overflows {out.dtype.name} (largest finite value {np.finfo(out.dtype).max:.7g})"
+                    if np.isfinite(value) else "")
+        raise ValueError(f"{argname} contains {value} at index {bad}{overflow}; all values must be finite "
+                         f"as {out.dtype.name}")
+    return out
 
 
 def validation_split_point(n: int, validation_split) -> int:

@@ -178,13 +178,16 @@ class Sequential:
         return value, self.parameters.grad.copy()
 
     # -- data --------------------------------------------------------------------------------
-    def prepare(self, x, y=None, xname="x", yname="y"):
-        """Check and convert user data; builds the model from x's shape if needed."""
+    def prepare_inputs(self, x, xname="x"):
+        """Check and convert inputs; builds the model from x's shape if needed."""
         x = as_features(x, self.dtype, self.input_shape if self.built or self.input_shape else None, xname)
         if not self.built:
             self.build(x.shape[1:])
-        if y is None:
-            return x, None
+        return x
+
+    def prepare(self, x, y, xname="x", yname="y"):
+        """Check and convert inputs and targets (both required) for fit and evaluate."""
+        x = self.prepare_inputs(x, xname)
         if not self.compiled:
             raise RuntimeError("the model is not compiled: call model.compile(optimizer, loss) first")
         y = as_targets(y, self.loss, int(np.prod(self.output_shape)), x.shape[0], self.dtype, yname)
@@ -217,7 +220,7 @@ class Sequential:
 
     def predict(self, x, batch_size=None, verbose=0) -> np.ndarray:
         """Outputs for x, computed in chunks of ``batch_size`` (default 4096) samples."""
-        x, _ = self.prepare(x)
+        x = self.prepare_inputs(x)
         step = _chunk(batch_size, x.shape[0])
         return np.concatenate([self.forward(x[i:i + step]) for i in range(0, x.shape[0], step)])
 
