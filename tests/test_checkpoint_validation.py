@@ -122,6 +122,8 @@ def test_a_small_file_declaring_a_huge_layer_is_refused_before_allocating(good, 
     ("gdlab.training", lambda v: {**v, "callbacks": [["EarlyStopping", {}, ["best_weights", "ghost"]]]},
      "names array 'ghost'"),
     ("gdlab.training", lambda v: DELETE, "has no 'gdlab.training' entry"),
+    ("gdlab.compile", lambda v: DELETE, "has a 'gdlab.optimizer' entry but no 'gdlab.compile' entry"),
+    ("gdlab.optimizer", lambda v: DELETE, "has a 'gdlab.training' entry but no 'gdlab.optimizer' entry"),
 ])
 def test_schema_of_every_metadata_entry(good, tmp_path, entry, change, match):
     load_fails(rewrite(good, tmp_path / "bad.safetensors", entry, change), match)
@@ -170,6 +172,13 @@ def test_state_must_be_finite(good, tmp_path, key, value):
         t[key].reshape(-1)[0] = value
 
     load_fails(rewrite(good, tmp_path / "nan.safetensors", tensors=poison), f"{key} contains NaN or inf")
+
+
+def test_an_unknown_metadata_entry_is_refused(good, tmp_path):
+    meta, ts = raw(good)
+    meta["gdlab.compilf"] = meta.pop("gdlab.compile")  # one flipped byte in a key
+    save_file(ts, str(tmp_path / "key.safetensors"), metadata=meta)
+    load_fails(tmp_path / "key.safetensors", r"unexpected metadata entries \['gdlab.compilf'\]")
 
 
 def test_an_unexpected_tensor_is_refused(good, tmp_path):

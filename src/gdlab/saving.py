@@ -70,6 +70,7 @@ def build(file: Contents, model_class):
 
     The architecture's parameter shapes are checked against the file's tensors before anything is
     allocated, so a small file cannot declare a huge model."""
+    _check_entries(file)
     config = _model_config(file)
     try:
         model = model_class.from_config({**config, "input_shape": None})
@@ -95,6 +96,16 @@ def build(file: Contents, model_class):
 _REBUILD_ERRORS = (KeyError, TypeError, ValueError, AttributeError, RecursionError, OverflowError, IndexError)
 _MAX_DIM = 2**31 - 1
 _TENSOR_PREFIXES = ("weights/", "optimizer/", "training/callbacks/")
+
+
+def _check_entries(file: Contents) -> None:
+    """Only known entries, each with the ones it depends on."""
+    unknown = sorted(set(file.entries) - {MODEL, COMPILE, OPTIMIZER, TRAINING})
+    if unknown:
+        raise file.error(f"unexpected metadata entries {unknown}")
+    for entry, needs in ((OPTIMIZER, COMPILE), (TRAINING, COMPILE), (TRAINING, OPTIMIZER)):
+        if file.has(entry) and not file.has(needs):
+            raise file.error(f"it has a {entry!r} entry but no {needs!r} entry")
 
 
 def _expect_object(file: Contents, field: str, value, required=()) -> dict:

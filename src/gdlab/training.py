@@ -163,8 +163,6 @@ def fit(model, x, y, batch_size=32, epochs: int = 1, verbose="auto", callbacks=N
         _check_count("seed", seed, 0)
     verbose = _resolve_verbose(verbose)
     callbacks = _check_callbacks(callbacks)
-    if y is None:
-        raise ValueError("fit needs targets y; got y=None")
     x, y = model.prepare(x, y)
     split_at = validation_split_point(x.shape[0], validation_split)
     val = None
