@@ -156,9 +156,8 @@ class Sequential:
     def backward(self, y, y_pred) -> None:
         """Fill ``parameters.grad`` with ∂L/∂θ for the batch whose forward pass ran last."""
         layers = self._layers
-        if self._fused:
-            g = self.loss.logit_gradient(y, y_pred)  # ∂L/∂z = (p − y)/B
-            g = layers[-1].backward(g, through_activation=False)
+        if self._fused:  # the loss gives ∂L/∂z below the last activation: (p − y)/B
+            g = layers[-1].backward_from_preactivation(self.loss.logit_gradient(y, y_pred))
         else:
             g = layers[-1].backward(self.loss.gradient(y, y_pred))
         for layer in reversed(layers[:-1]):
