@@ -2,6 +2,8 @@ import numpy as np
 import pytest
 
 from gdlab import activations
+from scipy.special import ndtr
+
 from gdlab.activations import ELU, GELU, LeakyReLU, Softmax
 from gdlab.gradcheck import numeric_gradient, relative_error
 
@@ -125,3 +127,16 @@ def test_registry_accepts_instances_configs_and_aliases():
     assert activations.get(g) is g
     assert isinstance(activations.get(None), activations.Linear)
 
+
+# Φ(z) to 16 digits (tables of the normal distribution)
+PHI = [(-5.0, 2.866515718791939e-07), (-10.0, 7.619853024160527e-24), (-20.0, 2.753624118606233e-89)]
+
+
+@pytest.mark.parametrize("z,phi", PHI)
+def test_exact_gelu_uses_erfc_and_keeps_relative_precision_below_minus_5(z, phi):
+    gelu = GELU()
+    a = gelu(np.array([z]))[0]
+    assert a == pytest.approx(z * phi, rel=1e-13)
+    assert a == pytest.approx(z * ndtr(z), rel=1e-13)  # scipy's Φ as a second reference
+    numeric = (gelu(np.array([z + 1e-5])) - gelu(np.array([z - 1e-5])))[0] / 2e-5
+    assert relative_error(gelu.derivative(np.array([z])), numeric, floor=1e-300).max() < 1e-6

@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.special import erf
+from scipy.special import erfc
 
 from gdlab import kernels
 from gdlab.config import Configurable
@@ -183,7 +183,10 @@ _SQRT_2PI = math.sqrt(2.0 * math.pi)
 
 @registry.register("gelu")
 class GELU(Activation_):
-    """gelu(z) = z·Φ(z), Φ(z) = ½(1 + erf(z/√2));  gelu' = Φ(z) + z·φ(z), φ(z) = e^(−z²/2)/√(2π).
+    """gelu(z) = z·Φ(z), Φ(z) = ½ erfc(−z/√2);  gelu' = Φ(z) + z·φ(z), φ(z) = e^(−z²/2)/√(2π).
+
+    Φ is written with erfc, not as ½(1 + erf(z/√2)), which cancels to 0 for z < −5: the erfc form
+    keeps full relative precision (gelu(−10) = −7.6e−23, not 0).
 
     ``approximate=True``: z·½(1 + tanh(u)), u = √(2/π)(z + 0.044715 z³), with
     derivative ½(1 + tanh u) + ½ z (1 − tanh² u) √(2/π)(1 + 3·0.044715 z²).
@@ -203,7 +206,7 @@ class GELU(Activation_):
     def forward(self, z, out):
         if self.approximate:
             return np.multiply(0.5 * z, 1.0 + np.tanh(_SQRT_2_OVER_PI * (z + 0.044715 * z**3)), out=out)
-        return np.multiply(0.5 * z, 1.0 + erf(z / _SQRT_2), out=out)  # z·Φ(z)
+        return np.multiply(0.5 * z, erfc(-z / _SQRT_2), out=out)  # z·Φ(z)
 
     def vjp(self, z, a, g):
         if self.approximate:
@@ -212,7 +215,7 @@ class GELU(Activation_):
             g *= 0.5 * (1.0 + t) + 0.5 * z * (1.0 - t * t) * du
             return g
         phi = np.exp(-0.5 * z * z) / _SQRT_2PI                  # φ(z)
-        g *= 0.5 * (1.0 + erf(z / _SQRT_2)) + z * phi          # Φ(z) + z·φ(z)
+        g *= 0.5 * erfc(-z / _SQRT_2) + z * phi                 # Φ(z) + z·φ(z)
         return g
 
 
