@@ -24,6 +24,8 @@ MODELS = [
     ("2 layers, softplus → linear, MAE", [Dense(5, activation="softplus"), Dense(2)], "mae", REG),
     ("2 layers, relu → sigmoid, BCE (fused)", [Dense(6, activation="relu"), Dense(1, activation="sigmoid")],
      "binary_crossentropy", BIN),
+    ("sigmoid outputs, categorical CE on rows that do not sum to 1", [Dense(6, activation="tanh"),
+     Dense(3, activation="sigmoid")], "categorical_crossentropy", ONE_HOT),
     ("logits + from_logits CE", [Dense(6, activation="tanh"), Dense(3)],
      gdlab.losses.SparseCategoricalCrossentropy(from_logits=True), LABELS),
     ("separate Activation(softmax) layer", [Dense(6, activation="tanh"), Dense(3), Activation("softmax")],

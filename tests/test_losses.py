@@ -33,6 +33,11 @@ CASES = [
 ]
 
 
+def test_every_registered_loss_is_covered():
+    covered = {losses.registry.lookup(name) for name, *_ in CASES}
+    assert covered == {losses.registry.lookup(n) for n in losses.registry.names()}
+
+
 @pytest.mark.parametrize("name,kwargs,y,p", CASES)
 def test_gradient_matches_finite_differences(name, kwargs, y, p):
     loss = losses.get(name, **kwargs)
