@@ -41,7 +41,7 @@ class Layer(Configurable):
     """Base layer. Subclasses implement ``forward``, ``backward`` and, if they have
     parameters, ``build`` (shapes) and ``initial_values``."""
 
-    #: the activation applied last by this layer (used to fuse softmax + cross-entropy)
+    #: the activation applied last by this layer (an ``ActivatedLayer``'s; the model fuses it with the loss)
     activation: activations.Activation_ | None = None
 
     def __init__(self, name: str | None = None, input_shape=None):

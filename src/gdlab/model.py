@@ -141,10 +141,11 @@ class Sequential:
 
     def _update_fusion(self) -> None:
         """Fuse the last activation with the loss where they pair (softmax + cross-entropy)."""
-        last = self._layers[-1].activation if self._layers else None
+        last = self._layers[-1] if self._layers else None
         pair = self.loss.fuses_with if self.loss is not None else None
         self._fused = bool(
-            pair is not None and isinstance(last, pair) and not getattr(self.loss, "from_logits", False)
+            pair is not None and isinstance(last, layers_mod.ActivatedLayer) and isinstance(last.activation, pair)
+            and not getattr(self.loss, "from_logits", False)
         )
 
     # -- the three passes ---------------------------------------------------------------------
