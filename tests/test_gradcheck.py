@@ -24,6 +24,8 @@ MODELS = [
     ("2 layers, softplus → linear, MAE", [Dense(5, activation="softplus"), Dense(2)], "mae", REG),
     ("2 layers, relu → sigmoid, BCE (fused)", [Dense(6, activation="relu"), Dense(1, activation="sigmoid")],
      "binary_crossentropy", BIN),
+    ("sigmoid outputs, categorical CE on rows that do not sum to 1", [Dense(6, activation="tanh"),
+     Dense(3, activation="sigmoid")], "categorical_crossentropy", ONE_HOT),
     ("logits + from_logits CE", [Dense(6, activation="tanh"), Dense(3)],
      gdlab.losses.SparseCategoricalCrossentropy(from_logits=True), LABELS),
     ("separate Activation(softmax) layer", [Dense(6, activation="tanh"), Dense(3), Activation("softmax")],
@@ -62,15 +64,15 @@ def test_gradcheck_catches_a_wrong_gradient_and_names_it(monkeypatch):
     model = Sequential([Dense(4, activation="tanh", name="hidden"), Dense(3, activation="softmax", name="out")],
                        dtype="float64", seed=0)
     model.compile("sgd", "sparse_categorical_crossentropy")
-    real_backward = Dense.backward
+    real_backward = Dense.backward_from_preactivation  # the path of both backward and the fused loss
 
-    def buggy(self, g, through_activation=True):
-        dx = real_backward(self, g, through_activation)
+    def buggy(self, dz):
+        dx = real_backward(self, dz)
         if self.name == "out":
             self.grads["bias"] *= 1.01  # a 1% error in one place
         return dx
 
-    monkeypatch.setattr(Dense, "backward", buggy)
+    monkeypatch.setattr(Dense, "backward_from_preactivation", buggy)
     result = gdlab.gradcheck(model, X, LABELS)
     assert not result.passed
     assert result.worst_parameter.startswith("out/bias[")

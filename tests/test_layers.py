@@ -21,6 +21,9 @@ X = np.random.default_rng(3).normal(size=(5, 4))
     lambda: Dense(3, activation="softmax"),
     lambda: Activation("softmax"),
     lambda: Activation("tanh"),
+    lambda: Activation("gelu"),
+    lambda: Activation("relu"),
+    lambda: Activation("linear"),
     lambda: Flatten(),
     lambda: Normalization(mean=[0.5, -1.0, 0.0, 2.0], variance=[2.0, 0.5, 1.0, 0.0]),
 ], ids=lambda f: repr(f())[:60])
@@ -28,6 +31,31 @@ def test_layer_backward_matches_finite_differences(make):
     layer = make()
     layer.name = "l"
     assert layer_gradcheck(layer, X) < TOL
+
+
+@pytest.mark.parametrize("activation", ["softmax", "sigmoid", "gelu", "relu"])
+def test_backward_from_preactivation_skips_only_the_activation(activation):
+    """Dense(f).backward_from_preactivation(dz) is a linear Dense's backward(dz), f's vjp left out."""
+    with_f, linear = Dense(3, activation=activation, name="f"), Dense(3, name="lin")
+    p_f, p_lin = standalone(with_f, (4,)), standalone(linear, (4,))
+    p_lin.theta[...] = p_f.theta
+    with_f.forward(X), linear.forward(X)
+    dz = np.random.default_rng(5).normal(size=(X.shape[0], 3))
+    np.testing.assert_array_equal(with_f.backward_from_preactivation(dz.copy()), linear.backward(dz.copy()))
+    np.testing.assert_array_equal(p_f.grad, p_lin.grad)
+    act = with_f.activation
+    np.testing.assert_array_equal(with_f.backward(dz.copy()),
+                                  with_f.backward_from_preactivation(act.vjp(with_f.z, with_f.a, dz.copy())))
+
+
+@pytest.mark.parametrize("activation", ["relu", "softmax", "gelu", "linear"])
+def test_activation_layer_leaves_its_input_untouched(activation):
+    """The input is the previous layer's output, which that layer keeps for its own backward."""
+    layer = Activation(activation)
+    x = X.copy()
+    a = layer.forward(x)
+    np.testing.assert_array_equal(x, X)
+    np.testing.assert_array_equal(a, layer.activation(X))
 
 
 def test_dropout_backward_matches_finite_differences_with_its_mask():

@@ -14,6 +14,7 @@ LOGITS = rng.normal(0, 2, size=(6, 4))
 LABELS = np.array([0, 3, 1, 2, 3, 0])
 ONE_HOT = np.eye(4)[LABELS]
 SOFT = Softmax()(rng.normal(size=(6, 4)))
+UNNORMALISED = rng.uniform(0.05, 0.6, size=(6, 4))  # rows that do not sum to 1
 
 CASES = [
     ("mse", {}, REG_Y, REG_P),
@@ -25,8 +26,16 @@ CASES = [
     ("categorical_crossentropy", {}, ONE_HOT, SOFT),
     ("categorical_crossentropy", {"from_logits": True}, ONE_HOT, LOGITS),
     ("sparse_categorical_crossentropy", {}, LABELS, SOFT),
+    ("categorical_crossentropy", {}, ONE_HOT, UNNORMALISED),
+    ("categorical_crossentropy", {}, SOFT, UNNORMALISED),
+    ("sparse_categorical_crossentropy", {}, LABELS, UNNORMALISED),
     ("sparse_categorical_crossentropy", {"from_logits": True}, LABELS, LOGITS),
 ]
+
+
+def test_every_registered_loss_is_covered():
+    covered = {losses.registry.lookup(name) for name, *_ in CASES}
+    assert covered == {losses.registry.lookup(n) for n in losses.registry.names()}
 
 
 @pytest.mark.parametrize("name,kwargs,y,p", CASES)
@@ -64,6 +73,23 @@ def test_known_values():
         pytest.approx(-(np.log(0.8) + np.log(0.9)) / 2, rel=1e-12)
     assert losses.get("sparse_categorical_crossentropy")(np.array([1]), np.array([[0.2, 0.5, 0.3]])) == \
         pytest.approx(-np.log(0.5), rel=1e-12)
+
+
+@pytest.mark.parametrize("name,y", [
+    ("categorical_crossentropy", np.array([[0.0, 1.0]])),
+    ("sparse_categorical_crossentropy", np.array([1])),
+])
+def test_cross_entropy_divides_rows_by_their_sum_before_clipping_as_keras(name, y):
+    """Keras 3: p / Σp, then clip. y = [[0, 1]], p = [[0.2, 0.4]]: −log(0.4/0.6) = 0.4055 (not −log 0.4)."""
+    loss = losses.get(name)
+    p = np.array([[0.2, 0.4]])
+    assert loss(y, p) == pytest.approx(-np.log(0.4 / 0.6), rel=1e-15)
+    assert loss(y, p) == pytest.approx(0.4054651081081644, rel=1e-15)
+    numeric = numeric_gradient(lambda q: loss(y, q), p)
+    np.testing.assert_allclose(loss.gradient(y, p), numeric, rtol=1e-8)
+    # the clip acts on the normalised row: [2, 1e-9] → q = 5e-10, clipped to ε; [1e-9, 1e-9] → q = ½
+    assert loss(y, np.array([[2.0, 1e-9]])) == pytest.approx(-np.log(1e-7), rel=1e-12)
+    assert loss(y, np.array([[1e-9, 1e-9]])) == pytest.approx(np.log(2.0), rel=1e-9)
 
 
 def test_logits_and_probabilities_agree():

@@ -1,9 +1,17 @@
 """Activation functions with exact derivatives.
 
-Each activation ``f`` maps pre-activations ``z`` to ``a = f(z)`` and gives the
-vector–Jacobian product ``vjp(z, a, g) = (∂a/∂z)ᵀ g`` that backpropagation needs.
-Where the derivative is cheaper from the output it uses the output, as
-scikit-learn does: ``σ' = a(1 − a)``, ``tanh' = 1 − a²``.
+Every activation ``f`` follows one protocol:
+
+* ``forward(z, out) -> a``: writes ``a = f(z)`` into ``out`` and returns it. ``out`` may be ``z``
+  itself: a layer that owns its pre-activation computes the activation in place, with no new array.
+* ``vjp(z, a, g) -> ∂L/∂z``: the vector–Jacobian product ``(∂a/∂z)ᵀ g`` from the output ``a``, as
+  scikit-learn does: ``σ' = a(1 − a)``, ``tanh' = 1 − a²``, ``relu' = [a > 0]``, softmax
+  ``a ⊙ (g − Σ g ⊙ a)``. ``g`` is consumed (it may be overwritten; use the returned array).
+  ``z`` is read only by activations with ``needs_z = True`` (GELU, whose output does not determine
+  its slope): a layer keeps z for those alone and passes ``None`` otherwise.
+
+The base class adds the allocating call ``f(z)`` and, for elementwise activations,
+``derivative(z)`` = f'(z), both built on these two methods.
 
 All forms are numerically stable: no overflow for |z| up to 1e4 in float32.
 """
@@ -13,7 +21,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.special import erf
+from scipy.special import erfc
 
 from gdlab import kernels
 from gdlab.config import Configurable
@@ -21,33 +29,35 @@ from gdlab.registry import Registry
 
 
 class Activation_(Configurable):
-    """Base class: ``__call__(z) -> a``, ``vjp(z, a, g) -> dL/dz``, ``derivative(z)`` (elementwise f').
+    """Base class: ``forward(z, out)`` and ``vjp(z, a, g)`` per activation; ``__call__`` and
+    ``derivative`` here."""
 
-    Layers call the ``*_inplace`` variants, which may overwrite their argument (the layer owns it),
-    and keep z only when ``needs_z``: activations whose derivative comes from the output a alone
-    let the layer drop z.
-    """
+    #: whether ``vjp`` reads the pre-activation z (False: the output a determines the derivative)
+    needs_z = False
+    #: whether aᵢ depends on zᵢ alone (its Jacobian is diagonal, so ``derivative`` is defined)
+    elementwise = True
 
-    #: whether vjp needs the pre-activation z (False: it works from a, and z may be discarded)
-    needs_z = True
-
-    def __call__(self, z):
+    def forward(self, z, out):
+        """a = f(z) written into ``out`` (which may be z); returns ``out``."""
         raise NotImplementedError  # abstract
 
     def vjp(self, z, a, g):
-        return g * self.derivative(z, a)
+        """(∂a/∂z)ᵀ g; may overwrite g. ``z`` is ``None`` unless ``needs_z``."""
+        raise NotImplementedError  # abstract
 
-    def forward_inplace(self, z):
-        """a = f(z); may overwrite z."""
-        return self(z)
-
-    def vjp_inplace(self, z, a, g):
-        """The vector–Jacobian product; may overwrite g."""
-        return self.vjp(z, a, g)
+    def __call__(self, z):
+        """a = f(z) in a new array (z is left as it is)."""
+        z = np.asarray(z)
+        return self.forward(z, np.empty(z.shape, z.dtype if z.dtype.kind == "f" else np.float64))
 
     def derivative(self, z, a=None):
-        """f'(z) elementwise (for elementwise activations)."""
-        raise NotImplementedError  # abstract
+        """f'(z) elementwise, as the vjp of a vector of ones (a = f(z) when not given)."""
+        if not self.elementwise:
+            raise TypeError(f"{type(self).__name__} is not elementwise (its Jacobian is not diagonal): "
+                            f"use vjp(z, a, g) for its vector–Jacobian product")
+        z = np.asarray(z)
+        a = self(z) if a is None else a
+        return self.vjp(z, a, np.ones_like(a))
 
 
 registry = Registry("activation", Activation_)
@@ -57,74 +67,55 @@ registry = Registry("activation", Activation_)
 class Linear(Activation_):
     """a = z;  a' = 1."""
 
-    needs_z = False
-
-    def __call__(self, z):
-        return z
+    def forward(self, z, out):
+        if out is not z:
+            out[...] = z
+        return out
 
     def vjp(self, z, a, g):
         return g
-
-    def derivative(self, z, a=None):
-        return np.ones_like(z)
 
 
 @registry.register("sigmoid")
 class Sigmoid(Activation_):
     """σ(z) = 1 / (1 + e^(−z));  σ' = a(1 − a).
 
-    Stable form: with e = e^(−|z|), σ = 1/(1 + e) for z ≥ 0 and e/(1 + e) for z < 0.
+    Stable form: with e = e^(−|z|) ≤ 1, σ = 1/(1 + e) for z ≥ 0 and e/(1 + e) for z < 0.
     """
 
-    needs_z = False
+    def forward(self, z, out):
+        e = np.exp(-np.abs(z))                                  # e^(−|z|)
+        return np.divide(np.where(z >= 0, 1.0, e), 1.0 + e, out=out)
 
-    def __call__(self, z):
-        e = np.exp(-np.abs(z))
-        r = 1.0 / (1.0 + e)
-        return np.where(z >= 0, r, e * r)
-
-    def derivative(self, z, a=None):
-        a = self(z) if a is None else a
-        return a * (1.0 - a)
+    def vjp(self, z, a, g):
+        g *= a * (1.0 - a)                                      # σ' = a(1 − a)
+        return g
 
 
 @registry.register("tanh")
 class Tanh(Activation_):
     """tanh(z);  tanh' = 1 − a²."""
 
-    needs_z = False
+    def forward(self, z, out):
+        return np.tanh(z, out=out)
 
-    def __call__(self, z):
-        return np.tanh(z)
-
-    def derivative(self, z, a=None):
-        a = np.tanh(z) if a is None else a
-        return 1.0 - a * a
+    def vjp(self, z, a, g):
+        g *= 1.0 - a * a                                        # tanh' = 1 − a²
+        return g
 
 
 @registry.register("relu")
 class ReLU(Activation_):
     """relu(z) = max(z, 0);  relu' = [z > 0] = [a > 0]  (0 at the kink, as Keras and PyTorch)."""
 
-    needs_z = False
-
-    def __call__(self, z):
-        return np.maximum(z, 0)
-
-    def forward_inplace(self, z):
-        return np.maximum(z, 0, out=z)
+    def forward(self, z, out):
+        return np.maximum(z, 0, out=out)
 
     def vjp(self, z, a, g):
-        return g * ((a if a is not None else z) > 0)  # multiply by the mask: much faster than np.where
-
-    def vjp_inplace(self, z, a, g):
         if kernels.ENABLED and g.flags.c_contiguous and a.flags.c_contiguous:
             kernels.relu_backward(g, a)
             return g
-        return np.multiply(g, a > 0, out=g)
-
-    def derivative(self, z, a=None):
-        return (z > 0).astype(z.dtype)
+        return np.multiply(g, a > 0, out=g)  # multiply by the mask: much faster than np.where
 
 
 class _WithAlpha(Activation_):
@@ -144,39 +135,45 @@ class _WithAlpha(Activation_):
 
 @registry.register("leaky_relu")
 class LeakyReLU(_WithAlpha):
-    """leaky_relu(z) = z if z > 0 else α·z;  derivative 1 or α.  Keras's default α = 0.2."""
+    """leaky_relu(z) = z if z > 0 else α·z;  derivative 1 or α, where a > 0 ⇔ z > 0.
+    Keras's default α = 0.2."""
 
     default_alpha = 0.2
 
-    def __call__(self, z):
-        return np.where(z > 0, z, self.alpha * z)
+    def forward(self, z, out):
+        out[...] = np.where(z > 0, z, self.alpha * z)
+        return out
 
-    def derivative(self, z, a=None):
-        return np.where(z > 0, 1.0, self.alpha).astype(z.dtype)
+    def vjp(self, z, a, g):
+        return np.where(a > 0, g, self.alpha * g)
 
 
 @registry.register("elu")
 class ELU(_WithAlpha):
-    """elu(z) = z if z > 0 else α(e^z − 1);  derivative 1 or a + α.  Default α = 1."""
+    """elu(z) = z if z > 0 else α(e^z − 1);  derivative 1 or α·e^z = a + α, where a > 0 ⇔ z > 0
+    (from the output, as TensorFlow's EluGrad). Default α = 1."""
 
     default_alpha = 1.0
 
-    def __call__(self, z):
-        return np.where(z > 0, z, self.alpha * np.expm1(np.minimum(z, 0)))
+    def forward(self, z, out):
+        out[...] = np.where(z > 0, z, self.alpha * np.expm1(np.minimum(z, 0)))
+        return out
 
-    def derivative(self, z, a=None):
-        return np.where(z > 0, 1.0, self.alpha * np.exp(np.minimum(z, 0))).astype(z.dtype)
+    def vjp(self, z, a, g):
+        return np.where(a > 0, g, g * (a + self.alpha))
 
 
 @registry.register("softplus")
 class Softplus(Activation_):
-    """softplus(z) = log(1 + e^z) = max(z, 0) + log1p(e^(−|z|));  derivative σ(z)."""
+    """softplus(z) = log(1 + e^z) = max(z, 0) + log1p(e^(−|z|));
+    derivative σ(z) = 1 − e^(−a)  (since e^a = 1 + e^z), computed as −expm1(−a)."""
 
-    def __call__(self, z):
-        return np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))
+    def forward(self, z, out):
+        return np.add(np.maximum(z, 0), np.log1p(np.exp(-np.abs(z))), out=out)
 
-    def derivative(self, z, a=None):
-        return Sigmoid()(z)
+    def vjp(self, z, a, g):
+        g *= -np.expm1(-a)                                      # σ(z) = 1 − e^(−a)
+        return g
 
 
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
@@ -186,11 +183,19 @@ _SQRT_2PI = math.sqrt(2.0 * math.pi)
 
 @registry.register("gelu")
 class GELU(Activation_):
-    """gelu(z) = z·Φ(z), Φ(z) = ½(1 + erf(z/√2));  gelu' = Φ(z) + z·φ(z), φ(z) = e^(−z²/2)/√(2π).
+    """gelu(z) = z·Φ(z), Φ(z) = ½ erfc(−z/√2);  gelu' = Φ(z) + z·φ(z), φ(z) = e^(−z²/2)/√(2π).
+
+    Φ is written with erfc, not as ½(1 + erf(z/√2)), which cancels to 0 for z < −5: the erfc form
+    keeps full relative precision (gelu(−10) = −7.6e−23, not 0).
 
     ``approximate=True``: z·½(1 + tanh(u)), u = √(2/π)(z + 0.044715 z³), with
     derivative ½(1 + tanh u) + ½ z (1 − tanh² u) √(2/π)(1 + 3·0.044715 z²).
+
+    The output does not determine the slope (gelu is not monotonic), so ``needs_z``: a layer keeps
+    the pre-activation z for ``vjp``.
     """
+
+    needs_z = True
 
     def __init__(self, approximate: bool = False):
         self.approximate = bool(approximate)
@@ -198,18 +203,20 @@ class GELU(Activation_):
     def get_config(self):
         return {"approximate": self.approximate}
 
-    def __call__(self, z):
+    def forward(self, z, out):
         if self.approximate:
-            return 0.5 * z * (1.0 + np.tanh(_SQRT_2_OVER_PI * (z + 0.044715 * z**3)))
-        return 0.5 * z * (1.0 + erf(z / _SQRT_2))
+            return np.multiply(0.5 * z, 1.0 + np.tanh(_SQRT_2_OVER_PI * (z + 0.044715 * z**3)), out=out)
+        return np.multiply(0.5 * z, erfc(-z / _SQRT_2), out=out)  # z·Φ(z)
 
-    def derivative(self, z, a=None):
+    def vjp(self, z, a, g):
         if self.approximate:
             t = np.tanh(_SQRT_2_OVER_PI * (z + 0.044715 * z**3))
             du = _SQRT_2_OVER_PI * (1.0 + 3 * 0.044715 * z**2)
-            return 0.5 * (1.0 + t) + 0.5 * z * (1.0 - t * t) * du
-        phi = np.exp(-0.5 * z * z) / _SQRT_2PI
-        return 0.5 * (1.0 + erf(z / _SQRT_2)) + z * phi
+            g *= 0.5 * (1.0 + t) + 0.5 * z * (1.0 - t * t) * du
+            return g
+        phi = np.exp(-0.5 * z * z) / _SQRT_2PI                  # φ(z)
+        g *= 0.5 * erfc(-z / _SQRT_2) + z * phi                 # Φ(z) + z·φ(z)
+        return g
 
 
 @registry.register("softmax")
@@ -220,24 +227,20 @@ class Softmax(Activation_):
     (∂a/∂z)ᵀ g = a ⊙ (g − Σⱼ aⱼ gⱼ)  — the full product, not the diagonal.
     """
 
-    needs_z = False
+    elementwise = False
 
-    def __call__(self, z):
-        return self.forward_inplace(z.copy())
+    # np.maximum.reduce and np.add.reduce are np.max and np.sum without their Python wrapper's cost
 
-    def forward_inplace(self, z):
-        z -= np.maximum.reduce(z, axis=-1, keepdims=True)  # z − max z
-        np.exp(z, out=z)
-        z /= np.add.reduce(z, axis=-1, keepdims=True)
-        return z
+    def forward(self, z, out):
+        np.subtract(z, np.maximum.reduce(z, axis=-1, keepdims=True), out=out)  # z − max z
+        np.exp(out, out=out)
+        out /= np.add.reduce(out, axis=-1, keepdims=True)
+        return out
 
     def vjp(self, z, a, g):
-        return a * (g - (a * g).sum(axis=-1, keepdims=True))
-
-    def derivative(self, z, a=None):
-        """The diagonal ∂aᵢ/∂zᵢ = aᵢ(1 − aᵢ) (for plots; backprop uses ``vjp``)."""
-        a = self(z) if a is None else a
-        return a * (1.0 - a)
+        g -= np.add.reduce(a * g, axis=-1, keepdims=True)       # g − Σⱼ aⱼ gⱼ
+        g *= a
+        return g
 
 
 def get(identifier, **kwargs) -> Activation_:

@@ -3,8 +3,15 @@
 A layer declares the shapes of its parameters in ``build``; the model allocates
 them in one flat buffer (``gdlab.parameters``) and hands each layer views of
 its parameters and gradients with ``bind``. ``backward(g)`` receives g = ∂L/∂y
-and returns ∂L/∂x, writing ∂L/∂W and ∂L/∂b into its gradient views. Each
-backward line is the chain rule for one forward line.
+and returns ∂L/∂x, writing ∂L/∂W and ∂L/∂b into its gradient views; g is
+consumed (a layer may overwrite it). Each backward line is the chain rule for
+one forward line.
+
+A layer that ends in an activation (``Dense``, ``Activation``) also has
+``backward_from_preactivation(dz)``: the same backward pass, but starting from
+dz = ∂L/∂z below the activation. The model calls it on the last layer when the
+loss is fused with that activation (softmax or sigmoid + cross-entropy, whose
+∂L/∂z is (p − y)/B).
 """
 
 from __future__ import annotations
@@ -34,7 +41,7 @@ class Layer(Configurable):
     """Base layer. Subclasses implement ``forward``, ``backward`` and, if they have
     parameters, ``build`` (shapes) and ``initial_values``."""
 
-    #: the activation applied last by this layer (used to fuse softmax + cross-entropy)
+    #: the activation applied last by this layer (an ``ActivatedLayer``'s; the model fuses it with the loss)
     activation: activations.Activation_ | None = None
 
     def __init__(self, name: str | None = None, input_shape=None):
@@ -97,11 +104,34 @@ class Layer(Configurable):
     def forward(self, x, training: bool = False):
         raise NotImplementedError  # abstract
 
-    def backward(self, g, through_activation: bool = True):
+    def backward(self, g):
         raise NotImplementedError  # abstract
 
 
 registry = Registry("layer", Layer)
+
+
+class ActivatedLayer(Layer):
+    """A layer whose last step is an activation a = f(z).
+
+    ``backward(g)`` = ``backward_from_preactivation(f.vjp(z, a, g))``: the activation's
+    vector–Jacobian product, then the layer's own chain rule from dz = ∂L/∂z.
+    """
+
+    def _activate(self, z, overwrite_z: bool):
+        """a = f(z), cached for backward; in place when z may be overwritten and f's slope needs
+        only a. z itself is kept only where the activation needs it (``needs_z``)."""
+        act = self.activation
+        self.z = z if act.needs_z else None
+        self.a = act.forward(z, z if overwrite_z and not act.needs_z else np.empty_like(z))
+        return self.a
+
+    def backward(self, g):
+        return self.backward_from_preactivation(self.activation.vjp(self.z, self.a, g))
+
+    def backward_from_preactivation(self, dz):
+        """dz = ∂L/∂z → ∂L/∂x, writing the parameter gradients."""
+        raise NotImplementedError  # abstract
 
 
 @registry.register("Input")
@@ -120,17 +150,17 @@ class Input(Layer):
     def forward(self, x, training=False):
         return x
 
-    def backward(self, g, through_activation=True):
+    def backward(self, g):
         return g
 
 
 @registry.register("Dense")
-class Dense(Layer):
+class Dense(ActivatedLayer):
     """A fully connected layer.
 
     Forward:   z = x W + b,          a = f(z)
     Backward:  ∂L/∂z = f'ᵀ(∂L/∂a)   (the activation's vector–Jacobian product)
-               ∂L/∂W = xᵀ ∂L/∂z
+               ∂L/∂W = xᵀ ∂L/∂z      (``backward_from_preactivation`` starts here)
                ∂L/∂b = Σ_batch ∂L/∂z
                ∂L/∂x = ∂L/∂z Wᵀ
     """
@@ -201,12 +231,9 @@ class Dense(Layer):
             return z
         if self.use_bias:
             z += self.weights["bias"]
-        self.a = act.forward_inplace(z)  # z is ours to overwrite (ReLU works in place)
-        self.z = z if act.needs_z else None
-        return self.a
+        return self._activate(z, overwrite_z=True)  # z = x W is ours: the activation runs in place
 
-    def backward(self, g, through_activation=True):
-        dz = self.activation.vjp_inplace(self.z, self.a, g) if through_activation else g
+    def backward_from_preactivation(self, dz):
         if dz.shape[0] == 1 and kernels.ENABLED and self.x.flags.c_contiguous and dz.flags.c_contiguous:
             kernels.outer(self.x[0], dz[0], self.grads["kernel"])  # batch 1: xᵀ·dz is an outer product
         else:
@@ -232,7 +259,7 @@ class Dense(Layer):
 
 
 @registry.register("Activation")
-class Activation(Layer):
+class Activation(ActivatedLayer):
     """a = f(x) as a layer of its own;  ∂L/∂x = f'ᵀ(∂L/∂a)."""
 
     def __init__(self, activation, name: str | None = None, input_shape=None):
@@ -243,12 +270,10 @@ class Activation(Layer):
         return {**super().get_config(), "activation": activations.serialize(self.activation)}
 
     def forward(self, x, training=False):
-        self.x = x
-        self.a = self.activation(x)
-        return self.a
+        return self._activate(x, overwrite_z=False)  # x is the previous layer's output, kept by it
 
-    def backward(self, g, through_activation=True):
-        return self.activation.vjp_inplace(self.x, self.a, g) if through_activation else g
+    def backward_from_preactivation(self, dz):
+        return dz
 
 
 @registry.register("Dropout")
@@ -281,7 +306,7 @@ class Dropout(Layer):
         self.scaled_mask = keep.astype(x.dtype) / x.dtype.type(1 - self.rate)
         return x * self.scaled_mask
 
-    def backward(self, g, through_activation=True):
+    def backward(self, g):
         return g if self.scaled_mask is None else g * self.scaled_mask
 
 
@@ -338,7 +363,7 @@ class Normalization(Layer):
         mean, std = self._in(x.dtype)
         return (x - mean) / std
 
-    def backward(self, g, through_activation=True):
+    def backward(self, g):
         return g / self._in(g.dtype)[1]
 
 
@@ -353,7 +378,7 @@ class Flatten(Layer):
         self.x_shape = x.shape
         return x.reshape(x.shape[0], -1)
 
-    def backward(self, g, through_activation=True):
+    def backward(self, g):
         return g.reshape(self.x_shape)
 
 

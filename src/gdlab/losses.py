@@ -5,7 +5,8 @@ Notation: B samples, K outputs per sample, y the targets, ŷ the predictions.
 Softmax + categorical cross-entropy (and sigmoid + binary cross-entropy) are
 fused: when the model's last activation is the one the loss pairs with, the
 model asks for ``logit_gradient`` — the gradient with respect to the
-pre-activation z, ``(p − y)/B`` — instead of chaining ``−y/p`` through the
+pre-activation z, ``(p − y)/B`` — and hands it to the last layer's
+``backward_from_preactivation`` instead of chaining ∂L/∂p through the
 activation's Jacobian. Same value, fewer operations, no division by p.
 """
 
@@ -159,10 +160,14 @@ def _log_softmax(z):
 
 @registry.register("categorical_crossentropy", "cce")
 class CategoricalCrossentropy(Loss):
-    """L = −(1/B) Σ_b Σ_k y_bk log p_bk  with one-hot (or soft) targets y, p clipped to [ε, 1 − ε].
+    """L = −(1/B) Σ_b Σ_k y_bk log q_bk  with one-hot (or soft) targets y, where, as in Keras,
+    each row of probabilities is first divided by its sum s_b = Σ_k p_bk, then clipped:
+    q = clip(p/s, ε, 1 − ε)  (a row summing to 0 gives NaN, as in Keras).
 
-    From probabilities: ∂L/∂p = −y/p / B.
-    From logits z: log p = log_softmax(z), ∂L/∂z = (softmax(z) − y)/B.
+    From probabilities: ∂L/∂p_bj = (Σ_k y_bk·[q_bk inside] − y_bj·[q_bj inside]/q_bj) / (B·s_b),
+    from ∂q_k/∂p_j = (δ_kj − q_k)/s inside the clip range (0 outside). For rows that sum to 1
+    this is −y/p/B plus a constant per row, which the softmax Jacobian maps to 0.
+    From logits z: log q = log_softmax(z), ∂L/∂z = (softmax(z) − y)/B.
     Fused with a softmax output: ∂L/∂z = (p − y)/B.
     """
 
@@ -187,15 +192,20 @@ class CategoricalCrossentropy(Loss):
 
     def __call__(self, y_true, y_pred):
         y = self._one_hot(y_true, y_pred)
-        logp = _log_softmax(y_pred) if self.from_logits else np.log(np.clip(y_pred, EPSILON, 1 - EPSILON))
-        return float(-np.sum(y * logp) / y_pred.shape[0])
+        if self.from_logits:
+            logq = _log_softmax(y_pred)
+        else:
+            logq = np.log(np.clip(y_pred / np.sum(y_pred, axis=-1, keepdims=True), EPSILON, 1 - EPSILON))
+        return float(-np.sum(y * logq) / y_pred.shape[0])
 
     def gradient(self, y_true, y_pred):
-        y = self._one_hot(y_true, y_pred)
+        y, b = self._one_hot(y_true, y_pred), y_pred.shape[0]
         if self.from_logits:
-            return (Softmax()(y_pred) - y) / y_pred.shape[0]
-        inside = (y_pred > EPSILON) & (y_pred < 1 - EPSILON)
-        return np.where(inside, -y / np.clip(y_pred, EPSILON, 1 - EPSILON), 0) / y_pred.shape[0]
+            return (Softmax()(y_pred) - y) / b
+        s = np.sum(y_pred, axis=-1, keepdims=True)
+        q = y_pred / s
+        y_in = np.where((q > EPSILON) & (q < 1 - EPSILON), y, 0)  # clip's slope is 0 outside
+        return (np.sum(y_in, axis=-1, keepdims=True) - y_in / np.clip(q, EPSILON, 1 - EPSILON)) / (b * s)
 
     def logit_gradient(self, y_true, y_pred):
         return (y_pred - self._one_hot(y_true, y_pred)) / y_pred.shape[0]
@@ -205,7 +215,8 @@ class CategoricalCrossentropy(Loss):
 class SparseCategoricalCrossentropy(CategoricalCrossentropy):
     """Categorical cross-entropy with integer labels c_b ∈ {0, …, K−1}: y = one_hot(c).
 
-    L = −(1/B) Σ_b log p_{b,c_b};  fused with softmax: ∂L/∂z = (p − one_hot(c))/B.
+    L = −(1/B) Σ_b log q_{b,c_b}, q = clip(p/s, ε, 1 − ε) as above;
+    fused with softmax: ∂L/∂z = (p − one_hot(c))/B.
     """
 
     sparse_targets = True
@@ -232,13 +243,14 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
         return y
 
     def __call__(self, y_true, y_pred):
-        """−(1/B) Σ_b log p_{b,c_b}: only the true class's probability is read."""
+        """−(1/B) Σ_b log q_{b,c_b}: only the true class's probability (and its row's sum) is read."""
         b = y_pred.shape[0]
         rows, labels = _rows(b), y_true.reshape(-1)
         if self.from_logits:
             return float(-np.add.reduce(_log_softmax(y_pred)[rows, labels]) / b)
-        p = np.maximum(np.minimum(y_pred[rows, labels], 1 - EPSILON), EPSILON)  # clip to [ε, 1 − ε]
-        return float(-np.add.reduce(np.log(p)) / b)
+        p = y_pred[rows, labels] / np.add.reduce(y_pred, axis=-1)  # p_c / s
+        q = np.maximum(np.minimum(p, 1 - EPSILON), EPSILON)         # clip to [ε, 1 − ε]
+        return float(-np.add.reduce(np.log(q)) / b)
 
     def logit_gradient(self, y_true, y_pred):
         """(p − one_hot(c))/B without building the one-hot matrix: p − 0 = p exactly, so the

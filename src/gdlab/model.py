@@ -147,10 +147,11 @@ class Sequential:
 
     def _update_fusion(self) -> None:
         """Fuse the last activation with the loss where they pair (softmax + cross-entropy)."""
-        last = self._layers[-1].activation if self._layers else None
+        last = self._layers[-1] if self._layers else None
         pair = self.loss.fuses_with if self.loss is not None else None
         self._fused = bool(
-            pair is not None and isinstance(last, pair) and not getattr(self.loss, "from_logits", False)
+            pair is not None and isinstance(last, layers_mod.ActivatedLayer) and isinstance(last.activation, pair)
+            and not getattr(self.loss, "from_logits", False)
         )
 
     # -- the three passes ---------------------------------------------------------------------
@@ -162,9 +163,8 @@ class Sequential:
     def backward(self, y, y_pred) -> None:
         """Fill ``parameters.grad`` with ∂L/∂θ for the batch whose forward pass ran last."""
         layers = self._layers
-        if self._fused:
-            g = self.loss.logit_gradient(y, y_pred)  # ∂L/∂z = (p − y)/B
-            g = layers[-1].backward(g, through_activation=False)
+        if self._fused:  # the loss gives ∂L/∂z below the last activation: (p − y)/B
+            g = layers[-1].backward_from_preactivation(self.loss.logit_gradient(y, y_pred))
         else:
             g = layers[-1].backward(self.loss.gradient(y, y_pred))
         for layer in reversed(layers[:-1]):
