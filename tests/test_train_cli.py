@@ -1,6 +1,9 @@
 """gdlab train / evaluate / predict: configs, outputs, errors, and resuming after a kill."""
 
+import errno
 import json
+import os
+import re
 import signal
 import subprocess
 import sys
@@ -98,7 +101,7 @@ def test_bad_configs_name_the_key_the_value_and_the_choices(tmp_path, text, matc
     (('name = "adam"', 'name = "adamm"'), "unknown optimizer 'adamm'"),
     (('learning_rate = 0.02', 'learning_rate = 0.02\nbeta_1 = 1.5'), r"beta_1=1.5 must be in \[0, 1\)"),
     (('type = "Dense", units = 8', 'type = "Conv9D", units = 8'), "unknown layer 'Conv9D'"),
-    (('batch_size = 16', 'batch_size = 0'), "batch_size=0"),
+    (('batch_size = 16', 'batch_size = 0'), r"\[fit\] batch_size = 0 must be an integer >= 1"),
     (('batch_size = 16', 'batch_size = 16\nepochz = 3'), r"\[fit\]: unknown key\(s\) \['epochz'\]"),
 ])
 def test_bad_values_fail_cleanly_through_the_cli(tmp_path, capsys, replace, match):
@@ -129,8 +132,214 @@ def test_kill_and_restart_gives_the_same_final_weights(tmp_path):
     done = gdlab.load_checkpoint(backup).resume_state.epoch
     assert 0 < done < 150
     restart = subprocess.run([*cmd, str(cfg_b)], check=True, capture_output=True, text=True, timeout=300)
-    assert "resuming from" in restart.stderr
+    assert f"resuming at epoch {done + 1} of 150 from {backup}" in restart.stderr
     a = gdlab.load_model(straight / "model.safetensors").parameters.theta
     b = gdlab.load_model(killed / "model.safetensors").parameters.theta
     np.testing.assert_array_equal(a, b)
     assert json.loads((straight / "history.json").read_text()) == json.loads((killed / "history.json").read_text())
+
+
+# -- B: the output folder ---------------------------------------------------------------------------
+DIVERGING = """
+seed = {seed}
+[data]
+dataset = "house_prices"
+n = 40
+test_size = {test_size}
+standardize = false
+[model]
+dtype = "float64"
+layers = [ {{ type = "Dense", units = 1, use_bias = false }} ]
+[compile]
+loss = "mse"
+[optimizer]
+name = "sgd"
+learning_rate = {lr}
+[fit]
+epochs = 500
+batch_size = "full"
+[callbacks]
+terminate_on_nan = {terminate}
+[output]
+dir = "{out}"
+"""
+
+
+def diverging(tmp_path, out, seed=0, test_size=0.2, lr=10.0, terminate="true", name="div.toml"):
+    """y = w·x with η = 10 ≫ 2/λ ≈ 0.35: the loss overflows at epoch 89, after 88 finite epochs."""
+    return write_config(tmp_path, DIVERGING.format(seed=seed, test_size=test_size, lr=lr, terminate=terminate,
+                                                   out=out), name)
+
+
+def test_terminate_on_nan_overflow_exits_nonzero_and_keeps_the_last_finite_state(tmp_path, capsys):
+    out = tmp_path / "div"
+    assert main(["train", str(diverging(tmp_path, out))]) == 1
+    err = capsys.readouterr().err
+    assert "gdlab: error: training diverged: the loss became inf at epoch 89" in err
+    assert f"The last finite state, after epoch 88, is kept in {out / 'backup' / 'backup.safetensors'}" in err
+    assert not (out / "model.safetensors").exists() and not (out / "metrics.json").exists()
+    kept = gdlab.load_checkpoint(out / "backup" / "backup.safetensors")
+    assert kept.resume_state.epoch == 88 and np.all(np.isfinite(kept.parameters.theta))
+
+
+def test_divergence_prints_the_forensics_in_one_line_without_a_traceback(tmp_path):
+    cfg = diverging(tmp_path, tmp_path / "div", terminate="false")
+    run = subprocess.run([sys.executable, "-m", "gdlab.cli", "train", str(cfg)], capture_output=True, text=True,
+                         timeout=300)
+    assert run.returncode == 1
+    errors = [line for line in run.stderr.splitlines() if line.startswith("gdlab: error: ")]
+    assert len(errors) == 1 and "Traceback" not in run.stderr
+    assert "η = 10 is above it" in errors[0] and "after epoch 88, is kept" in errors[0]
+
+
+@pytest.mark.parametrize("change,named", [
+    ({"lr": 5.0}, "[optimizer]"),
+    ({"seed": 1}, "[data], seed"),  # house_prices draws its data from the seed
+    ({"test_size": 0.25}, "[data]"),
+])
+def test_fingerprint_mismatch_refuses_the_backup_and_says_how_to_start_over(tmp_path, capsys, change, named):
+    out = tmp_path / "div"
+    assert main(["train", str(diverging(tmp_path, out))]) == 1
+    backup = out / "backup" / "backup.safetensors"
+    before = backup.read_bytes()
+    capsys.readouterr()
+    edited = diverging(tmp_path, out, name="edited.toml", **change)
+    assert main(["train", str(edited)]) == 2
+    err = capsys.readouterr().err
+    assert err == (f"gdlab: error: {backup} belongs to a run with a different {named}; to start over, run again "
+                   f"with --force or delete {backup}\n")
+    assert backup.read_bytes() == before  # nothing was trained or changed
+    saved = json.loads((out / "run.json").read_text())["fingerprint"]
+    assert main(["train", str(edited), "--force"]) == 1  # starts over (and diverges too)
+    assert "writing to" in capsys.readouterr().err
+    assert json.loads((out / "run.json").read_text())["fingerprint"] != saved and backup.read_bytes() != before
+    assert main(["train", str(edited)]) == 1  # now the backup is the edited run's own
+    assert "resuming at epoch" in capsys.readouterr().err
+
+
+def test_same_run_resumes_its_backup_and_a_backup_without_a_record_is_refused(tmp_path, capsys):
+    out = tmp_path / "div"
+    cfg = diverging(tmp_path, out)
+    assert main(["train", str(cfg)]) == 1
+    backup = out / "backup" / "backup.safetensors"
+    assert main(["train", str(cfg)]) == 1
+    assert f"resuming at epoch 89 of 500 from {backup}" in capsys.readouterr().err
+    (out / "run.json").unlink()
+    assert main(["train", str(cfg)]) == 2
+    assert f"{backup} has no record of the run that made it" in capsys.readouterr().err
+
+
+def test_second_train_on_a_locked_output_folder_exits_with_a_clear_message(tmp_path):
+    from gdlab.rundir import RunFolder
+
+    out = tmp_path / "run"
+    cfg = write_config(tmp_path, TINY.format(epochs=2, out=out))
+    with RunFolder(out):  # another gdlab train holds the folder
+        run = subprocess.run([sys.executable, "-m", "gdlab.cli", "train", str(cfg)], capture_output=True,
+                             text=True, timeout=300)
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    assert run.stderr == (f"gdlab: error: {out} is in use by another gdlab train (process {os.getpid()} holds "
+                          f"{out / '.gdlab.lock'}); wait for it to end or use another output folder\n")
+    assert not (out / "model.safetensors").exists()
+    assert main(["train", str(cfg)]) == 0  # the lock went with its holder
+
+
+def disk_full(model, path):
+    """Stands in for Sequential.save on a full disk."""
+    raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+
+def test_backup_is_deleted_last_so_a_failed_final_save_loses_nothing(tmp_path, capsys, monkeypatch):
+    out = tmp_path / "run"
+    cfg = write_config(tmp_path, TINY.format(epochs=4, out=out))
+    with monkeypatch.context() as m:
+        m.setattr(gdlab.Sequential, "save", disk_full)
+        assert main(["train", str(cfg)]) == 1
+    err = capsys.readouterr().err
+    assert f"gdlab: error: [Errno 28] No space left on device: '{out / 'model.safetensors'}'" in err
+    backup = out / "backup" / "backup.safetensors"
+    assert gdlab.load_checkpoint(backup).resume_state.epoch == 4  # the whole run is still there
+    assert main(["train", str(cfg)]) == 0
+    err = capsys.readouterr().err
+    assert f"resuming at epoch 4 of 4 from {backup}" in err and "Epoch " not in err  # nothing retrained
+    assert (out / "model.safetensors").exists() and not backup.exists()
+
+
+def test_history_and_metrics_are_written_atomically_not_following_planted_symlinks(tmp_path, capsys):
+    from gdlab.rundir import RunFolder
+
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    out = tmp_path / "run"
+    out.mkdir()
+    with RunFolder(out) as run:
+        for name in ("history.csv", "history.json", "metrics.json"):
+            (out / name).symlink_to(victim)
+            run.write_text(name, "new\n")
+            assert not (out / name).is_symlink() and (out / name).read_text() == "new\n"
+    # through gdlab train: a run whose final save failed resumes and finds links planted in its folder
+    out = tmp_path / "tiny"
+    cfg = write_config(tmp_path, TINY.format(epochs=2, out=out))
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(gdlab.Sequential, "save", disk_full)
+        assert main(["train", str(cfg)]) == 1
+    names = ("history.csv", "history.json", "metrics.json", "model.safetensors")
+    for name in names:
+        (out / name).symlink_to(victim)
+    assert main(["train", str(cfg)]) == 0
+    assert [name for name in names if (out / name).is_symlink()] == []
+    assert victim.read_text() == "precious" and gdlab.load_model(out / "model.safetensors").built
+
+
+def test_stale_tmp_files_of_a_killed_run_are_removed_at_start(tmp_path, capsys):
+    out = tmp_path / "run"
+    (out / "backup").mkdir(parents=True)
+    stale = [out / ".model.safetensors.k2j3.tmp", out / ".history.csv.a1.tmp",
+             out / "backup" / ".backup.safetensors.x9.tmp"]
+    for path in stale:
+        path.write_bytes(b"half a file")
+    keep = out / "notes.tmp"  # not one of ours: no leading dot
+    keep.write_text("mine")
+    assert main(["train", str(write_config(tmp_path, TINY.format(epochs=1, out=out)))]) == 0
+    assert [p for p in stale if p.exists()] == [] and keep.read_text() == "mine"
+
+
+@pytest.mark.parametrize("umask,mode", [(0o022, 0o644), (0o027, 0o640), (0o002, 0o664)])
+def test_outputs_respect_the_umask(tmp_path, capsys, umask, mode):
+    out = tmp_path / "run"
+    text = TINY.format(epochs=2, out=out) + "[callbacks]\nmodel_checkpoint = { monitor = 'val_loss' }\n"
+    old = os.umask(umask)
+    try:
+        assert main(["train", str(write_config(tmp_path, text))]) == 0
+    finally:
+        os.umask(old)
+    names = ("model.safetensors", "best.safetensors", "history.csv", "history.json", "metrics.json", "run.json")
+    assert {n: oct((out / n).stat().st_mode & 0o777) for n in names} == {n: oct(mode) for n in names}
+
+
+def test_finished_run_started_again_says_so_instead_of_retraining(tmp_path, capsys):
+    out = tmp_path / "run"
+    cfg = write_config(tmp_path, TINY.format(epochs=2, out=out))
+    assert main(["train", str(cfg)]) == 0
+    stamp = (out / "model.safetensors").stat().st_mtime_ns
+    capsys.readouterr()
+    assert main(["train", str(cfg)]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == (f"{out} already holds this run, finished ({out / 'metrics.json'}); nothing to do "
+                            "(--force trains it again)\n") and captured.out == ""
+    assert (out / "model.safetensors").stat().st_mtime_ns == stamp
+    assert main(["train", str(cfg), "--force"]) == 0
+    assert "Epoch 2/2" in capsys.readouterr().err
+    # a different run into a finished folder is refused, not silently mixed in
+    edited = write_config(tmp_path, TINY.format(epochs=3, out=out), "edited.toml")
+    assert main(["train", str(edited)]) == 2
+    assert (f"{out} holds the finished run of a different [fit]; run again with --force to replace it"
+            in capsys.readouterr().err)
+
+
+def test_train_prints_one_line_per_epoch(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["train", str(write_config(tmp_path, TINY.format(epochs=3, out=out)))]) == 0
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.startswith("Epoch ")]
+    assert [line.split(" - ")[0] for line in lines] == ["Epoch 1/3", "Epoch 2/3", "Epoch 3/3"]
+    assert all(re.search(r" - 7/7 - \d+s \d+(us|ms)/step - loss: \d\.\d{4} - accuracy: ", line) for line in lines)
