@@ -343,3 +343,155 @@ def test_train_prints_one_line_per_epoch(tmp_path, capsys):
     lines = [line for line in capsys.readouterr().err.splitlines() if line.startswith("Epoch ")]
     assert [line.split(" - ")[0] for line in lines] == ["Epoch 1/3", "Epoch 2/3", "Epoch 3/3"]
     assert all(re.search(r" - 7/7 - \d+s \d+(us|ms)/step - loss: \d\.\d{4} - accuracy: ", line) for line in lines)
+
+
+# -- C: errors before training, one line each --------------------------------------------------------
+def edit(tmp_path, *replacements, text=None):
+    text = text if text is not None else TINY.format(epochs=2, out=tmp_path / "out")
+    for old, new in replacements:
+        assert old in text, old
+        text = text.replace(old, new)
+    return write_config(tmp_path, text, "edited.toml")
+
+
+def assert_refused(capsys, argv, code, message):
+    """Exit ``code``, one line on stderr naming what is wrong, and no epoch trained."""
+    assert main(argv) == code
+    err = capsys.readouterr().err
+    assert err.startswith("gdlab: error: ") and err.count("\n") == 1 and "Epoch" not in err, err
+    assert message in err, err
+
+
+def test_unwritable_output_folder_is_refused_before_training(tmp_path, capsys, monkeypatch):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    cfg = write_config(tmp_path, TINY.format(epochs=2, out=blocker / "out"))
+    assert_refused(capsys, ["train", str(cfg)], 1, f"cannot write to the output folder {blocker / 'out'}: "
+                                                   "Not a directory")
+    import shutil
+
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: shutil._ntuple_diskusage(10**9, 10**9 - 1000, 1000))
+    cfg = write_config(tmp_path, TINY.format(epochs=2, out=tmp_path / "out"))
+    assert_refused(capsys, ["train", str(cfg)], 1, f"{tmp_path / 'out'}: the model, its backup and checkpoints "
+                                                   "need about 3,216 bytes of disk space; 1,000 are free")
+
+
+@pytest.mark.parametrize("callbacks,message", [
+    ("early_stopping = { monitor = 'val_loss' }",
+     "[callbacks] early_stopping monitor = 'val_loss' will not be in the logs; this run logs loss, accuracy, "
+     "learning_rate (val_… keys need [fit] validation_split > 0)"),
+    ("reduce_lr_on_plateau = { monitor = 'acuracy' }",
+     "[callbacks] reduce_lr_on_plateau monitor = 'acuracy' will not be in the logs; this run logs loss, accuracy, "
+     "learning_rate"),
+    ("model_checkpoint = { monitor = 'val_acc', save_best_only = true }",
+     "[callbacks] model_checkpoint monitor = 'val_acc' will not be in the logs"),
+])
+def test_every_monitored_key_must_exist(tmp_path, capsys, callbacks, message):
+    cfg = edit(tmp_path, ("validation_split = 0.1\n", ""), ("[output]", f"[callbacks]\n{callbacks}\n[output]"))
+    assert_refused(capsys, ["train", str(cfg)], 2, message)
+
+
+HOUSE = """
+[data]
+dataset = "house_prices"
+n = {n}
+test_size = {test_size}
+[model]
+layers = [ {{ type = "Dense", units = {units} }} ]
+[compile]
+loss = "mse"
+[optimizer]
+name = "sgd"
+[fit]
+validation_split = {split}
+[output]
+dir = "{out}"
+"""
+
+
+@pytest.mark.parametrize("n,test_size,split,message", [
+    (1, 0.2, 0.0, "[data]: the test split is empty (n = 1, test_size = 0.2 of 1 samples); use more samples or "
+                  "change test_size"),
+    (2, 0.2, 0.0, "[data]: the test split is empty (n = 2, test_size = 0.2 of 2 samples)"),
+    (4, 0.5, 0.9, "[fit] validation_split = 0.9: validation_split=0.9 of 2 samples leaves 0 for training"),
+])
+def test_splits_must_not_be_empty(tmp_path, capsys, n, test_size, split, message):
+    cfg = write_config(tmp_path, HOUSE.format(n=n, test_size=test_size, split=split, units=1, out=tmp_path / "o"))
+    assert_refused(capsys, ["train", str(cfg)], 2, message)
+
+
+@pytest.mark.parametrize("n,units,message", [
+    (10**9, 1, "[data] n = 1000000000 houses need about 32.0 GB of memory; 8.0 GB is available"),
+    (100, 10**8, "[model] 200,000,000 parameters (float32) with 100,000,001 activations per sample and batches "
+                 "of 32 need about 27.2 GB of memory; 8.0 GB is available"),
+])
+def test_estimated_memory_is_reported_instead_of_a_memory_error(tmp_path, capsys, monkeypatch, n, units, message):
+    from gdlab import runconfig
+
+    monkeypatch.setattr(runconfig, "available_memory", lambda: 8 * 10**9)
+    cfg = write_config(tmp_path, HOUSE.format(n=n, test_size=0.2, split=0.0, units=units, out=tmp_path / "o"))
+    assert_refused(capsys, ["train", str(cfg)], 2, message)
+
+
+@pytest.mark.parametrize("replace,message", [
+    (("batch_size = 16", "batch_size = 16\nshuffle = \"no\""), "[fit] shuffle = 'no' must be true or false"),
+    (('dataset = "iris"', 'dataset = "iris"\nstandardize = "no"'), "[data] standardize = 'no' must be true or false"),
+    (("[output]", "[callbacks]\nterminate_on_nan = \"no\"\n[output]"),
+     "[callbacks] terminate_on_nan = 'no' must be true or false"),
+    (('dataset = "iris"', 'dataset = "iris"\nscale = true'), "[data] scale = True must be a number > 0"),
+    (('name = "adam"', 'name = "sgd"\nnesterov = "no"'), "[optimizer] nesterov = 'no' must be true or false"),
+    (('units = 8,', 'units = 8, use_bias = "no",'), "[model] layers[0] (Dense) use_bias = 'no' must be true or false"),
+    (("[output]", "[callbacks]\nearly_stopping = { restore_best_weights = 'no' }\n[output]"),
+     "[callbacks] early_stopping restore_best_weights = 'no' must be true or false"),
+])
+def test_toml_booleans_only(tmp_path, capsys, replace, message):
+    assert_refused(capsys, ["train", str(edit(tmp_path, replace))], 2, message)
+
+
+@pytest.mark.parametrize("replace,message", [
+    (('dataset = "iris"', "csv = 5\ntarget = 'y'"), "[data] csv = 5 must be a non-empty string"),
+    (('dataset = "iris"', 'dataset = "house_prices"\nnoise = "a"'), "[data] noise = 'a' must be a finite number >= 0"),
+    (("seed = 3", "seed = 1180591620717411303424"),
+     "seed = 1180591620717411303424 must be an integer >= 0 and < 2**63"),
+    (('dataset = "iris"', 'dataset = "iris"\nn = 5'), '[data]: n only apply to dataset = "house_prices"'),
+    (("epochs = 2", "epochs = 2.5"), "[fit] epochs = 2.5 must be an integer >= 1"),
+    (("batch_size = 16", "batch_size = 16\nverbose = 3"), '[fit] verbose = 3 must be 0, 1, 2 or "auto"'),
+    (("batch_size = 16", "batch_size = 16\nsampling = 'random'"),
+     "[fit] sampling = 'random' must be one of 'without_replacement', 'with_replacement'"),
+])
+def test_bad_values_name_the_key(tmp_path, capsys, replace, message):
+    cfg = edit(tmp_path, replace)
+    assert_refused(capsys, ["train", str(cfg)], 2, f"{cfg} {message}")
+
+
+def test_non_utf8_toml_names_the_file(tmp_path, capsys):
+    cfg = tmp_path / "latin1.toml"
+    cfg.write_bytes(TINY.format(epochs=2, out=tmp_path / "o").replace("seed = 3", "# café\nseed = 3")
+                    .encode("latin-1"))
+    assert_refused(capsys, ["train", str(cfg)], 2, f"{cfg}: not UTF-8 text (byte 6: invalid continuation byte); "
+                                                   "save it as UTF-8")
+
+
+@pytest.mark.parametrize("replace,under_a_file,code,message", [
+    (("split}", "split}\nshuffle = 'no'"), False, 2, "[fit] shuffle = 'no' must be true or false"),
+    (("n = {n}", "n = 1000000000000"), False, 2, "[data] n = 1000000000000 houses need about 32.0 TB of memory"),
+    (("", ""), True, 1, "cannot write to the output folder"),
+])
+def test_every_error_is_one_line_with_exit_code_2_for_config_1_at_run_time_and_no_traceback(
+        tmp_path, replace, under_a_file, code, message):
+    (tmp_path / "file").write_text("x")
+    out = tmp_path / "file" / "o" if under_a_file else tmp_path / "o"
+    text = HOUSE.replace(*replace).format(n=50, test_size=0.2, split=0.0, units=1, out=out)
+    run = subprocess.run([sys.executable, "-m", "gdlab.cli", "train", str(write_config(tmp_path, text))],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == code and run.stdout == "" and "Traceback" not in run.stderr
+    assert run.stderr.startswith("gdlab: error: ") and run.stderr.count("\n") == 1 and message in run.stderr
+
+
+@pytest.mark.parametrize("folder", ["out-{epoch}", "{", "o}{val_loss:.3f}"])
+def test_output_dir_is_not_a_format_string(tmp_path, capsys, folder):
+    out = tmp_path / folder
+    text = TINY.format(epochs=2, out=out).replace('"', "'") + "[callbacks]\nmodel_checkpoint = { monitor = 'val_loss' }\n"
+    assert main(["train", str(write_config(tmp_path, text))]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_dir()) == [folder]
+    assert (out / "best.safetensors").exists() and (out / "model.safetensors").exists()
