@@ -495,3 +495,14 @@ def test_output_dir_is_not_a_format_string(tmp_path, capsys, folder):
     assert main(["train", str(write_config(tmp_path, text))]) == 0
     assert sorted(p.name for p in tmp_path.iterdir() if p.is_dir()) == [folder]
     assert (out / "best.safetensors").exists() and (out / "model.safetensors").exists()
+
+
+def test_train_with_verbose_0_prints_no_epochs_but_still_warns(tmp_path, capsys):
+    cfg = write_config(tmp_path, DIVERGING.format(seed=0, test_size=0.2, lr=10.0, terminate="true",
+                                                  out=tmp_path / "o").replace('batch_size = "full"',
+                                                                              'batch_size = "full"\nverbose = 0'))
+    assert main(["train", str(cfg)]) == 1
+    err = capsys.readouterr().err
+    assert "Epoch " not in err
+    assert ("warning: the training loss has risen 3 epochs in a row (6.706 → 2.064e+04 → 6.447e+07 → 2.014e+11); "
+            "the learning rate 10 is probably too large\n") in err

@@ -7,8 +7,9 @@ On a terminal of known width (``shutil.get_terminal_size``) ``verbose=1`` prints
 
 that never exceeds the width: the bar shrinks, then goes, then the timing goes, and the
 logs that still do not fit continue on the next lines. Elsewhere (a pipe, a file, a
-terminal of width 0) and with ``verbose=2``: one plain line per epoch. Both include
-the HealthCheck warnings (loss rising, accuracy at chance).
+terminal of width 0) and with ``verbose=2``: one plain line per epoch. The learning
+rate is shown once it differs from the first epoch's. Both include the HealthCheck
+warnings (loss rising, accuracy at chance).
 """
 
 from __future__ import annotations
@@ -26,9 +27,12 @@ MIN_BAR = 5
 REDRAW = 0.1
 
 
-def format_value(value) -> str:
+def format_value(value, short: bool = False) -> str:
+    """Keras's 4 decimals (``0.9100``), or 3 significant digits when space is short (``0.91``)."""
     if not isinstance(value, float):
         return str(value)
+    if short:
+        return f"{value:.3g}"
     return f"{value:.4f}" if value == 0 or 1e-3 <= abs(value) < 1e4 else f"{value:.3e}"
 
 
@@ -64,25 +68,28 @@ def _pack(items: list[str], limit: int) -> list[str]:
     return lines + [line] if line else lines
 
 
+#: what the line gives up, in order, until it fits: (short values, keep the bar, timing: full/first word/none)
+FALLBACKS = ((False, True, 2), (True, True, 2), (True, False, 2), (True, False, 1), (True, False, 0))
+
+
 def fit_lines(done: int, total: int, timing: str, logs: dict, width: int, wrap: bool = True,
               chars: str = "━─") -> list[str]:
     """The progress line for ``width`` columns, each returned line at most ``width − 1`` characters:
-    the full line if it fits, else with a shorter bar, without the bar, without the timing; the
-    logs that still do not fit go on further lines (``wrap``) or are cut with … ."""
+    the full Keras line if it fits; else, in turn, a shorter bar, shorter values, no bar, only the
+    time, no time; the logs that still do not fit go on further lines (``wrap``) or are cut with … ."""
     limit = max(width - 1, 1)
     head = f"{done:>{len(str(total))}}/{total}"
-    items = [f"{k}: {format_value(v)}" for k, v in logs.items()]
-    tail = " - ".join(items)
-    rest = f" {timing} - {tail}" if items else f" {timing}"
-    room = limit - len(head) - 1 - len(rest)
-    if room >= MIN_BAR:
-        return [f"{head} {_bar(done, total, min(BAR, room), chars)}{rest}"]
-    for line in (f"{head}{rest}", f"{head} - {tail}" if items else head):
-        if len(line) <= limit:
-            return [line]
-    if not wrap:
-        return [f"{head} - {tail}"[:limit - 1] + "…"]
-    return _pack([head, *items], limit)
+    times = {2: f" {timing}", 1: f" {timing.split()[0]}" if timing else "", 0: ""}
+    for short, with_bar, t in FALLBACKS:
+        items = [f"{k}: {format_value(v, short)}" for k, v in logs.items()]
+        rest = times[t] + "".join(f" - {item}" for item in items)
+        room = limit - len(head) - 1 - len(rest)
+        if with_bar and room >= MIN_BAR:
+            return [f"{head} {_bar(done, total, min(BAR, room), chars)}{rest}"]
+        if not with_bar and len(head) + len(rest) <= limit:
+            return [head + rest]
+    line = head + rest
+    return _pack([head, *items], limit) if wrap else [line[:limit - 1] + "…"]
 
 
 class ProgressLogger(Callback):
@@ -95,6 +102,7 @@ class ProgressLogger(Callback):
         self.health = HealthCheck(stream=self.stream)
         self.width, self.total, self.t0, self.drawn, self.last_draw = 0, 0, 0.0, 0, 0.0
         self.chars = "━─"
+        self.first_lr = None
 
     def set_model(self, model):
         super().set_model(model)
@@ -105,7 +113,15 @@ class ProgressLogger(Callback):
             return 0
         return shutil.get_terminal_size((0, 0)).columns
 
+    def _shown(self, logs: dict) -> dict:
+        """The logs to print: the learning rate only once it differs from the first epoch's."""
+        lr = logs.get("learning_rate")
+        if self.first_lr is None:
+            self.first_lr = lr
+        return {k: v for k, v in logs.items() if k != "learning_rate" or v != self.first_lr}
+
     def on_train_begin(self, logs=None):
+        self.first_lr = None
         self.health.on_train_begin(logs)
         self.width = self._terminal_width()
         try:
@@ -140,11 +156,12 @@ class ProgressLogger(Callback):
     def on_epoch_end(self, epoch, logs=None):
         seconds = time.perf_counter() - self.t0
         timing = f"{duration(seconds)} {per_step(seconds / max(self.total, 1))}"
+        shown = self._shown(logs or {})
         if self.width:
-            self._draw(fit_lines(self.total, self.total, timing, logs or {}, self.width, chars=self.chars))
+            self._draw(fit_lines(self.total, self.total, timing, shown, self.width, chars=self.chars))
             self.stream.write("\n")
         else:
-            items = " - ".join(f"{k}: {format_value(v)}" for k, v in (logs or {}).items())
+            items = " - ".join(f"{k}: {format_value(v)}" for k, v in shown.items())
             print(f"Epoch {epoch + 1}/{self.epochs} - {self.total}/{self.total} - {timing} - {items}",
                   file=self.stream)
         self.health.on_epoch_end(epoch, logs)
