@@ -178,10 +178,11 @@ def _predict(args) -> int:
     kept = [i for i, h in enumerate(header) if h not in (args.drop or [])]
     expected = model.input_shape[0] if len(model.input_shape) == 1 else None
     if expected is not None and len(kept) != expected:
-        raise ValueError(f"{args.model} expects {expected} input column(s); {args.input} has {len(kept)}: "
-                         f"{', '.join(header[i] for i in kept)}" + (f" (after --drop {' '.join(args.drop)})"
-                                                                   if args.drop else "")
-                         + ("; ignore the extra ones with --drop NAME" if len(kept) > expected else ""))
+        found = ": " + ", ".join(header[i] for i in kept) if kept else ""
+        dropped = f" after --drop {' '.join(args.drop)}" if args.drop else ""
+        hint = "; ignore the extra ones with --drop NAME" if len(kept) > expected else ""
+        raise ValueError(f"{args.model} expects {expected} input column(s); {args.input} has {len(kept)}{dropped}"
+                         f"{found}{hint}")
     pred = model.predict(x[:, kept])
     lines = []
     if pred.shape[1] > 1:

@@ -400,7 +400,11 @@ def build_callbacks(cfg: RunConfig, model):
 
 
 def fit_arguments(cfg: RunConfig) -> dict:
-    return {**FIT_DEFAULTS, **cfg.fit}
+    """The [fit] table over the defaults; verbose = "auto" is 1, whose line already adapts to where it goes."""
+    args = {**FIT_DEFAULTS, **cfg.fit}
+    if args["verbose"] == "auto":
+        args["verbose"] = 1
+    return args
 
 
 def fingerprint(cfg: RunConfig, train, test) -> dict:
