@@ -142,3 +142,16 @@ def test_a_terminal_that_cannot_encode_the_bar_gets_ascii(terminal):
     model, x, y = classifier()
     model.fit(x, y, epochs=1, batch_size=16, verbose=1, seed=0)
     assert re.search(r"\r4/4 ={20} \d+s", stream.getvalue()) and "━" not in stream.getvalue()
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    ({"patience": 0}, "patience=0 must be an int >= 1"),
+    ({"patience": True}, "patience=True must be an int >= 1"),
+    ({"tolerance": -0.1}, r"tolerance=-0.1 must be a number in \[0, 1\)"),
+    ({"tolerance": "a"}, r"tolerance='a' must be a number in \[0, 1\)"),
+])
+def test_health_check_rejects_bad_arguments(kwargs, message):
+    from gdlab.callbacks.health import HealthCheck
+
+    with pytest.raises(ValueError, match=message):
+        HealthCheck(**kwargs)

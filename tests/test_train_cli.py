@@ -261,7 +261,7 @@ def test_backup_is_deleted_last_so_a_failed_final_save_loses_nothing(tmp_path, c
     assert gdlab.load_checkpoint(backup).resume_state.epoch == 4  # the whole run is still there
     assert main(["train", str(cfg)]) == 0
     err = capsys.readouterr().err
-    assert f"resuming at epoch 4 of 4 from {backup}" in err and "Epoch " not in err  # nothing retrained
+    assert f"all 4 epochs are in {backup}; writing the outputs" in err and "Epoch " not in err  # nothing retrained
     assert (out / "model.safetensors").exists() and not backup.exists()
 
 
@@ -491,7 +491,8 @@ def test_every_error_is_one_line_with_exit_code_2_for_config_1_at_run_time_and_n
 @pytest.mark.parametrize("folder", ["out-{epoch}", "{", "o}{val_loss:.3f}"])
 def test_output_dir_is_not_a_format_string(tmp_path, capsys, folder):
     out = tmp_path / folder
-    text = TINY.format(epochs=2, out=out).replace('"', "'") + "[callbacks]\nmodel_checkpoint = { monitor = 'val_loss' }\n"
+    text = (TINY.format(epochs=2, out=out).replace('"', "'")
+            + "[callbacks]\nmodel_checkpoint = { monitor = 'val_loss' }\n")
     assert main(["train", str(write_config(tmp_path, text))]) == 0
     assert sorted(p.name for p in tmp_path.iterdir() if p.is_dir()) == [folder]
     assert (out / "best.safetensors").exists() and (out / "model.safetensors").exists()

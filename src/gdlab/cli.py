@@ -65,6 +65,10 @@ def _lab_report(args) -> int:
     return 0
 
 
+class TrainingFailed(RuntimeError):
+    """Training ran but produced nothing worth keeping (it diverged)."""
+
+
 def _train(args) -> int:
     import gdlab
     from gdlab import runconfig
@@ -81,7 +85,8 @@ def _train(args) -> int:
     fit_args = runconfig.fit_arguments(cfg)
     epochs = fit_args["epochs"]
     with RunFolder(cfg.output_dir) as run:
-        run.check_space(3 * model.count_params() * model.dtype.itemsize * (2 + len(model.optimizer.slots)))
+        # three files (model, backup, best checkpoint) of θ and the optimizer's S slots, and a temporary copy
+        run.check_space(4 * model.count_params() * model.dtype.itemsize * (1 + len(model.optimizer.slots)))
         status = run.open(fingerprint, force=args.force)
         if status == "finished":
             print(f"{run.path} already holds this run, finished ({run.path / 'metrics.json'}); nothing to do "
@@ -90,7 +95,8 @@ def _train(args) -> int:
         say = f"{cfg.path}: {len(train[0])} training and {len(test[0])} test samples; "
         if status == "resume":
             done = gdlab.load_checkpoint(run.backup).resume_state.epoch
-            say += f"resuming at epoch {min(done + 1, epochs)} of {epochs} from {run.backup}"
+            say += (f"resuming at epoch {done + 1} of {epochs} from {run.backup}" if done < epochs else
+                    f"all {epochs} epochs are in {run.backup}; writing the outputs")
         else:
             say += f"writing to {run.path}"
         print(say, file=sys.stderr)
@@ -105,10 +111,6 @@ def _train(args) -> int:
         _write_outputs(run, model, history, test)
         run.finish(fingerprint)
     return 0
-
-
-class TrainingFailed(RuntimeError):
-    """Training ran but produced nothing worth keeping (it diverged)."""
 
 
 def _kept(backup: Path) -> str:

@@ -18,11 +18,14 @@ ACCURACY_KEYS = ("accuracy", "val_accuracy")
 
 
 class HealthCheck(Callback):
+    """Warn once per fit about each problem; ``patience`` epochs make a trend, ``tolerance`` is the
+    relative margin above chance."""
+
     def __init__(self, patience: int = 3, tolerance: float = 0.1, stream=None):
         if isinstance(patience, bool) or not isinstance(patience, int) or patience < 1:
             raise ValueError(f"patience={patience!r} must be an int >= 1")
-        if not 0 <= tolerance:
-            raise ValueError(f"tolerance={tolerance!r} must be >= 0")
+        if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)) or not 0 <= tolerance < 1:
+            raise ValueError(f"tolerance={tolerance!r} must be a number in [0, 1)")
         self.patience, self.tolerance = patience, float(tolerance)
         self.stream = stream if stream is not None else sys.stderr
         self.warned: set[str] = set()
@@ -50,8 +53,8 @@ class HealthCheck(Callback):
         for key in ACCURACY_KEYS:
             acc = history.get(key, [])[-k:]
             if len(acc) == k and all(a <= chance * (1 + self.tolerance) for a in acc):
-                found.append(("accuracy", f"warning: {key} has stayed at chance level (1/{self._classes()} = {chance:.4g}) "
-                              f"for {k} epochs ({', '.join(f'{a:.4f}' for a in acc)}): the network is guessing; "
+                found.append(("accuracy", f"warning: {key} has stayed at chance level (1/{self._classes()} = "
+                              f"{chance:.4g}) for {k} epochs ({', '.join(f'{a:.4f}' for a in acc)}): the network is guessing; "
                               f"the learning rate {lr} may be too large"))
                 break  # one accuracy warning: val_accuracy at chance adds nothing to accuracy at chance
         return found
