@@ -165,10 +165,10 @@ dir = "{out}"
 """
 
 
-def diverging(tmp_path, out, seed=0, test_size=0.2, lr=10.0, terminate="true", name="div.toml"):
+def diverging(tmp_path, out, seed=0, test_size=0.2, lr=10.0, terminate="true", name="div.toml", replace=("", "")):
     """y = w·x with η = 10 ≫ 2/λ ≈ 0.35: the loss overflows at epoch 89, after 88 finite epochs."""
     return write_config(tmp_path, DIVERGING.format(seed=seed, test_size=test_size, lr=lr, terminate=terminate,
-                                                   out=out), name)
+                                                   out=out).replace(*replace), name)
 
 
 def test_terminate_on_nan_overflow_exits_nonzero_and_keeps_the_last_finite_state(tmp_path, capsys):
@@ -196,6 +196,11 @@ def test_divergence_prints_the_forensics_in_one_line_without_a_traceback(tmp_pat
     ({"lr": 5.0}, "[optimizer]"),
     ({"seed": 1}, "[data], seed"),  # house_prices draws its data from the seed
     ({"test_size": 0.25}, "[data]"),
+    ({"replace": ("epochs = 500", "epochs = 400")}, "[fit]"),
+    ({"replace": ('"float64"', '"float32"')}, "[model]"),
+    ({"replace": ("terminate_on_nan = true",
+                  "terminate_on_nan = true\nreduce_lr_on_plateau = { monitor = 'loss', patience = 1000 }")},
+     "[callbacks]"),
 ])
 def test_fingerprint_mismatch_refuses_the_backup_and_says_how_to_start_over(tmp_path, capsys, change, named):
     out = tmp_path / "div"
