@@ -512,3 +512,25 @@ def test_train_with_verbose_0_prints_no_epochs_but_still_warns(tmp_path, capsys)
     assert "Epoch " not in err
     assert ("warning: the training loss has risen 3 epochs in a row (6.706 → 2.064e+04 → 6.447e+07 → 2.014e+11); "
             "the learning rate 10 is probably too large\n") in err
+
+
+def test_two_trains_on_one_folder_the_second_exits_while_the_first_runs(tmp_path):
+    out = tmp_path / "shared"
+    first = write_config(tmp_path, TINY.format(epochs=10**5, out=out).replace("seed = 3", "seed = 7"), "seed7.toml")
+    second = write_config(tmp_path, TINY.format(epochs=10**5, out=out).replace("seed = 3", "seed = 8"), "seed8.toml")
+    cmd = [sys.executable, "-m", "gdlab.cli", "train"]
+    proc = subprocess.Popen([*cmd, str(first)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while not (out / "backup" / "backup.safetensors").exists():
+            assert proc.poll() is None and time.monotonic() < deadline, "the first run ended too soon"
+            time.sleep(0.005)
+        run = subprocess.run([*cmd, str(second)], capture_output=True, text=True, timeout=300)
+        assert proc.poll() is None, "the first run ended before the second was refused"
+    finally:
+        proc.kill()
+        proc.wait(timeout=30)
+    assert run.returncode == 1 and run.stderr == (
+        f"gdlab: error: {out} is in use by another gdlab train (process {proc.pid} holds {out / '.gdlab.lock'}); "
+        "wait for it to end or use another output folder\n")
+    assert json.loads((out / "run.json").read_text())["fingerprint"]["seed"] == 7  # untouched by the second
