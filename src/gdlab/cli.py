@@ -65,46 +65,92 @@ def _lab_report(args) -> int:
     return 0
 
 
-def _train(args) -> int:
-    import json
+class TrainingFailed(RuntimeError):
+    """Training ran but produced nothing worth keeping (it diverged)."""
 
+
+def _train(args) -> int:
+    import gdlab
     from gdlab import runconfig
+    from gdlab.rundir import RunFolder
+    from gdlab.training import NonFiniteLossError
 
     cfg = runconfig.load_config(args.config)
     if args.out:
         cfg.output_dir = Path(args.out)
-    (x_train, y_train), (x_test, y_test) = runconfig.load_data(cfg)
-    model = runconfig.build_model(cfg, x_train)
-    callbacks = runconfig.build_callbacks(cfg)
-    backup = callbacks[-1].path
-    print(f"{cfg.path}: {len(x_train)} training and {len(x_test)} test samples; "
-          + (f"resuming from {backup}" if backup.exists() else f"writing to {cfg.output_dir}"), file=sys.stderr)
-    model.summary(print_fn=lambda text: print(text, file=sys.stderr))
-    try:
-        history = model.fit(x_train, y_train, callbacks=callbacks, seed=cfg.seed, **runconfig.fit_arguments(cfg))
-    except TypeError as err:
-        raise runconfig.ConfigError(f"{cfg.path} [fit]: {err}") from None
-    out = cfg.output_dir
-    model.save(out / "model.safetensors")
-    _write_history(history, out)
-    results = model.evaluate(x_test, y_test, return_dict=True)
-    (out / "metrics.json").write_text(json.dumps({"test": results, "epochs": len(history.epoch)}, indent=2) + "\n")
-    print(f"wrote {out / 'model.safetensors'}, history.csv, history.json, metrics.json")
-    print("test " + "  ".join(f"{k}: {v:.4f}" for k, v in results.items()))
+    train, test = runconfig.load_data(cfg)
+    model = runconfig.build_model(cfg, train[0])
+    callbacks = runconfig.build_callbacks(cfg, model)
+    fingerprint = runconfig.fingerprint(cfg, train, test)
+    fit_args = runconfig.fit_arguments(cfg)
+    epochs = fit_args["epochs"]
+    with RunFolder(cfg.output_dir) as run:
+        # three files (model, backup, best checkpoint) of θ and the optimizer's S slots, and a temporary copy
+        run.check_space(4 * model.count_params() * model.dtype.itemsize * (1 + len(model.optimizer.slots)))
+        status = run.open(fingerprint, force=args.force)
+        if status == "finished":
+            print(f"{run.path} already holds this run, finished ({run.path / 'metrics.json'}); nothing to do "
+                  "(--force trains it again)", file=sys.stderr)
+            return 0
+        say = f"{cfg.path}: {len(train[0])} training and {len(test[0])} test samples; "
+        if status == "resume":
+            done = gdlab.load_checkpoint(run.backup).resume_state.epoch
+            say += (f"resuming at epoch {done + 1} of {epochs} from {run.backup}" if done < epochs else
+                    f"all {epochs} epochs are in {run.backup}; writing the outputs")
+        else:
+            say += f"writing to {run.path}"
+        print(say, file=sys.stderr)
+        model.summary(print_fn=lambda text: print(text, file=sys.stderr))
+        try:
+            history = model.fit(*train, callbacks=callbacks, seed=cfg.seed, **fit_args)
+            stopped = history.stopped_because
+        except NonFiniteLossError as err:
+            stopped = str(err)
+        if stopped:
+            raise TrainingFailed(stopped + " " + _kept(run.backup))
+        _write_outputs(run, model, history, test)
+        run.finish(fingerprint)
     return 0
 
 
-def _write_history(history, out) -> None:
-    import csv
+def _kept(backup: Path) -> str:
+    import gdlab
+
+    if not backup.exists():
+        return "No epoch completed, so nothing was saved."
+    done = gdlab.load_checkpoint(backup).resume_state.epoch
+    return (f"The last finite state, after epoch {done}, is kept in {backup}; no model.safetensors was written "
+            "(change the run and start over with --force).")
+
+
+def _write_outputs(run, model, history, test) -> None:
     import json
 
+    from gdlab.runconfig import BEST_FILE
+
+    model.save(run.path / "model.safetensors")
+    run.publish(run.path / "model.safetensors")
+    if (run.path / BEST_FILE).exists():
+        run.publish(run.path / BEST_FILE)
+    run.write_text("history.csv", _history_csv(history))
+    run.write_text("history.json", json.dumps(history.to_state()) + "\n")
+    results = model.evaluate(*test, return_dict=True)
+    run.write_text("metrics.json", json.dumps({"test": results, "epochs": len(history.epoch)}, indent=2) + "\n")
+    print(f"wrote {run.path / 'model.safetensors'}, history.csv, history.json, metrics.json")
+    print("test " + "  ".join(f"{k}: {v:.4f}" for k, v in results.items()))
+
+
+def _history_csv(history) -> str:
+    import csv
+    import io
+
     keys = list(history.history)
-    with open(out / "history.csv", "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(["epoch", "iterations", *keys])
-        for i, e in enumerate(history.epoch):
-            w.writerow([e, history.iterations_per_epoch[i], *(history.history[k][i] for k in keys)])
-    (out / "history.json").write_text(json.dumps(history.to_state()) + "\n", encoding="utf-8")
+    text = io.StringIO()
+    w = csv.writer(text, lineterminator="\n")
+    w.writerow(["epoch", "iterations", *keys])
+    for i, e in enumerate(history.epoch):
+        w.writerow([e, history.iterations_per_epoch[i], *(history.history[k][i] for k in keys)])
+    return text.getvalue()
 
 
 def _evaluate(args) -> int:
@@ -127,9 +173,19 @@ def _predict(args) -> int:
 
     model = gdlab.load_model(args.model)
     header, x = datasets.read_csv(args.input)
-    drop = [h for h in header if h in (args.drop or [])]
-    x = x[:, [i for i, h in enumerate(header) if h not in drop]]
-    pred = model.predict(x)
+    unknown = sorted(set(args.drop or []) - set(header))
+    if unknown:
+        raise ValueError(f"--drop {' '.join(unknown)}: no such column in {args.input} (its columns: "
+                         f"{', '.join(header)})")
+    kept = [i for i, h in enumerate(header) if h not in (args.drop or [])]
+    expected = model.input_shape[0] if len(model.input_shape) == 1 else None
+    if expected is not None and len(kept) != expected:
+        found = ": " + ", ".join(header[i] for i in kept) if kept else ""
+        dropped = f" after --drop {' '.join(args.drop)}" if args.drop else ""
+        hint = "; ignore the extra ones with --drop NAME" if len(kept) > expected else ""
+        raise ValueError(f"{args.model} expects {expected} input column(s); {args.input} has {len(kept)}{dropped}"
+                         f"{found}{hint}")
+    pred = model.predict(x[:, kept])
     lines = []
     if pred.shape[1] > 1:
         lines.append("class," + ",".join(f"p{k}" for k in range(pred.shape[1])))
@@ -228,6 +284,8 @@ def build_parser() -> argparse.ArgumentParser:
                                        "resumes from its backup and ends with the same weights")
     train.add_argument("config", help="the run's TOML file")
     train.add_argument("--out", default=None, help="override [output] dir")
+    train.add_argument("--force", action="store_true",
+                       help="start over: discard a backup or finished run of this folder and train from scratch")
     train.set_defaults(func=_train)
     ev = sub.add_parser("evaluate", help="evaluate a trained model on its config's test split")
     ev.add_argument("config")
@@ -248,14 +306,32 @@ def _version() -> str:
     return __version__
 
 
+#: what each kind of failure exits with: 2 for bad input (a config, an argument, a file), 1 for a
+#: failure while running; the first matching class wins
+EXIT_CODES = ((KeyboardInterrupt, 130), (FileNotFoundError, 2), (ValueError, 2), (TypeError, 2),
+              (OSError, 1), (MemoryError, 1), (FloatingPointError, 1), (RuntimeError, 1))
+
+
+def _message(err: BaseException) -> str:
+    if isinstance(err, KeyboardInterrupt):
+        return "interrupted; run the same command again to resume"
+    if isinstance(err, MemoryError):
+        return f"out of memory ({err})" if str(err) else "out of memory"
+    return " ".join(str(err).split("\n"))
+
+
 def main(argv=None) -> int:
+    """Run a command; every error is one line ``gdlab: error: …`` on stderr, without a traceback."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (ValueError, TypeError, FileNotFoundError) as err:
-        print(f"gdlab: error: {err}", file=sys.stderr)
-        return 2
+    except BaseException as err:
+        code = next((c for kind, c in EXIT_CODES if isinstance(err, kind)), None)
+        if code is None:
+            raise
+        print(f"gdlab: error: {_message(err)}", file=sys.stderr)
+        return code
 
 
 if __name__ == "__main__":

@@ -57,7 +57,7 @@ def quadratic_curvature(model, x) -> float | None:
 def diagnose(model, *, epoch: int, iteration: int, global_iteration: int, loss, xb, x_full,
              grad_norms, loss_tail) -> str:
     lr = model.optimizer.current_learning_rate()
-    lines = [f"training diverged: the loss became {loss} at epoch {epoch}, iteration {iteration} "
+    lines = [f"training diverged: the loss became {loss} at epoch {epoch + 1}, iteration {iteration} "
              f"(iteration {global_iteration} overall), learning rate {lr:g}."]
     param = first_nonfinite_parameter(model)
     if param:
