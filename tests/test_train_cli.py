@@ -179,7 +179,7 @@ def test_terminate_on_nan_overflow_exits_nonzero_and_keeps_the_last_finite_state
     assert f"The last finite state, after epoch 88, is kept in {out / 'backup' / 'backup.safetensors'}" in err
     assert not (out / "model.safetensors").exists() and not (out / "metrics.json").exists()
     kept = gdlab.load_checkpoint(out / "backup" / "backup.safetensors")
-    assert kept.resume_state.epoch == 88 and np.all(np.isfinite(kept.parameters.theta))
+    assert kept.training_state.epoch == 88 and np.all(np.isfinite(kept.parameters.theta))
 
 
 def test_divergence_prints_the_forensics_in_one_line_without_a_traceback(tmp_path):
@@ -263,7 +263,7 @@ def test_backup_is_deleted_last_so_a_failed_final_save_loses_nothing(tmp_path, c
     err = capsys.readouterr().err
     assert f"gdlab: error: [Errno 28] No space left on device: '{out / 'model.safetensors'}'" in err
     backup = out / "backup" / "backup.safetensors"
-    assert gdlab.load_checkpoint(backup).resume_state.epoch == 4  # the whole run is still there
+    assert gdlab.load_checkpoint(backup).training_state.epoch == 4  # the whole run is still there
     assert main(["train", str(cfg)]) == 0
     err = capsys.readouterr().err
     assert f"all 4 epochs are in {backup}; writing the outputs" in err and "Epoch " not in err  # nothing retrained

@@ -94,7 +94,7 @@ def _train(args) -> int:
             return 0
         say = f"{cfg.path}: {len(train[0])} training and {len(test[0])} test samples; "
         if status == "resume":
-            done = gdlab.load_checkpoint(run.backup).resume_state.epoch
+            done = gdlab.load_checkpoint(run.backup).training_state.epoch
             say += (f"resuming at epoch {done + 1} of {epochs} from {run.backup}" if done < epochs else
                     f"all {epochs} epochs are in {run.backup}; writing the outputs")
         else:
@@ -118,7 +118,7 @@ def _kept(backup: Path) -> str:
 
     if not backup.exists():
         return "No epoch completed, so nothing was saved."
-    done = gdlab.load_checkpoint(backup).resume_state.epoch
+    done = gdlab.load_checkpoint(backup).training_state.epoch
     return (f"The last finite state, after epoch {done}, is kept in {backup}; no model.safetensors was written "
             "(change the run and start over with --force).")
 
@@ -126,12 +126,7 @@ def _kept(backup: Path) -> str:
 def _write_outputs(run, model, history, test) -> None:
     import json
 
-    from gdlab.runconfig import BEST_FILE
-
     model.save(run.path / "model.safetensors")
-    run.publish(run.path / "model.safetensors")
-    if (run.path / BEST_FILE).exists():
-        run.publish(run.path / BEST_FILE)
     run.write_text("history.csv", _history_csv(history))
     run.write_text("history.json", json.dumps(history.to_state()) + "\n")
     results = model.evaluate(*test, return_dict=True)

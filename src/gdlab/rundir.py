@@ -16,6 +16,8 @@ import os
 import shutil
 from pathlib import Path
 
+from gdlab.io import current_umask, write_atomic
+
 LOCK_FILE = ".gdlab.lock"
 RUN_FILE = "run.json"
 BACKUP_DIR = "backup"
@@ -33,9 +35,7 @@ class RunMismatchError(ValueError):
 
 def file_mode() -> int:
     """The mode a plain ``open`` gives a new file under the current umask: 0o666 & ~umask."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
+    return 0o666 & ~current_umask()
 
 
 def _diff(saved: dict, current: dict) -> str:
@@ -138,15 +138,5 @@ class RunFolder:
             pass  # not empty: something else lives there
 
     # -- writing ---------------------------------------------------------------------------------------
-    def publish(self, path) -> Path:
-        """Give a file written with a private temporary (mode 0600) the umask's mode."""
-        os.chmod(path, self.mode)
-        return Path(path)
-
-    def write_bytes(self, name: str, data: bytes) -> Path:
-        from gdlab.checkpoint import write_atomic
-
-        return self.publish(write_atomic(self.path / name, data))
-
     def write_text(self, name: str, text: str) -> Path:
-        return self.write_bytes(name, text.encode("utf-8"))
+        return write_atomic(self.path / name, text)

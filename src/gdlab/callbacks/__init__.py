@@ -3,6 +3,7 @@
 from gdlab.callbacks.base import Callback, CallbackList
 from gdlab.callbacks.checkpointing import BackupAndRestore, ModelCheckpoint
 from gdlab.callbacks.early_stopping import EarlyStopping
+from gdlab.callbacks.health import HealthCheck
 from gdlab.callbacks.history import History
 from gdlab.callbacks.learning_rate import LearningRateScheduler, ReduceLROnPlateau
 from gdlab.callbacks.monitor import MonitorCallback
@@ -10,6 +11,6 @@ from gdlab.callbacks.logging import CSVLogger, TerminateOnNaN
 from gdlab.callbacks.progress import ProgressLogger
 
 __all__ = [
-    "BackupAndRestore", "CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History",
+    "BackupAndRestore", "CSVLogger", "Callback", "CallbackList", "EarlyStopping", "HealthCheck", "History",
     "LearningRateScheduler", "ModelCheckpoint", "MonitorCallback", "ProgressLogger", "ReduceLROnPlateau", "TerminateOnNaN",
 ]
