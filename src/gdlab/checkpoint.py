@@ -202,7 +202,7 @@ def _load_optimizer(model, metadata, tensors, path):
     state = _json(metadata, "gdlab.optimizer", path)
     state["arrays"] = {k[len("optimizer/"):]: v for k, v in tensors.items() if k.startswith("optimizer/")}
     opt, params = model.optimizer, model.parameters
-    opt.build(params.theta, [s.slice for s in params.segments])
+    opt.build(params)
     try:
         opt.load_state_dict(state)
     except (KeyError, TypeError, ValueError) as err:

@@ -96,7 +96,7 @@ def fit(model, x, y, *, batch_size, epochs, verbose, callbacks, validation_split
     callbacks.sort(key=lambda cb: bool(getattr(cb, "writes_checkpoints", False)))
     optimizer, params = model.optimizer, model.parameters
     if not optimizer.built:
-        optimizer.build(params.theta, [s.slice for s in params.segments])
+        optimizer.build(params)
 
     state = model.resume_state
     for cb in callbacks:  # e.g. BackupAndRestore after a crash
