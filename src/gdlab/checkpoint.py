@@ -87,7 +87,7 @@ def _contents(model, training_state=None) -> tuple[dict, dict]:
         if opt.built:
             state = opt.state_dict()
             for key, value in state.pop("arrays").items():
-                tensors[f"optimizer/{key}"] = np.ascontiguousarray(value)
+                tensors[f"optimizer/{key}"] = value  # state_dict copies are C-contiguous; 0-d stays 0-d
             metadata["gdlab.optimizer"] = json.dumps(state)
     if training_state is not None:
         metadata["gdlab.training"] = json.dumps(training_state)
