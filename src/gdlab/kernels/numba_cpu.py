@@ -97,26 +97,26 @@ for _nesterov in (False, True):
 
 
 @_kernel
-def _adam(theta, g, m, v, one_minus_b1, b2, one_minus_b2, alpha, root_c2, eps, tiny):
-    """m ← m + (g − m)·(1 − β₁);  v ← v·β₂ + g·(1 − β₂)·g;  θ ← θ − (m·α)/(√v/√c₂ + ε).
-    With eps_hat, root_c2 = 1 — a division by 1 is exact, so this is θ − (m·α)/(√v + ε̂)."""
+def _adam(theta, g, m, v, one_minus_b1, b2, one_minus_b2, alpha, eps_hat, root_c2, eps, tiny):
+    """m ← m + (g − m)·(1 − β₁);  v ← v·β₂ + g·(1 − β₂)·g;
+    θ ← θ − (m·α)/(√v + ε̂)  (eps_hat)  or  θ ← θ − (m·α)/(√v/√c₂ + ε)."""
     for i in range(theta.size):
         gi = g[i]
         mi = _flush(m[i] + (gi - m[i]) * one_minus_b1, tiny)
         m[i] = mi
         vi = _flush(v[i] * b2 + gi * one_minus_b2 * gi, tiny)
         v[i] = vi
-        theta[i] = theta[i] - (mi * alpha) / (math.sqrt(vi) / root_c2 + eps)
+        theta[i] = theta[i] - (mi * alpha) / (math.sqrt(vi) + eps if eps_hat else math.sqrt(vi) / root_c2 + eps)
 
 
 def _adam_step(opt, theta, g, state, t, lr):
     dt, b1, b2 = theta.dtype.type, opt.beta_1, opt.beta_2
     if opt.eps_hat:
-        alpha, root_c2 = lr * math.sqrt(1 - b2**t) / (1 - b1**t), 1.0  # α = η·√(1 − β₂ᵗ)/(1 − β₁ᵗ)
+        alpha = lr * math.sqrt(1 - b2**t) / (1 - b1**t)  # α = η·√(1 − β₂ᵗ)/(1 − β₁ᵗ)
     else:
-        alpha, root_c2 = lr / (1 - b1**t), math.sqrt(1 - b2**t)  # s = η/(1 − β₁ᵗ)
-    _adam(theta, g, state["m"], state["v"], dt(1 - b1), dt(b2), dt(1 - b2), dt(alpha), dt(root_c2),
-          dt(opt.epsilon), tiny(dt))
+        alpha = lr / (1 - b1**t)  # s = η/(1 − β₁ᵗ)
+    _adam(theta, g, state["m"], state["v"], dt(1 - b1), dt(b2), dt(1 - b2), dt(alpha), opt.eps_hat,
+          dt(math.sqrt(1 - b2**t)), dt(opt.epsilon), tiny(dt))
 
 
 for _eps_hat in (False, True):

@@ -119,7 +119,8 @@ class Optimizer(Configurable):
         self.name = name or type(self).__name__.lower()
         self.state: dict[str, np.ndarray] | None = None
         self._segments: list[slice] = []
-        self._kernel_key = None
+        #: the kernel table key of this rule, its flags and θ's backend (set by ``build``)
+        self.kernel_key = None
 
     # -- hyperparameters ----------------------------------------------------------------
     @property
@@ -204,7 +205,7 @@ class Optimizer(Configurable):
         or a bare vector θ (one segment)."""
         if isinstance(parameters, Parameters):
             theta, self._segments = parameters.theta, [s.slice for s in parameters.segments]
-        elif isinstance(parameters, np.ndarray) and parameters.ndim == 1:
+        elif getattr(parameters, "ndim", None) == 1:  # a NumPy (or other backend's) vector
             theta, self._segments = parameters, [slice(None)]
         else:
             raise TypeError(f"build(parameters={parameters!r}): expected gdlab.parameters.Parameters or a 1-D array")
@@ -215,9 +216,9 @@ class Optimizer(Configurable):
             state["accumulator"], state["micro_steps"] = np.zeros_like(theta), np.zeros((), np.int64)
         if self.use_ema:
             state["ema"] = theta.copy()
-        self._kernel_key = kernels.key(self.rule, kernels.backend_of(theta), **self.kernel_flags())
-        if self.fused and kernels.lookup_key(self._kernel_key, ignore_switch=True) is None:
-            raise ValueError(f"{type(self).__name__}(fused=True): no kernel is registered for {self._kernel_key}; "
+        self.kernel_key = kernels.key(self.rule, kernels.backend_of(theta), **self.kernel_flags())
+        if self.fused and kernels.lookup_key(self.kernel_key, ignore_switch=True) is None:
+            raise ValueError(f"{type(self).__name__}(fused=True): no kernel is registered for {self.kernel_key}; "
                              f"registered: {sorted(kernels.registered(self.rule))}")
         self.state = state
 
@@ -278,7 +279,7 @@ class Optimizer(Configurable):
             else:
                 g = g + self.weight_decay * theta  # g ← g + λ·θ
         t = int(state["iterations"]) + 1
-        kernel = self._kernel()
+        kernel = self.kernel()
         if kernel is None:
             self.update(theta, g, state, t, lr)
         else:
@@ -291,11 +292,11 @@ class Optimizer(Configurable):
                 theta[...] = state["ema"]
         return True
 
-    def _kernel(self):
+    def kernel(self):
         """The fused kernel for this rule, its flags and θ's backend, or None (run ``update``)."""
         if self.fused is False:
             return None
-        return kernels.lookup_key(self._kernel_key, ignore_switch=bool(self.fused))
+        return kernels.lookup_key(self.kernel_key, ignore_switch=bool(self.fused))
 
     def update(self, theta, g, state, t: int, lr: float) -> None:
         """The update rule: θ and ``state`` changed in place, g only read; t is 1-based."""
