@@ -43,7 +43,7 @@ def selected(key):
     for name, convention, kwargs in candidates():
         opt = registry.lookup(name)(0.01, convention=convention, **kwargs)
         opt.build(np.zeros(3))
-        if opt._kernel_key == key:
+        if opt.kernel_key == key:
             found.append((name, convention, kwargs))
     return found
 

@@ -49,19 +49,19 @@ def test_build_needs_parameters_or_a_vector(bad):
         SGD(0.1).build(bad)
 
 
-@pytest.mark.parametrize("opt,expected", [
-    # Keras: decoupled θ ← θ − θ·λ·η, then the step: 1 − 0.1·0.5·1 − 0.5·g
-    (SGD(0.5, weight_decay=0.1), 1 - 0.1 * 0.5 - 0.5 * 2.0),
+@pytest.mark.parametrize("make,expected", [
+    # Keras: decoupled θ ← θ − θ·λ·η (computed as θ·(1 − η·λ)), then the step: 1 − 0.1·0.5·1 − 0.5·g
+    (lambda: SGD(0.5, weight_decay=0.1), 1 - 0.1 * 0.5 - 0.5 * 2.0),
     # torch: L2 in the gradient g ← g + λθ = 2.1, then θ − η·g
-    (SGD(0.5, weight_decay=0.1, convention="torch"), 1 - 0.5 * 2.1),
+    (lambda: SGD(0.5, weight_decay=0.1, convention="torch"), 1 - 0.5 * 2.1),
     # torch AdamW: decoupled θ·(1 − ηλ) then Adam's first step of size η
-    (AdamW(0.5, weight_decay=0.1, epsilon=0.0, convention="torch"), 1 * (1 - 0.5 * 0.1) - 0.5),
-    (AdamW(0.5, weight_decay=0.1, epsilon=0.0), 1 - 1 * 0.1 * 0.5 - 0.5),
+    (lambda: AdamW(0.5, weight_decay=0.1, epsilon=0.0, convention="torch"), 1 * (1 - 0.5 * 0.1) - 0.5),
+    (lambda: AdamW(0.5, weight_decay=0.1, epsilon=0.0), 1 - 1 * 0.1 * 0.5 - 0.5),
     # Lion decays decoupled in both conventions
-    (Lion(0.5, weight_decay=0.1, convention="torch"), 1 * (1 - 0.5 * 0.1) - 0.5),
+    (lambda: Lion(0.5, weight_decay=0.1, convention="torch"), 1 * (1 - 0.5 * 0.1) - 0.5),
 ])
-def test_weight_decay_per_convention(opt, expected):
-    w = np.array([1.0])
+def test_weight_decay_per_convention(make, expected):
+    opt, w = make(), np.array([1.0])
     opt.apply_gradients(w, np.array([2.0]))
     assert w[0] == pytest.approx(expected, rel=1e-15)
 
@@ -252,10 +252,10 @@ def test_fused_true_ignores_the_switch_and_fused_false_ignores_the_kernel():
     with kernels.fused(False):
         opt = Adam(fused=True)
         opt.build(np.zeros(3))
-        assert opt._kernel() is not None
+        assert opt.kernel() is not None
     opt = Adam(fused=False)
     opt.build(np.zeros(3))
-    assert opt._kernel() is None
+    assert opt.kernel() is None
 
 
 def test_the_switch_restores_its_setting():
