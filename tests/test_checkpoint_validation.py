@@ -174,6 +174,14 @@ def test_state_must_be_finite(good, tmp_path, key, value):
     load_fails(rewrite(good, tmp_path / "nan.safetensors", tensors=poison), f"{key} contains NaN or inf")
 
 
+def test_negative_second_moments_are_refused(good, tmp_path):
+    def negate(ts):
+        ts["optimizer/slot/v"] = -ts["optimizer/slot/v"] - 1.0
+
+    load_fails(rewrite(good, tmp_path / "negv.safetensors", tensors=negate),
+               "optimizer/slot/v has negative entries; Adam's v is an average of squares")
+
+
 def test_an_unknown_metadata_entry_is_refused(good, tmp_path):
     meta, ts = raw(good)
     meta["gdlab.compilf"] = meta.pop("gdlab.compile")  # one flipped byte in a key

@@ -21,13 +21,14 @@ def test_house_prices_reach_the_least_squares_slope():
 
 
 @pytest.mark.parametrize("optimizer,batch_size,epochs,tolerance", [
-    (SGD(learning_rate=0.1), "full", 200, 1e-4),  # batch GD
-    (SGD(learning_rate=0.05, momentum=0.9), "full", 300, 1e-4),  # heavy ball
-    (SGD(learning_rate=0.05, momentum=0.9, nesterov=True), "full", 300, 1e-4),
-    (SGD(learning_rate=0.01), 10, 50, 5e-3),  # mini-batch: converges to a noise ball around w*
-    (SGD(learning_rate=0.002), 1, 20, 5e-3),  # SGD, one sample per step
-])
+    (dict(learning_rate=0.1), "full", 200, 1e-4),  # batch GD
+    (dict(learning_rate=0.05, momentum=0.9), "full", 300, 1e-4),  # heavy ball
+    (dict(learning_rate=0.05, momentum=0.9, nesterov=True), "full", 300, 1e-4),
+    (dict(learning_rate=0.01), 10, 50, 5e-3),  # mini-batch: converges to a noise ball around w*
+    (dict(learning_rate=0.002), 1, 20, 5e-3),  # SGD, one sample per step
+], ids=["batch", "momentum", "nesterov", "minibatch", "sgd"])
 def test_house_prices_every_regime(optimizer, batch_size, epochs, tolerance):
+    optimizer = SGD(**optimizer)  # a fresh optimizer per test: parametrize values are shared
     x, y = datasets.house_prices(n=200, noise=0.1, seed=1)
     w_star = float((x * y).sum() / (x * x).sum())
     model = Sequential([Dense(1, use_bias=False, kernel_initializer="zeros")], dtype="float64", seed=0)

@@ -1,5 +1,6 @@
 """Every optimizer × convention against an independent statement of its formula."""
 
+import inspect
 import math
 
 import numpy as np
@@ -222,23 +223,23 @@ def test_radam_switches_on_the_rectifier_where_rho_crosses_5():
 
 # -- worked by hand --------------------------------------------------------------------------
 HAND = [  # f(w) = w²/2, g = w, w₀ = 1, η = 0.1, μ = 0.9
-    (SGD(0.1), [0.9, 0.81, 0.729]),
-    (SGD(0.1, momentum=0.9), [0.9, 0.72, 0.486]),  # v = −.1, −.18, −.234
-    (SGD(0.1, momentum=0.9, nesterov=True), [0.81, 0.5751, 0.327321]),
-    (SGD(0.1, momentum=0.9, convention="torch"), [0.9, 0.72, 0.486]),  # b = 1, 1.8, 2.34
-    (SGD(0.1, momentum=0.9, nesterov=True, convention="torch"), [0.81, 0.5751, 0.327321]),
+    (lambda: SGD(0.1), [0.9, 0.81, 0.729]),
+    (lambda: SGD(0.1, momentum=0.9), [0.9, 0.72, 0.486]),  # v = −.1, −.18, −.234
+    (lambda: SGD(0.1, momentum=0.9, nesterov=True), [0.81, 0.5751, 0.327321]),
+    (lambda: SGD(0.1, momentum=0.9, convention="torch"), [0.9, 0.72, 0.486]),  # b = 1, 1.8, 2.34
+    (lambda: SGD(0.1, momentum=0.9, nesterov=True, convention="torch"), [0.81, 0.5751, 0.327321]),
     # Adagrad keras, a₀ = 0.1, ε = 0: a = 1.1 → w = 1 − .1/√1.1
-    (Adagrad(0.1, epsilon=0.0), [1 - 0.1 / math.sqrt(1.1)]),
+    (lambda: Adagrad(0.1, epsilon=0.0), [1 - 0.1 / math.sqrt(1.1)]),
     # Adam: the first step is ±η whatever g (m̂/√v̂ = g/|g|), up to ε
-    (Adam(0.1, epsilon=0.0), [0.9]),
-    (Adam(0.1, epsilon=0.0, convention="torch"), [0.9]),
-    (Lion(0.1), [0.9, 0.8, 0.7]),
+    (lambda: Adam(0.1, epsilon=0.0), [0.9]),
+    (lambda: Adam(0.1, epsilon=0.0, convention="torch"), [0.9]),
+    (lambda: Lion(0.1), [0.9, 0.8, 0.7]),
 ]
 
 
-@pytest.mark.parametrize("opt,expected", HAND, ids=[f"{type(h[0]).__name__}-{i}" for i, h in enumerate(HAND)])
-def test_hand_worked_values(opt, expected):
-    w = np.array([1.0])
+@pytest.mark.parametrize("make,expected", HAND, ids=[f"{type(h[0]()).__name__}-{i}" for i, h in enumerate(HAND)])
+def test_hand_worked_values(make, expected):
+    opt, w = make(), np.array([1.0])
     got = []
     for _ in expected:
         opt.apply_gradients(w, w.copy())
@@ -399,3 +400,33 @@ def test_bad_learning_rate_assignment_keeps_the_old_one():
     with pytest.raises(ValueError, match="learning_rate=-1.0"):
         opt.learning_rate = -1.0
     assert opt.learning_rate == 0.1
+
+
+# -- the preset table is the whole difference between the conventions ----------------------------------
+def test_every_preset_row_names_an_optimizer_and_its_arguments():
+    classes = {optimizers.registry.lookup(n).__name__: optimizers.registry.lookup(n) for n in optimizers.registry.names()}
+    classes["Optimizer"] = optimizers.Optimizer
+    for cls_name, row in optimizers.PRESETS.items():
+        cls = classes[cls_name]
+        valid = {*inspect.signature(cls.__init__).parameters, *inspect.signature(optimizers.Optimizer.__init__).parameters}
+        assert set(row) <= valid, (cls_name, set(row) - valid)
+        assert all(len(pair) == 2 for pair in row.values())
+
+
+@pytest.mark.parametrize("name", optimizers.registry.names())
+def test_keras_with_the_torch_column_is_torch_bitwise(name):
+    """Give a Keras-convention optimizer every argument of the torch column: it is the torch optimizer."""
+    cls = optimizers.registry.lookup(name)
+    torch_args = optimizers.preset(cls, "torch")
+    mixed, torch = cls(**torch_args), cls(convention="torch")
+    assert {**mixed.get_config(), "convention": "torch"} == torch.get_config()
+    np.testing.assert_array_equal(run(cls(**{**torch_args, "learning_rate": 0.01}), 8),
+                                  run(cls(0.01, convention="torch"), 8))
+
+
+def test_flags_mix_across_conventions():
+    """Keras's defaults with PyTorch's ε placement: one flag, the rest unchanged."""
+    opt = Adam(eps_hat=False)
+    assert (opt.learning_rate, opt.epsilon, opt.eps_hat, opt.decoupled_weight_decay) == (0.001, 1e-7, False, True)
+    np.testing.assert_allclose(run(Adam(0.01, eps_hat=False, epsilon=1e-7), 3),
+                               ref_run(r_adam(0.01, 0.9, 0.999, 1e-7, keras_eps_hat=False), 3), rtol=1e-12)

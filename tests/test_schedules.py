@@ -107,3 +107,21 @@ def test_math_sanity_of_restart_periods():
     s = S.CosineDecayRestarts(1.0, 10, t_mul=2.0)
     assert s.period(29.999)[0] == 1 and s.period(30)[0] == 2
     assert math.isclose(s.period(20)[1], 0.5)
+
+
+@pytest.mark.parametrize("t_mul", [2.0, 3.0, 1.5])
+def test_cosine_decay_restarts_exact_period_at_restart_steps(t_mul):
+    """At every restart step the rate is back at its peak: (1210) with t_mul = 3 is 1.0 (log 243/log 3 = 4.999…)."""
+    s = S.CosineDecayRestarts(1.0, 10, t_mul=t_mul)
+    starts, length, restarts = 0.0, 10.0, []
+    for _ in range(12):
+        starts += length
+        length *= t_mul
+        if starts == int(starts):  # an integer restart step
+            restarts.append(int(starts))
+    assert restarts
+    for i, step in enumerate(restarts, start=1):
+        assert s.period(step) == (i, 0.0), step
+        assert s(step) == 1.0, step
+        assert s.period(step - 1)[0] == i - 1, step
+    assert S.CosineDecayRestarts(1.0, 10, t_mul=3.0)(1210) == 1.0

@@ -112,8 +112,9 @@ class ReLU(Activation_):
         return np.maximum(z, 0, out=out)
 
     def vjp(self, z, a, g):
-        if kernels.ENABLED and g.flags.c_contiguous and a.flags.c_contiguous:
-            kernels.relu_backward(g, a)
+        fused = kernels.lookup("activation_backward", kernels.backend_of(g), activation="ReLU")
+        if fused is not None and g.flags.c_contiguous and a.flags.c_contiguous:
+            fused(g, a)  # g ← g·[a > 0] in one pass
             return g
         return np.multiply(g, a > 0, out=g)  # multiply by the mask: much faster than np.where
 

@@ -56,11 +56,17 @@ class Contents:
         return CheckpointError(f"{self.path}: {message}")
 
 
+def _contiguous(a) -> np.ndarray:
+    """``a`` in C order, keeping its shape (``np.ascontiguousarray`` would make a 0-d array 1-d)."""
+    a = np.asarray(a)
+    return a if a.flags.c_contiguous else a.copy(order="C")
+
+
 def digest(tensors: dict[str, np.ndarray]) -> str:
     """SHA-256 over the tensors in name order: name, dtype, shape and the raw bytes of each."""
     h = hashlib.sha256()
     for name in sorted(tensors):
-        t = np.ascontiguousarray(tensors[name])
+        t = _contiguous(tensors[name])
         h.update(f"{name}\0{t.dtype.str}\0{t.shape}\0".encode())
         h.update(memoryview(t).cast("B"))
     return h.hexdigest()
@@ -70,7 +76,7 @@ def write(path, tensors: dict[str, np.ndarray], entries: dict[str, object]) -> P
     """Write ``tensors`` and the JSON-encoded ``entries`` to ``path`` atomically."""
     from safetensors.numpy import save
 
-    tensors = {k: np.ascontiguousarray(v) for k, v in tensors.items()}
+    tensors = {k: _contiguous(v) for k, v in tensors.items()}
     metadata = {"format": FORMAT, "format_version": FORMAT_VERSION, "sha256": digest(tensors)}
     metadata.update({key: json.dumps(value, allow_nan=True) for key, value in entries.items()})
     return write_atomic(path, save(tensors, metadata=metadata))

@@ -86,7 +86,7 @@ def _train(args) -> int:
     epochs = fit_args["epochs"]
     with RunFolder(cfg.output_dir) as run:
         # three files (model, backup, best checkpoint) of θ and the optimizer's S slots, and a temporary copy
-        run.check_space(4 * model.count_params() * model.dtype.itemsize * (1 + len(model.optimizer.slots)))
+        run.check_space(4 * model.count_params() * model.dtype.itemsize * (1 + runconfig.state_vectors(model.optimizer)))
         status = run.open(fingerprint, force=args.force)
         if status == "finished":
             print(f"{run.path} already holds this run, finished ({run.path / 'metrics.json'}); nothing to do "

@@ -225,8 +225,9 @@ class Dense(ActivatedLayer):
         self.x = x
         z = x @ self.weights["kernel"]
         act = self.activation
-        if self.use_bias and kernels.ENABLED and isinstance(act, activations.ReLU) and z.ndim == 2:
-            kernels.bias_relu(z, self.weights["bias"])  # z + b and max(·, 0) in one pass
+        fused = kernels.lookup("bias_activation", kernels.backend_of(z), activation=type(act).__name__)
+        if fused is not None and self.use_bias and z.ndim == 2 and not act.needs_z:
+            fused(z, self.weights["bias"])  # z + b and the activation in one pass
             self.a, self.z = z, None
             return z
         if self.use_bias:
@@ -234,8 +235,9 @@ class Dense(ActivatedLayer):
         return self._activate(z, overwrite_z=True)  # z = x W is ours: the activation runs in place
 
     def backward_from_preactivation(self, dz):
-        if dz.shape[0] == 1 and kernels.ENABLED and self.x.flags.c_contiguous and dz.flags.c_contiguous:
-            kernels.outer(self.x[0], dz[0], self.grads["kernel"])  # batch 1: xᵀ·dz is an outer product
+        outer = kernels.lookup("outer", kernels.backend_of(dz)) if dz.shape[0] == 1 else None
+        if outer is not None and self.x.flags.c_contiguous and dz.flags.c_contiguous:
+            outer(self.x[0], dz[0], self.grads["kernel"])  # batch 1: xᵀ·dz is an outer product
         else:
             # np.dot goes to BLAS gemm even for the k = 1 product of batch 1 (np.matmul does not)
             np.dot(self.x.T, dz, out=self.grads["kernel"])

@@ -48,7 +48,7 @@ def lr_find(model, x, y, start_lr: float = 1e-7, end_lr: float = 10.0, num_itera
     optimizer = model.optimizer
     saved_lr = optimizer.learning_rate
     saved_state = optimizer.state_dict() if optimizer.built else None
-    optimizer.build(theta, [s.slice for s in model.parameters.segments])
+    optimizer.build(model.parameters)
 
     plan = EpochPlan(x.shape[0], batch_size, shuffle=True)
     rng = np.random.default_rng(seed)
@@ -80,7 +80,7 @@ def lr_find(model, x, y, start_lr: float = 1e-7, end_lr: float = 10.0, num_itera
     finally:
         theta[...] = saved_theta
         optimizer.learning_rate = saved_lr
-        optimizer.build(theta, [s.slice for s in model.parameters.segments])
+        optimizer.build(model.parameters)
         if saved_state is not None:
             optimizer.load_state_dict(saved_state)
     _suggest(result, skip_begin, skip_end)

@@ -108,6 +108,11 @@ def _check_str(table, key, where, valid=None):
         raise ConfigError(f"{where} {key} = {value!r} must be {choices}")
 
 
+def state_vectors(optimizer) -> int:
+    """How many θ-sized vectors the optimizer keeps (its non-scalar slots)."""
+    return sum(not slot.scalar for slot in optimizer.slots().values())
+
+
 def check_argument_types(cls, spec: dict, where: str) -> None:
     """Keys whose default in ``cls.__init__`` is a bool take only TOML booleans; keys whose default
     is a number take only numbers (so ``nesterov = "no"`` or ``units = true`` fail here, by name)."""
@@ -293,7 +298,7 @@ def _estimate_model_memory(cfg, model, optimizer, x_train) -> None:
     batch = cfg.fit.get("batch_size", FIT_DEFAULTS["batch_size"])
     batch = len(x_train) if batch == "full" else min(batch, len(x_train))
     b = model.dtype.itemsize
-    needed = params * b * (2 + len(optimizer.slots)) + batch * activations * b * 2 + x_train.nbytes
+    needed = params * b * (2 + state_vectors(optimizer)) + batch * activations * b * 2 + x_train.nbytes
     check_memory(cfg, needed, f"[model] {params:,} parameters ({model.dtype.name}) with {activations:,} "
                               f"activations per sample and batches of {batch}")
 

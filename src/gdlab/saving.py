@@ -149,7 +149,7 @@ def _check_tensors(file: Contents, expected_weights: dict[str, tuple], dtype) ->
     for key, value in file.tensors.items():
         if not key.startswith(_TENSOR_PREFIXES):
             raise file.error(f"unexpected tensor {key!r}")
-        if value.dtype != dtype:
+        if value.dtype != dtype and not key.startswith("optimizer/"):  # the optimizer's are checked on loading
             raise file.error(f"tensor {key} has dtype {value.dtype}; this {dtype} model needs {dtype} tensors")
         if key in expected_weights and value.shape != expected_weights[key]:
             raise file.error(f"{key} has shape {value.shape}; the architecture needs {expected_weights[key]}")
@@ -196,7 +196,17 @@ def _load_optimizer(model, file: Contents) -> None:
     _expect_int(file, f"{OPTIMIZER} micro_steps", state.get("micro_steps", 0), 0, 2**62)
     state["arrays"] = {k[len("optimizer/"):]: v for k, v in file.tensors.items() if k.startswith("optimizer/")}
     opt, params = model.optimizer, model.parameters
-    opt.build(params.theta, [s.slice for s in params.segments])
+    opt.build(params)
+    for key, fresh in opt.state_dict()["arrays"].items():
+        saved = state["arrays"].get(key)
+        if saved is not None and saved.dtype != fresh.dtype:
+            raise file.error(f"tensor optimizer/{key} has dtype {saved.dtype}; {type(opt).__name__} keeps it as "
+                             f"{fresh.dtype}")
+    for name, slot in opt.slots().items():
+        saved = state["arrays"].get(f"slot/{name}")
+        if slot.nonnegative and saved is not None and np.any(saved < 0):
+            raise file.error(f"tensor optimizer/slot/{name} has negative entries; {type(opt).__name__}'s {name} is "
+                             "an average of squares, never below 0")
     try:
         opt.load_state_dict(state)
     except (KeyError, TypeError, ValueError) as err:

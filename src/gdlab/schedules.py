@@ -22,8 +22,11 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from gdlab.config import Configurable
 from gdlab.registry import Registry, serialize
+from gdlab.validation import count, flag, nonnegative, positive
 
 
 class LearningRateSchedule(Configurable):
@@ -34,22 +37,10 @@ class LearningRateSchedule(Configurable):
 registry = Registry("schedule", LearningRateSchedule)
 
 
-def _positive(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{name}={value!r} must be a finite number > 0")
-    return value
-
-
-def _nonnegative(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
-        raise ValueError(f"{name}={value!r} must be a finite number >= 0")
-    return value
-
-
 @registry.register("constant")
 class Constant(LearningRateSchedule):
     def __init__(self, learning_rate: float):
-        self.learning_rate = _nonnegative("learning_rate", learning_rate)
+        self.learning_rate = nonnegative("learning_rate", learning_rate)
 
     def get_config(self):
         return {"learning_rate": self.learning_rate}
@@ -61,9 +52,9 @@ class Constant(LearningRateSchedule):
 @registry.register("step")
 class StepDecay(LearningRateSchedule):
     def __init__(self, initial_learning_rate: float, step_size: int, gamma: float = 0.1):
-        self.initial_learning_rate = _nonnegative("initial_learning_rate", initial_learning_rate)
-        self.step_size = int(_positive("step_size", step_size))
-        self.gamma = _nonnegative("gamma", gamma)
+        self.initial_learning_rate = nonnegative("initial_learning_rate", initial_learning_rate)
+        self.step_size = count("step_size", step_size)
+        self.gamma = nonnegative("gamma", gamma)
 
     def get_config(self):
         return {"initial_learning_rate": self.initial_learning_rate, "step_size": self.step_size,
@@ -82,9 +73,8 @@ class PiecewiseConstantDecay(LearningRateSchedule):
                              f"for {len(boundaries)} boundaries")
         if any(b2 <= b1 for b1, b2 in zip(boundaries, boundaries[1:])):
             raise ValueError(f"boundaries={boundaries} must be strictly increasing")
-        for v in values:
-            _nonnegative("values[i]", v)
-        self.boundaries, self.values = boundaries, values
+        self.boundaries = boundaries
+        self.values = [nonnegative(f"values[{i}]", v) for i, v in enumerate(values)]
 
     def get_config(self):
         return {"boundaries": self.boundaries, "values": self.values}
@@ -98,10 +88,10 @@ class PiecewiseConstantDecay(LearningRateSchedule):
 
 class _Decay(LearningRateSchedule):
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False):
-        self.initial_learning_rate = _nonnegative("initial_learning_rate", initial_learning_rate)
-        self.decay_steps = _positive("decay_steps", decay_steps)
-        self.decay_rate = _nonnegative("decay_rate", decay_rate)
-        self.staircase = bool(staircase)
+        self.initial_learning_rate = nonnegative("initial_learning_rate", initial_learning_rate)
+        self.decay_steps = positive("decay_steps", decay_steps)
+        self.decay_rate = nonnegative("decay_rate", decay_rate)
+        self.staircase = flag("staircase", staircase)
 
     def get_config(self):
         return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
@@ -127,11 +117,11 @@ class InverseTimeDecay(_Decay):
 @registry.register("polynomial")
 class PolynomialDecay(LearningRateSchedule):
     def __init__(self, initial_learning_rate, decay_steps, end_learning_rate=0.0001, power=1.0, cycle=False):
-        self.initial_learning_rate = _nonnegative("initial_learning_rate", initial_learning_rate)
-        self.decay_steps = _positive("decay_steps", decay_steps)
-        self.end_learning_rate = _nonnegative("end_learning_rate", end_learning_rate)
-        self.power = _positive("power", power)
-        self.cycle = bool(cycle)
+        self.initial_learning_rate = nonnegative("initial_learning_rate", initial_learning_rate)
+        self.decay_steps = positive("decay_steps", decay_steps)
+        self.end_learning_rate = nonnegative("end_learning_rate", end_learning_rate)
+        self.power = positive("power", power)
+        self.cycle = flag("cycle", cycle)
 
     def get_config(self):
         return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
@@ -150,9 +140,9 @@ class PolynomialDecay(LearningRateSchedule):
 @registry.register("cosine")
 class CosineDecay(LearningRateSchedule):
     def __init__(self, initial_learning_rate, decay_steps, alpha=0.0):
-        self.initial_learning_rate = _nonnegative("initial_learning_rate", initial_learning_rate)
-        self.decay_steps = _positive("decay_steps", decay_steps)
-        self.alpha = _nonnegative("alpha", alpha)
+        self.initial_learning_rate = nonnegative("initial_learning_rate", initial_learning_rate)
+        self.decay_steps = positive("decay_steps", decay_steps)
+        self.alpha = nonnegative("alpha", alpha)
 
     def get_config(self):
         return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
@@ -166,25 +156,38 @@ class CosineDecay(LearningRateSchedule):
 @registry.register("cosine_restarts")
 class CosineDecayRestarts(LearningRateSchedule):
     def __init__(self, initial_learning_rate, first_decay_steps, t_mul=2.0, m_mul=1.0, alpha=0.0):
-        self.initial_learning_rate = _nonnegative("initial_learning_rate", initial_learning_rate)
-        self.first_decay_steps = _positive("first_decay_steps", first_decay_steps)
-        self.t_mul = _positive("t_mul", t_mul)
-        self.m_mul = _nonnegative("m_mul", m_mul)
-        self.alpha = _nonnegative("alpha", alpha)
+        self.initial_learning_rate = nonnegative("initial_learning_rate", initial_learning_rate)
+        self.first_decay_steps = positive("first_decay_steps", first_decay_steps)
+        self.t_mul = positive("t_mul", t_mul)
+        self.m_mul = nonnegative("m_mul", m_mul)
+        self.alpha = nonnegative("alpha", alpha)
 
     def get_config(self):
         return {"initial_learning_rate": self.initial_learning_rate, "first_decay_steps": self.first_decay_steps,
                 "t_mul": self.t_mul, "m_mul": self.m_mul, "alpha": self.alpha}
 
     def period(self, step) -> tuple[int, float]:
-        """(i, f): step lies in restart period i, at fraction f ∈ [0, 1) of it."""
+        """(i, f): step lies in restart period i, at fraction f ∈ [0, 1) of it.
+
+        Period i starts at T·(1 + t_mul + … + t_mul^(i−1)) = T·(t_mul^i − 1)/(t_mul − 1). The closed form
+        i = ⌊log(1 + (s/T)(t_mul − 1))/log(t_mul)⌋ only estimates i: at a restart step the quotient of
+        logs can land just below the integer (log 243/log 3 = 4.999…). The estimate is therefore
+        corrected against the period starts themselves, so a restart step is exactly f = 0 of its period.
+        """
         f = step / self.first_decay_steps
         if self.t_mul == 1.0:
             i = math.floor(f)
             return i, f - i
-        i = math.floor(math.log(1 - f * (1 - self.t_mul)) / math.log(self.t_mul))
-        done = (1 - self.t_mul**i) / (1 - self.t_mul)  # length of periods 0..i−1, in units of T
-        return i, (f - done) / self.t_mul**i
+        i = max(0, math.floor(math.log(1 - f * (1 - self.t_mul)) / math.log(self.t_mul)))
+        while self._start(i + 1) <= f:
+            i += 1
+        while i > 0 and self._start(i) > f:
+            i -= 1
+        return i, (f - self._start(i)) / self.t_mul**i
+
+    def _start(self, i) -> float:
+        """Where period i starts, in units of T: 1 + t_mul + … + t_mul^(i−1) = (t_mul^i − 1)/(t_mul − 1)."""
+        return (self.t_mul**i - 1) / (self.t_mul - 1)
 
     def __call__(self, step):
         i, f = self.period(step)
@@ -198,8 +201,8 @@ class LinearWarmup(LearningRateSchedule):
 
     def __init__(self, after, warmup_steps: int, initial_learning_rate: float = 0.0):
         self.after = get(after)
-        self.warmup_steps = int(_positive("warmup_steps", warmup_steps))
-        self.initial_learning_rate = _nonnegative("initial_learning_rate", initial_learning_rate)
+        self.warmup_steps = count("warmup_steps", warmup_steps)
+        self.initial_learning_rate = nonnegative("initial_learning_rate", initial_learning_rate)
 
     def get_config(self):
         return {"after": serialize(self.after), "warmup_steps": self.warmup_steps,
@@ -214,6 +217,6 @@ class LinearWarmup(LearningRateSchedule):
 
 def get(identifier) -> LearningRateSchedule:
     """A schedule from an instance, a config dict, or a number (a constant)."""
-    if isinstance(identifier, (int, float)) and not isinstance(identifier, bool):
+    if isinstance(identifier, (int, float, np.integer, np.floating)) and not isinstance(identifier, (bool, np.bool_)):
         return Constant(float(identifier))
     return registry.get(identifier)

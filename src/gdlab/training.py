@@ -176,7 +176,7 @@ def fit(model, x, y, batch_size=32, epochs: int = 1, verbose="auto", callbacks=N
     plan = EpochPlan(x.shape[0], batch_size, shuffle=shuffle, partial_batch=partial_batch, sampling=sampling)
     CallbackList(callbacks, model)  # gives each callback the model before any of them restores
     if not model.optimizer.built:
-        model.optimizer.build(model.parameters.theta, [s.slice for s in model.parameters.segments])
+        model.optimizer.build(model.parameters)
     for cb in callbacks:  # e.g. BackupAndRestore after a crash
         if cb.restore_training():
             break

@@ -2,9 +2,9 @@
 
 Both conventions (only the defaults differ):
     E[g²] ← ρ·E[g²] + (1 − ρ)·g²
-    Δ     = −√(E[Δ²] + ε) / √(E[g²] + ε) · g
+    Δ     = √(E[Δ²] + ε) / √(E[g²] + ε) · g
     E[Δ²] ← ρ·E[Δ²] + (1 − ρ)·Δ²
-    θ     ← θ + η·Δ
+    θ     ← θ − η·Δ
 
 Keras: η = 0.001, ρ = 0.95, ε = 1e-7.   PyTorch: γ = 1.0, ρ = 0.9, ε = 1e-6.
 (Zeiler's paper has no η — it is PyTorch's γ = 1; Keras scales Δ by η.)
@@ -14,35 +14,24 @@ from __future__ import annotations
 
 import numpy as np
 
-from gdlab.optimizers.base import Optimizer, check_nonnegative, check_unit_interval, registry
+from gdlab.optimizers.base import Optimizer, Slot, registry
+from gdlab.validation import nonnegative, unit_interval
 
 
 @registry.register("adadelta")
 class Adadelta(Optimizer):
-    defaults = {
-        "keras": {"learning_rate": 0.001, "rho": 0.95, "epsilon": 1e-7},
-        "torch": {"learning_rate": 1.0, "rho": 0.9, "epsilon": 1e-6},
-    }
-    slots = ("accumulated_grad", "accumulated_delta")
+    arguments = {"rho": unit_interval, "epsilon": nonnegative}
+    rule = "adadelta"
 
     def __init__(self, learning_rate=None, rho=None, epsilon=None, **kwargs):
-        super().__init__(learning_rate, **kwargs)
-        self.rho = check_unit_interval("rho", self.default("rho", rho))
-        self.epsilon = check_nonnegative("epsilon", self.default("epsilon", epsilon))
+        super().__init__(learning_rate, rho=rho, epsilon=epsilon, **kwargs)
 
-    def hyperparameters(self):
-        return {"rho": self.rho, "epsilon": self.epsilon}
+    def slots(self):
+        return {"accumulated_grad": Slot(nonnegative=True), "accumulated_delta": Slot(nonnegative=True)}
 
-    def update_keras(self, theta, g, state, t, lr):
-        Eg2, Ed2, rho, eps = state["accumulated_grad"], state["accumulated_delta"], self.rho, self.epsilon
-        Eg2[...] = rho * Eg2 + (1 - rho) * g * g  # E[g²] ← ρ·E[g²] + (1 − ρ)·g²
-        delta = -np.sqrt(Ed2 + eps) * g / np.sqrt(Eg2 + eps)  # Δ = −√(E[Δ²] + ε)/√(E[g²] + ε)·g
-        Ed2[...] = rho * Ed2 + (1 - rho) * delta * delta  # E[Δ²] ← ρ·E[Δ²] + (1 − ρ)·Δ²
-        theta += lr * delta  # θ ← θ + η·Δ
-
-    def update_torch(self, theta, g, state, t, lr):
+    def update(self, theta, g, state, t, lr):
         Eg2, Ed2, rho, eps = state["accumulated_grad"], state["accumulated_delta"], self.rho, self.epsilon
         Eg2[...] = Eg2 * rho + (1 - rho) * g * g  # E[g²] ← ρ·E[g²] + (1 − ρ)·g²
-        delta = np.sqrt(Ed2 + eps) / np.sqrt(Eg2 + eps) * g  # −Δ = √(E[Δ²] + ε)/√(E[g²] + ε)·g
+        delta = np.sqrt(Ed2 + eps) / np.sqrt(Eg2 + eps) * g  # Δ = √(E[Δ²] + ε)/√(E[g²] + ε)·g
         Ed2[...] = Ed2 * rho + (1 - rho) * delta * delta  # E[Δ²] ← ρ·E[Δ²] + (1 − ρ)·Δ²
-        theta -= lr * delta  # θ ← θ − γ·(−Δ)
+        theta -= lr * delta  # θ ← θ − η·Δ

@@ -1,39 +1,40 @@
 """Adamax: Adam with the infinity norm in place of the root-mean-square.
 
-Keras (default; η = 0.001, β₁ = 0.9, β₂ = 0.999, ε = 1e-7):
     m ← m + (1 − β₁)·(g − m)
-    u ← max(β₂·u, |g|)
-    θ ← θ − η·m / ((1 − β₁ᵗ)·(u + ε))           ε added at use
+    u ← max(β₂·u, |g|)           d = u + ε       ε added at use (Keras)
+    u ← max(β₂·u, |g| + ε)       d = u           eps_in_max: ε inside the running max (PyTorch)
+    θ ← θ − (η/(1 − β₁ᵗ))·m/d
 
-PyTorch (convention="torch"; γ = 0.002, ε = 1e-8):
-    m ← m + (1 − β₁)·(g − m)
-    u ← max(β₂·u, |g| + ε)                     ε inside the running max
-    θ ← θ − (γ/(1 − β₁ᵗ))·m/u
+Keras: η = 0.001, ε = 1e-7.  PyTorch: γ = 0.002, ε = 1e-8.  Both: β₁ = 0.9, β₂ = 0.999.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from gdlab.optimizers.base import MomentsOptimizer, registry
+from gdlab.optimizers.base import MomentsOptimizer, Slot, registry
+from gdlab.validation import flag
 
 
 @registry.register("adamax")
 class Adamax(MomentsOptimizer):
-    defaults = {
-        "keras": {"learning_rate": 0.001, "epsilon": 1e-7},
-        "torch": {"learning_rate": 0.002, "epsilon": 1e-8},
-    }
-    slots = ("m", "u")
+    arguments = {**MomentsOptimizer.arguments, "eps_in_max": flag}
+    rule = "adamax"
 
-    def update_keras(self, theta, g, state, t, lr):
-        m, u, b1 = state["m"], state["u"], self.beta_1
+    def __init__(self, learning_rate=None, beta_1=0.9, beta_2=0.999, epsilon=None, eps_in_max=None, **kwargs):
+        super().__init__(learning_rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, eps_in_max=eps_in_max,
+                         **kwargs)
+
+    def slots(self):
+        return {"m": Slot(), "u": Slot(nonnegative=True)}
+
+    def update(self, theta, g, state, t, lr):
+        m, u, b1, eps = state["m"], state["u"], self.beta_1, self.epsilon
         m += (g - m) * (1 - b1)  # m ← m + (1 − β₁)·(g − m)
-        np.maximum(self.beta_2 * u, np.abs(g), out=u)  # u ← max(β₂·u, |g|)
-        theta -= lr * m / ((1 - b1**t) * (u + self.epsilon))  # θ ← θ − η·m/((1 − β₁ᵗ)(u + ε))
-
-    def update_torch(self, theta, g, state, t, lr):
-        m, u, b1 = state["m"], state["u"], self.beta_1
-        m += (1 - b1) * (g - m)  # m ← m + (1 − β₁)·(g − m)
-        np.maximum(u * self.beta_2, np.abs(g) + self.epsilon, out=u)  # u ← max(β₂·u, |g| + ε)
-        theta -= lr / (1 - b1**t) * m / u  # θ ← θ − (γ/(1 − β₁ᵗ))·m/u
+        if self.eps_in_max:
+            np.maximum(u * self.beta_2, np.abs(g) + eps, out=u)  # u ← max(β₂·u, |g| + ε)
+            d = u  # d = u
+        else:
+            np.maximum(u * self.beta_2, np.abs(g), out=u)  # u ← max(β₂·u, |g|)
+            d = u + eps  # d = u + ε
+        theta -= lr / (1 - b1**t) * m / d  # θ ← θ − (η/(1 − β₁ᵗ))·m/d

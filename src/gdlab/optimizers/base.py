@@ -1,52 +1,66 @@
 """The optimizer base: all bookkeeping shared by every update rule.
 
 Training is θ ← θ − η·step(∇L(θ)). A subclass writes only ``update`` — the
-arithmetic of its formula over the flat parameter vector θ, in place. This
-base does everything around it, in this order on every call of
-``apply_gradients(θ, g)`` (the order Keras's ``BaseOptimizer.apply`` uses):
+arithmetic of its formula over the flat parameter vector θ, in place on θ and
+its state, never on g. This base does everything around it, in this order on
+every call of ``apply_gradients(θ, g)`` (the order Keras's
+``BaseOptimizer.apply`` uses):
 
-1. gradient accumulation: add g to a buffer; only every n-th call goes on,
+1. η = the learning rate, or the schedule's value at the step count s: the
+   number of updates so far, or with ``schedule_at_calls`` and gradient
+   accumulation the number of calls so far (micro-batches included, as Keras);
+2. gradient accumulation: add g to a buffer; only every n-th call goes on,
    with g = (sum of the n gradients)/n;
-2. clipping (at most one of): ``clipnorm`` — each parameter array's gradient
+3. clipping (at most one of): ``clipnorm`` — each parameter array's gradient
    scaled to norm ≤ c; ``global_clipnorm`` — the whole vector's; ``clipvalue``
    — each entry clipped to [−c, c];
-3. η = the learning rate, or the schedule's value at the iteration count
-   (0 for the first step);
-4. weight decay λ: decoupled ``θ ← θ − η·λ·θ`` (Keras, every optimizer; and
-   AdamW in both conventions), or L2 in the gradient ``g ← g + λ·θ``
-   (the torch convention for every optimizer but AdamW);
-5. ``update(θ, g, state, t, η)`` with t = iterations + 1 (1-based step);
-6. iterations += 1; with ``use_ema``, θ̄ ← μ_ema·θ̄ + (1 − μ_ema)·θ, copied
-   into θ every ``ema_overwrite_frequency`` steps and by ``finalize``.
+4. weight decay λ: ``decoupled_weight_decay`` θ ← θ·(1 − η·λ) (= Keras's
+   θ − θ·λ·η up to rounding; PyTorch's arithmetic), or L2 in the gradient g ← g + λ·θ;
+5. ``update(θ, g, state, t, η)`` with t = iterations + 1 (1-based step) — or a
+   fused kernel registered for this rule and its flags (``gdlab.kernels``),
+   which computes the same θ bit for bit;
+6. iterations += 1; with ``use_ema``, θ̄ ← μ_ema·θ̄ + (1 − μ_ema)·θ with μ_ema = 0
+   on the first update (as Keras: θ̄ starts at θ), copied into θ every
+   ``ema_overwrite_frequency`` steps and by ``finalize``.
 
-``convention="keras"`` (default) or ``"torch"`` picks the framework whose
-formula *and defaults* a subclass follows; each subclass documents where the
-two differ. Hyperparameters left as ``None`` take the convention's default.
+Clipping and decay make new vectors: the caller's gradient buffer is never
+written. ``convention="keras"`` (default) or ``"torch"`` fills every argument
+left as None from the preset table in ``conventions.py``; ``fused=None`` uses
+a kernel when one is registered and the switch ``gdlab.kernels.fused`` is on,
+``True`` insists on one, ``False`` always runs the NumPy ``update``.
 """
 
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
+from gdlab import kernels
 from gdlab.config import Configurable
+from gdlab.optimizers.conventions import preset
+from gdlab.parameters import Parameters
 from gdlab.registry import Registry, serialize
+from gdlab.validation import flag, nonnegative, optional_count, positive, unit_interval
 
-CONVENTIONS = ("keras", "torch")
+
+@dataclass(frozen=True)
+class Slot:
+    """One named piece of state: a vector shaped like θ, or a 0-d float64 scalar, starting at ``initial``.
+    ``nonnegative``: a sum or average of squares (or of |g|), which no valid state has below 0."""
+
+    initial: float = 0.0
+    scalar: bool = False
+    nonnegative: bool = False
 
 
 class Optimizer(Configurable):
-    #: {"keras": {...}, "torch": {...}}: defaults of hyperparameters given as None
-    defaults: dict[str, dict] = {"keras": {"learning_rate": 0.01}, "torch": {"learning_rate": 0.001}}
-    #: names of the state vectors, each shaped like θ and created in ``init_state``
-    slots: tuple[str, ...] = ()
-    #: AdamW decays θ directly in both conventions
-    decoupled_weight_decay = False
-    #: use a subclass's in-place ``fast_update_<convention>`` where it has one; it performs the same
-    #: operations in the same order as the readable ``update_<convention>`` (tests prove them bitwise
-    #: equal), just with preallocated buffers and ``out=`` instead of temporaries
-    use_fast_path = True
+    #: the subclass's own constructor arguments → the check each value must pass
+    arguments: dict[str, Callable] = {}
+    #: the update rule's name in the kernel table (AdamW runs Adam's rule)
+    rule: str = ""
 
     def __init__(
         self,
@@ -54,6 +68,8 @@ class Optimizer(Configurable):
         *,
         convention: str = "keras",
         weight_decay: float | None = None,
+        decoupled_weight_decay: bool | None = None,
+        schedule_at_calls: bool | None = None,
         clipnorm: float | None = None,
         clipvalue: float | None = None,
         global_clipnorm: float | None = None,
@@ -61,77 +77,87 @@ class Optimizer(Configurable):
         ema_momentum: float = 0.99,
         ema_overwrite_frequency: int | None = None,
         gradient_accumulation_steps: int | None = None,
+        fused: bool | None = None,
         name: str | None = None,
         lr=None,
-        **unknown,
+        **arguments,
     ):
+        unknown = sorted(set(arguments) - set(self.arguments))
         if unknown:
             raise TypeError(
-                f"{type(self).__name__} got unknown keyword(s) {sorted(unknown)}; "
+                f"{type(self).__name__} got unknown keyword(s) {unknown}; "
                 f"valid keywords: {', '.join(self._valid_keywords())}"
             )
-        if convention not in CONVENTIONS:
-            raise ValueError(f"convention={convention!r}; valid: {', '.join(map(repr, CONVENTIONS))}")
-        self.convention = convention
         if lr is not None:
             if learning_rate is not None:
                 raise ValueError("give learning_rate= or its alias lr=, not both")
             learning_rate = lr
-        self.learning_rate = self.default("learning_rate", learning_rate)
-        self.weight_decay = None if weight_decay is None else _nonnegative("weight_decay", weight_decay)
+        defaults = preset(type(self), convention)
+        self.convention = convention
+
+        def given(key, value):
+            return defaults.get(key) if value is None else value
+
+        self.learning_rate = given("learning_rate", learning_rate)
+        weight_decay = given("weight_decay", weight_decay)
+        self.weight_decay = None if weight_decay is None else nonnegative("weight_decay", weight_decay)
+        self.decoupled_weight_decay = flag("decoupled_weight_decay",
+                                           given("decoupled_weight_decay", decoupled_weight_decay))
+        self.schedule_at_calls = flag("schedule_at_calls", given("schedule_at_calls", schedule_at_calls))
+        for key, check in self.arguments.items():
+            setattr(self, key, check(key, given(key, arguments.get(key))))
         clips = {"clipnorm": clipnorm, "clipvalue": clipvalue, "global_clipnorm": global_clipnorm}
-        given = [k for k, v in clips.items() if v is not None]
-        if len(given) > 1:
-            raise ValueError(f"only one of clipnorm, clipvalue, global_clipnorm may be set; got {given}")
-        for k in given:
-            _positive(k, clips[k])
-        self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
-        self.use_ema = bool(use_ema)
-        self.ema_momentum = _unit_interval("ema_momentum", ema_momentum)
-        self.ema_overwrite_frequency = _optional_count("ema_overwrite_frequency", ema_overwrite_frequency)
-        self.gradient_accumulation_steps = _optional_count(
-            "gradient_accumulation_steps", gradient_accumulation_steps
-        )
+        set_clips = [k for k, v in clips.items() if v is not None]
+        if len(set_clips) > 1:
+            raise ValueError(f"only one of clipnorm, clipvalue, global_clipnorm may be set; got {set_clips}")
+        for k in set_clips:
+            clips[k] = positive(k, clips[k])
+        self.clipnorm, self.clipvalue, self.global_clipnorm = clips.values()
+        self.use_ema = flag("use_ema", use_ema)
+        self.ema_momentum = unit_interval("ema_momentum", ema_momentum)
+        self.ema_overwrite_frequency = optional_count("ema_overwrite_frequency", ema_overwrite_frequency)
+        self.gradient_accumulation_steps = optional_count("gradient_accumulation_steps", gradient_accumulation_steps)
+        self.fused = None if fused is None else flag("fused", fused)
         self.name = name or type(self).__name__.lower()
-        self.iterations = 0
         self.state: dict[str, np.ndarray] | None = None
-        self._segments = None
-        self._scratch: list[np.ndarray] = []
-        self._accumulator = None
-        self._micro_steps = 0
-        self._ema = None
+        self._segments: list[slice] = []
+        #: the kernel table key of this rule, its flags and θ's backend (set by ``build``)
+        self.kernel_key = None
 
     # -- hyperparameters ----------------------------------------------------------------
-    def default(self, key: str, value):
-        """``value``, or the convention's default for ``key`` when ``value`` is None."""
-        return self.defaults[self.convention][key] if value is None else value
-
     @property
     def learning_rate(self):
         return self._learning_rate
 
     @learning_rate.setter
     def learning_rate(self, value):
-        if callable(value):
-            self._learning_rate = value
-        else:
-            self._learning_rate = _nonnegative("learning_rate", value)
+        self._learning_rate = value if callable(value) else nonnegative("learning_rate", value)
+
+    @property
+    def iterations(self) -> int:
+        """Updates made so far (micro-steps of gradient accumulation do not count)."""
+        return int(self.state["iterations"]) if self.built else 0
 
     def current_learning_rate(self) -> float:
-        """η for the next step: the schedule at ``iterations``, or the constant."""
+        """η for the next step: the schedule at the step count, or the constant."""
         lr = self._learning_rate
-        return float(lr(self.iterations)) if callable(lr) else lr
+        if not callable(lr):
+            return lr
+        calls = self.schedule_at_calls and self.gradient_accumulation_steps and self.built
+        return float(lr(int(self.state["micro_steps"]) if calls else self.iterations))
 
     def _valid_keywords(self):
         own = [p for p in inspect.signature(type(self).__init__).parameters if p not in ("self", "kwargs")]
-        base = [p for p in inspect.signature(Optimizer.__init__).parameters if p not in ("self", "unknown")]
+        base = [p for p in inspect.signature(Optimizer.__init__).parameters if p not in ("self", "arguments")]
         return list(dict.fromkeys(own + base))
 
     def get_config(self) -> dict:
-        cfg = {
+        return {
             "learning_rate": self._learning_rate_config(),
             "convention": self.convention,
             "weight_decay": self.weight_decay,
+            "decoupled_weight_decay": self.decoupled_weight_decay,
+            "schedule_at_calls": self.schedule_at_calls,
             "clipnorm": self.clipnorm,
             "clipvalue": self.clipvalue,
             "global_clipnorm": self.global_clipnorm,
@@ -139,10 +165,10 @@ class Optimizer(Configurable):
             "ema_momentum": self.ema_momentum,
             "ema_overwrite_frequency": self.ema_overwrite_frequency,
             "gradient_accumulation_steps": self.gradient_accumulation_steps,
+            "fused": self.fused,
             "name": self.name,
+            **{key: getattr(self, key) for key in self.arguments},
         }
-        cfg.update(self.hyperparameters())
-        return cfg
 
     def _learning_rate_config(self):
         from gdlab.schedules import LearningRateSchedule
@@ -167,195 +193,152 @@ class Optimizer(Configurable):
             config["learning_rate"] = schedules.get(lr)
         return cls(**config)
 
-    def hyperparameters(self) -> dict:
-        """The subclass's own constructor arguments (for ``get_config``)."""
+    # -- state ----------------------------------------------------------------------------
+    def slots(self) -> dict[str, Slot]:
+        """The update rule's named state (override): e.g. ``{"m": Slot(), "v": Slot()}``."""
         return {}
 
-    # -- state ----------------------------------------------------------------------------
-    def init_state(self, theta: np.ndarray) -> dict[str, np.ndarray]:
-        """The named slots, each a zero vector like θ (override to start elsewhere)."""
-        return {name: np.zeros_like(theta) for name in self.slots}
+    def kernel_flags(self) -> dict:
+        """The hyperparameters that select a fused kernel (override): e.g. ``{"eps_hat": True}``."""
+        return {}
 
-    def build(self, theta: np.ndarray, segments=None) -> None:
-        """Create the slots for θ. ``segments``: the per-array slices that ``clipnorm`` uses."""
-        self.state = self.init_state(theta)
-        self._segments = segments
-        self.iterations = 0
-        self._micro_steps = 0
-        self._accumulator = np.zeros_like(theta) if self.gradient_accumulation_steps else None
-        self._ema = theta.copy() if self.use_ema else None
+    def build(self, parameters: Parameters | np.ndarray) -> None:
+        """Create the state for θ: a model's ``Parameters`` (whose segments ``clipnorm`` clips one by one),
+        or a bare vector θ (one segment)."""
+        if isinstance(parameters, Parameters):
+            theta, self._segments = parameters.theta, [s.slice for s in parameters.segments]
+        elif getattr(parameters, "ndim", None) == 1:  # a NumPy (or other backend's) vector
+            theta, self._segments = parameters, [slice(None)]
+        else:
+            raise TypeError(f"build(parameters={parameters!r}): expected gdlab.parameters.Parameters or a 1-D array")
+        state = {name: np.array(s.initial) if s.scalar else np.full_like(theta, s.initial)
+                 for name, s in self.slots().items()}
+        state["iterations"] = np.zeros((), np.int64)
+        if self.gradient_accumulation_steps:
+            state["accumulator"], state["micro_steps"] = np.zeros_like(theta), np.zeros((), np.int64)
+        if self.use_ema:
+            state["ema"] = theta.copy()
+        self.kernel_key = kernels.key(self.rule, kernels.backend_of(theta), **self.kernel_flags())
+        if self.fused and kernels.lookup_key(self.kernel_key, ignore_switch=True) is None:
+            raise ValueError(f"{type(self).__name__}(fused=True): no kernel is registered for {self.kernel_key}; "
+                             f"registered: {sorted(kernels.registered(self.rule))}")
+        self.state = state
 
     @property
     def built(self) -> bool:
         return self.state is not None
 
     def state_dict(self) -> dict:
-        """Everything needed to resume exactly: slots, counters, EMA and accumulator."""
+        """Everything needed to resume exactly: the counters, and every array (slots as ``slot/<name>``)."""
         if not self.built:
             raise RuntimeError(f"{type(self).__name__} has no state yet: call build(θ) or train first")
-        arrays = {f"slot/{k}": v.copy() for k, v in self.state.items()}
-        if self._accumulator is not None:
-            arrays["accumulator"] = self._accumulator.copy()
-        if self._ema is not None:
-            arrays["ema"] = self._ema.copy()
-        return {"iterations": self.iterations, "micro_steps": self._micro_steps, "arrays": arrays}
+        counters = {"iterations": self.iterations,
+                    "micro_steps": int(self.state["micro_steps"]) if "micro_steps" in self.state else 0}
+        arrays = {self._array_name(k): v.copy() for k, v in self.state.items() if k not in counters}
+        return {**counters, "arrays": arrays}
+
+    def _array_name(self, key):
+        return key if key in ("accumulator", "ema") else f"slot/{key}"
 
     def load_state_dict(self, state: dict) -> None:
         if not self.built:
             raise RuntimeError(f"{type(self).__name__}.load_state_dict needs build(θ) first")
         arrays = state["arrays"]
-        expected = {f"slot/{k}" for k in self.state}
-        if self._accumulator is not None:
-            expected.add("accumulator")
-        if self._ema is not None:
-            expected.add("ema")
-        if set(arrays) != expected:
+        targets = {self._array_name(k): v for k, v in self.state.items() if k not in ("iterations", "micro_steps")}
+        if set(arrays) != set(targets):
             raise ValueError(
-                f"{type(self).__name__} state has arrays {sorted(arrays)}; expected {sorted(expected)}"
+                f"{type(self).__name__} state has arrays {sorted(arrays)}; expected {sorted(targets)}"
             )
         for key, value in arrays.items():
             value = np.asarray(value)
-            target = self.state[key[5:]] if key.startswith("slot/") else (
-                self._accumulator if key == "accumulator" else self._ema
-            )
-            if value.shape != target.shape:
-                raise ValueError(f"state array {key!r} has shape {value.shape}; expected {target.shape}")
-            target[...] = value
-        self.iterations = int(state["iterations"])
-        self._micro_steps = int(state.get("micro_steps", 0))
+            if value.shape != targets[key].shape:
+                raise ValueError(f"state array {key!r} has shape {value.shape}; expected {targets[key].shape}")
+            targets[key][...] = value
+        self.state["iterations"][...] = int(state["iterations"])
+        if "micro_steps" in self.state:
+            self.state["micro_steps"][...] = int(state.get("micro_steps", 0))
 
     # -- one step ---------------------------------------------------------------------------
     def apply_gradients(self, theta: np.ndarray, g: np.ndarray) -> bool:
-        """One optimizer call on θ with gradient g (g may be modified in place).
+        """One optimizer call on θ with gradient g (g is only read).
 
         Returns True when θ was updated (False on a gradient-accumulation micro-step).
         """
-        if self.state is None:
+        if not self.built:
             self.build(theta)
-        if self._accumulator is not None:
-            self._accumulator += g
-            self._micro_steps += 1
-            if self._micro_steps % self.gradient_accumulation_steps:
+        state, lr = self.state, self.current_learning_rate()
+        if self.gradient_accumulation_steps:
+            state["accumulator"] += g
+            state["micro_steps"] += 1
+            if state["micro_steps"] % self.gradient_accumulation_steps:
                 return False
-            g = self._accumulator / self.gradient_accumulation_steps
-            self._accumulator[...] = 0
+            g = state["accumulator"] / self.gradient_accumulation_steps
+            state["accumulator"][...] = 0
         g = self._clip(g)
-        lr = self.current_learning_rate()
         if self.weight_decay:
-            g = self._decay(theta, g, lr)
-        self.update(theta, g, self.state, self.iterations + 1, lr)
-        self.iterations += 1
-        if self._ema is not None:
-            self._ema *= self.ema_momentum
-            self._ema += (1 - self.ema_momentum) * theta
-            if self.ema_overwrite_frequency and self.iterations % self.ema_overwrite_frequency == 0:
-                theta[...] = self._ema
+            if self.decoupled_weight_decay:
+                theta *= 1 - lr * self.weight_decay  # θ ← θ·(1 − η·λ)
+            else:
+                g = g + self.weight_decay * theta  # g ← g + λ·θ
+        t = int(state["iterations"]) + 1
+        kernel = self.kernel()
+        if kernel is None:
+            self.update(theta, g, state, t, lr)
+        else:
+            kernel(self, theta, g, state, t, lr)
+        state["iterations"] += 1
+        if self.use_ema:
+            mu = self.ema_momentum if t > 1 else 0.0  # Keras: the first average is θ itself
+            state["ema"][...] = mu * state["ema"] + (1 - mu) * theta  # θ̄ ← μ·θ̄ + (1 − μ)·θ
+            if self.ema_overwrite_frequency and t % self.ema_overwrite_frequency == 0:
+                theta[...] = state["ema"]
         return True
 
-    def _decay(self, theta, g, lr):
-        """Weight decay λ, each convention in its framework's own arithmetic."""
-        lam = self.weight_decay
-        if self.convention == "keras":
-            theta -= theta * lam * lr  # θ ← θ − θ·λ·η          (Keras: decoupled, every optimizer)
-        elif self.decoupled_weight_decay:
-            theta *= 1 - lr * lam  # θ ← θ·(1 − γ·λ)              (PyTorch AdamW)
-        else:
-            g = g + lam * theta  # g ← g + λ·θ                    (PyTorch: L2 inside the gradient)
-        return g
+    def kernel(self):
+        """The fused kernel for this rule, its flags and θ's backend, or None (run ``update``)."""
+        if self.fused is False:
+            return None
+        return kernels.lookup_key(self.kernel_key, ignore_switch=bool(self.fused))
 
     def update(self, theta, g, state, t: int, lr: float) -> None:
-        """The update rule: θ and the slots in ``state`` changed in place; t is 1-based; g may be
-        overwritten. Dispatches to ``update_keras`` / ``update_torch`` (or their fast twins)."""
-        fast = getattr(self, f"fast_update_{self.convention}", None) if self.use_fast_path else None
-        (fast or getattr(self, f"update_{self.convention}"))(theta, g, state, t, lr)
-
-    def scratch(self, like: np.ndarray, k: int) -> list[np.ndarray]:
-        """k work buffers shaped like θ, allocated once (not part of the state)."""
-        while len(self._scratch) < k or self._scratch[0].shape != like.shape or self._scratch[0].dtype != like.dtype:
-            if self._scratch and (self._scratch[0].shape != like.shape or self._scratch[0].dtype != like.dtype):
-                self._scratch = []
-            self._scratch.append(np.empty_like(like))
-        return self._scratch[:k]
+        """The update rule: θ and ``state`` changed in place, g only read; t is 1-based."""
+        raise NotImplementedError  # abstract
 
     def finalize(self, theta: np.ndarray) -> None:
         """At the end of training: with ``use_ema``, θ ← θ̄ (as Keras's finalize_variable_values)."""
-        if self._ema is not None:
-            theta[...] = self._ema
+        if self.use_ema and self.built:
+            theta[...] = self.state["ema"]
 
     def _clip(self, g):
+        """The clipped gradient, as a new vector (g itself is left alone)."""
         if self.clipvalue is not None:
-            return np.clip(g, -self.clipvalue, self.clipvalue, out=g)
+            return np.clip(g, -self.clipvalue, self.clipvalue)  # gᵢ ← min(max(gᵢ, −c), c)
         if self.global_clipnorm is not None:
-            return _clip_by_norm(g, self.global_clipnorm)
+            return _clip_by_norm(g.copy(), self.global_clipnorm)
         if self.clipnorm is not None:
-            for s in self._segments or [slice(None)]:
+            g = g.copy()
+            for s in self._segments:
                 _clip_by_norm(g[s], self.clipnorm)
         return g
 
 
 def _clip_by_norm(g, c):
-    """g ← g · c / max(‖g‖, c)  (in place)."""
+    """g ← g · c / max(‖g‖, c)  (in place on the given copy)."""
     norm = float(np.sqrt(np.dot(g, g)))
     if norm > c:
         g *= c / norm
     return g
 
 
-# -- argument checks: each names the argument, the value and what is valid -------------------
-def _number(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name}={value!r} must be a number")
-    value = float(value)
-    if not np.isfinite(value):
-        raise ValueError(f"{name}={value!r} must be finite")
-    return value
-
-
-def _nonnegative(name, value):
-    value = _number(name, value)
-    if value < 0:
-        raise ValueError(f"{name}={value!r} must be >= 0")
-    return value
-
-
-def _positive(name, value):
-    value = _number(name, value)
-    if value <= 0:
-        raise ValueError(f"{name}={value!r} must be > 0")
-    return value
-
-
-def _unit_interval(name, value):
-    """A decay rate β, ρ, μ in [0, 1)."""
-    value = _number(name, value)
-    if not 0 <= value < 1:
-        raise ValueError(f"{name}={value!r} must be in [0, 1)")
-    return value
-
-
-def _optional_count(name, value):
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name}={value!r} must be None or an int >= 1")
-    return int(value)
-
-
-check_nonnegative, check_unit_interval = _nonnegative, _unit_interval
-
-
 class MomentsOptimizer(Optimizer):
     """The Adam family's shared hyperparameters: decay rates β₁, β₂ of the first and second
     moments, and ε (whose default depends on the convention)."""
 
-    def __init__(self, learning_rate=None, beta_1=0.9, beta_2=0.999, epsilon=None, **kwargs):
-        super().__init__(learning_rate, **kwargs)
-        self.beta_1 = check_unit_interval("beta_1", beta_1)
-        self.beta_2 = check_unit_interval("beta_2", beta_2)
-        self.epsilon = check_nonnegative("epsilon", self.default("epsilon", epsilon))
+    arguments = {"beta_1": unit_interval, "beta_2": unit_interval, "epsilon": nonnegative}
 
-    def hyperparameters(self):
-        return {"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
+    def __init__(self, learning_rate=None, beta_1=0.9, beta_2=0.999, epsilon=None, **kwargs):
+        super().__init__(learning_rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, **kwargs)
+
 
 registry = Registry("optimizer", Optimizer)
 

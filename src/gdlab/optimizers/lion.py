@@ -7,7 +7,7 @@
 Weight decay is decoupled in both conventions (as in the paper).
 Keras (default): η = 0.001, β₁ = 0.9, β₂ = 0.99.
 convention="torch": PyTorch has no Lion; this follows the paper's reference
-PyTorch code (lion_pytorch): η = 1e-4, β₁ = 0.9, β₂ = 0.99, θ ← θ·(1 − η·λ).
+PyTorch code (lion_pytorch): η = 1e-4.
 A sign step is ~√n times larger than an Adam step of the same η: use a 3–10×
 smaller η than for Adam.
 """
@@ -16,29 +16,22 @@ from __future__ import annotations
 
 import numpy as np
 
-from gdlab.optimizers.base import Optimizer, check_unit_interval, registry
+from gdlab.optimizers.base import Optimizer, Slot, registry
+from gdlab.validation import unit_interval
 
 
 @registry.register("lion")
 class Lion(Optimizer):
-    defaults = {"keras": {"learning_rate": 0.001}, "torch": {"learning_rate": 1e-4}}
-    slots = ("m",)
-    decoupled_weight_decay = True
+    arguments = {"beta_1": unit_interval, "beta_2": unit_interval}
+    rule = "lion"
 
     def __init__(self, learning_rate=None, beta_1=0.9, beta_2=0.99, **kwargs):
-        super().__init__(learning_rate, **kwargs)
-        self.beta_1 = check_unit_interval("beta_1", beta_1)
-        self.beta_2 = check_unit_interval("beta_2", beta_2)
+        super().__init__(learning_rate, beta_1=beta_1, beta_2=beta_2, **kwargs)
 
-    def hyperparameters(self):
-        return {"beta_1": self.beta_1, "beta_2": self.beta_2}
+    def slots(self):
+        return {"m": Slot()}
 
-    def update_keras(self, theta, g, state, t, lr):
+    def update(self, theta, g, state, t, lr):
         m, b1, b2 = state["m"], self.beta_1, self.beta_2
         theta -= lr * np.sign(m * b1 + g * (1 - b1))  # θ ← θ − η·sign(β₁·m + (1 − β₁)·g)
         m[...] = m * b2 + g * (1 - b2)  # m ← β₂·m + (1 − β₂)·g
-
-    def update_torch(self, theta, g, state, t, lr):
-        m, b1, b2 = state["m"], self.beta_1, self.beta_2
-        theta -= lr * np.sign(m * b1 + g * (1 - b1))  # θ ← θ − η·sign(β₁·m + (1 − β₁)·g)
-        m[...] = m * b2 + (1 - b2) * g  # m ← β₂·m + (1 − β₂)·g

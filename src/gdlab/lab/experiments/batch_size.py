@@ -140,7 +140,7 @@ def batch_size_study(batch_sizes=(1, 8, 32, 128, 512, "full"), epochs: int = 25,
         model.compile(SGD(learning_rate, momentum=0.9), "sparse_categorical_crossentropy", ["accuracy"])
         xs, ys = model.prepare(x_fit, y_fit)
         peak = _step_peak_bytes(model, xs, ys, batch)
-        model.optimizer.build(model.parameters.theta)
+        model.optimizer.build(model.parameters)
         rec = EpochRecorder()
         history = model.fit(x_fit, y_fit, epochs=epochs, batch_size=batch, seed=seed, callbacks=[rec], verbose=0)
         curves = {"train": [], "val": []}
@@ -148,7 +148,7 @@ def batch_size_study(batch_sizes=(1, 8, 32, 128, 512, "full"), epochs: int = 25,
             model.parameters.theta[...] = theta
             curves["train"].append(model.evaluate(x_fit, y_fit, return_dict=True))
             curves["val"].append(model.evaluate(x_val, y_val, return_dict=True))
-        persistent = (2 + len(model.optimizer.state)) * model.parameters.theta.nbytes
+        persistent = 2 * model.parameters.theta.nbytes + sum(v.nbytes for v in model.optimizer.state.values())
         median = float(np.median(rec.epoch_seconds))
         result.runs.append(BatchRun(
             batch_size=batch, iterations_per_epoch=history.iterations_per_epoch[0], seconds_per_epoch=median,

@@ -1,4 +1,5 @@
-"""Fused kernels (optional: ``pip install gdlab[fast]``): one pass where NumPy needs several.
+"""The NumPy backend's fused kernels, in numba (optional: ``pip install gdlab[fast]``): one pass where
+NumPy needs several. Each is registered in the table of ``gdlab.kernels``.
 
 Optimizer updates: an optimizer's readable update makes one pass over the 235k-parameter vector
 per operation (Adam: 12), each as costly as the memory it streams. These
@@ -6,10 +7,11 @@ kernels do every operation for one entry before moving to the next, in one
 vectorised loop (numba's ``error_model="numpy"`` keeps IEEE division, which
 lets LLVM vectorise it). They are serial on purpose: a parallel kernel's
 spinning worker threads fight OpenBLAS's threads for the cores and made the
-matrix products of batches ≥ 8 several times slower. They compute exactly what the NumPy fast paths compute, operation by
+matrix products of batches ≥ 8 several times slower. They compute exactly what the NumPy references compute, operation by
 operation in the same order and precision (no fused multiply-add, no
 fast-math), so the results are bitwise identical — ``tests/test_fast_paths.py``
-checks it. Without numba, ``ENABLED`` is False and the NumPy paths run.
+checks every registered kernel. Without numba this module is not imported and the references
+run.
 
 One deliberate difference: the momentum-like state (SGD's velocity, Adam's m
 and v) is flushed to zero once it decays below the smallest normal float
@@ -30,28 +32,13 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
+import numba
 
-try:
-    import numba
-except ImportError:  # the extra is optional
-    numba = None
-
-#: whether the fused kernels are used (tests switch it off to exercise the NumPy paths)
-ENABLED = numba is not None
+from gdlab.kernels import register, tiny
 
 
 def _kernel(f):
-    if numba is None:
-        return None
     return numba.njit(nogil=True, cache=True, fastmath=False, error_model="numpy")(f)
-
-
-@_kernel
-def sgd(theta, g, eta):
-    """θ ← θ − g·η."""
-    for i in range(theta.size):
-        theta[i] = theta[i] - g[i] * eta
 
 
 @_kernel
@@ -62,8 +49,21 @@ def _flush(x, tiny):
     return x * (one if abs(x) >= tiny else zero)
 
 
+# -- optimizers: kernel(optimizer, θ, g, state, t, η), the same numbers as optimizer.update --------------
 @_kernel
-def sgd_momentum_keras(theta, g, v, mu, eta, nesterov, tiny):
+def _sgd(theta, g, eta):
+    """θ ← θ − g·η."""
+    for i in range(theta.size):
+        theta[i] = theta[i] - g[i] * eta
+
+
+@register("sgd", momentum=False)
+def sgd(opt, theta, g, state, t, lr):
+    _sgd(theta, g, theta.dtype.type(lr))
+
+
+@_kernel
+def _sgd_velocity(theta, g, v, mu, eta, nesterov, tiny):
     """v ← v·μ − g·η;  θ ← θ + v  or  θ ← θ + (v·μ − g·η)."""
     for i in range(theta.size):
         step = g[i] * eta
@@ -73,39 +73,58 @@ def sgd_momentum_keras(theta, g, v, mu, eta, nesterov, tiny):
 
 
 @_kernel
-def sgd_momentum_torch(theta, g, b, mu, one_minus_tau, gamma, first, nesterov, tiny):
-    """b ← g (first step) or b·μ + g·(1 − τ);  d ← g + b·μ  or  b;  θ ← θ − d·γ."""
+def _sgd_buffer(theta, g, b, mu, one_minus_tau, eta, first, nesterov, tiny):
+    """b ← g (first step) or b·μ + g·(1 − τ);  d ← g + b·μ  or  b;  θ ← θ − d·η."""
     for i in range(theta.size):
         bi = g[i] if first else _flush(b[i] * mu + g[i] * one_minus_tau, tiny)
         b[i] = bi
         d = g[i] + bi * mu if nesterov else bi
-        theta[i] = theta[i] - d * gamma
+        theta[i] = theta[i] - d * eta
+
+
+def _sgd_momentum(opt, theta, g, state, t, lr):
+    dt = theta.dtype.type
+    if opt.lr_inside_momentum:
+        _sgd_velocity(theta, g, state["velocity"], dt(opt.momentum), dt(lr), opt.nesterov, tiny(dt))
+    else:
+        _sgd_buffer(theta, g, state["velocity"], dt(opt.momentum), dt(1 - opt.dampening), dt(lr), t == 1,
+                    opt.nesterov, tiny(dt))
+
+
+for _nesterov in (False, True):
+    for _inside in (False, True):
+        register("sgd", momentum=True, nesterov=_nesterov, lr_inside_momentum=_inside)(_sgd_momentum)
 
 
 @_kernel
-def adam_keras(theta, g, m, v, one_minus_b1, one_minus_b2, alpha, eps, tiny):
-    """v ← v + (g·g − v)·(1 − β₂);  m ← m + (g − m)·(1 − β₁);  θ ← θ − (m·α)/(√v + ε̂)."""
+def _adam(theta, g, m, v, one_minus_b1, b2, one_minus_b2, alpha, eps_hat, root_c2, eps, tiny):
+    """m ← m + (g − m)·(1 − β₁);  v ← v·β₂ + g·(1 − β₂)·g;
+    θ ← θ − (m·α)/(√v + ε̂)  (eps_hat)  or  θ ← θ − (m·α)/(√v/√c₂ + ε)."""
     for i in range(theta.size):
         gi = g[i]
-        vi = _flush(v[i] + (gi * gi - v[i]) * one_minus_b2, tiny)
-        v[i] = vi
         mi = _flush(m[i] + (gi - m[i]) * one_minus_b1, tiny)
         m[i] = mi
-        theta[i] = theta[i] - (mi * alpha) / (math.sqrt(vi) + eps)
-
-
-@_kernel
-def adam_torch(theta, g, m, v, one_minus_b1, b2, one_minus_b2, step_size, root_c2, eps, tiny):
-    """v ← v·β₂ + (g·(1 − β₂))·g;  m ← m + (g − m)·(1 − β₁);  θ ← θ − (m·s)/(√v/√c₂ + ε)."""
-    for i in range(theta.size):
-        gi = g[i]
         vi = _flush(v[i] * b2 + gi * one_minus_b2 * gi, tiny)
         v[i] = vi
-        mi = _flush(m[i] + (gi - m[i]) * one_minus_b1, tiny)
-        m[i] = mi
-        theta[i] = theta[i] - (mi * step_size) / (math.sqrt(vi) / root_c2 + eps)
+        theta[i] = theta[i] - (mi * alpha) / (math.sqrt(vi) + eps if eps_hat else math.sqrt(vi) / root_c2 + eps)
 
 
+def _adam_step(opt, theta, g, state, t, lr):
+    dt, b1, b2 = theta.dtype.type, opt.beta_1, opt.beta_2
+    if opt.eps_hat:
+        alpha = lr * math.sqrt(1 - b2**t) / (1 - b1**t)  # α = η·√(1 − β₂ᵗ)/(1 − β₁ᵗ)
+    else:
+        alpha = lr / (1 - b1**t)  # s = η/(1 − β₁ᵗ)
+    _adam(theta, g, state["m"], state["v"], dt(1 - b1), dt(b2), dt(1 - b2), dt(alpha), opt.eps_hat,
+          dt(math.sqrt(1 - b2**t)), dt(opt.epsilon), tiny(dt))
+
+
+for _eps_hat in (False, True):
+    register("adam", amsgrad=False, eps_hat=_eps_hat)(_adam_step)
+
+
+# -- layers ------------------------------------------------------------------------------------------------
+@register("outer")
 @_kernel
 def outer(x, y, out):
     """out[i, j] = x[i]·y[j]."""
@@ -115,6 +134,7 @@ def outer(x, y, out):
             out[i, j] = xi * y[j]
 
 
+@register("activation_backward", activation="ReLU")
 @_kernel
 def relu_backward(g, a):
     """g ← g·[a > 0] in place (a = relu(z), so a > 0 ⇔ z > 0) — a multiply, as NumPy's g·mask, so
@@ -125,6 +145,7 @@ def relu_backward(g, a):
         flat_g[i] = flat_g[i] * (one if flat_a[i] > 0 else zero)
 
 
+@register("bias_activation", activation="ReLU")
 @_kernel
 def bias_relu(z, b):
     """z ← max(z + b, 0) in place, row by row — NumPy's maximum: NaN and −0 pass through."""
@@ -132,8 +153,3 @@ def bias_relu(z, b):
         for j in range(z.shape[1]):
             v = z[r, j] + b[j]
             z[r, j] = v if (v >= 0 or v != v) else 0
-
-
-def tiny(dtype) -> np.generic:
-    """The smallest normal number of ``dtype`` (the flush threshold)."""
-    return np.finfo(dtype).tiny
