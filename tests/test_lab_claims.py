@@ -146,10 +146,12 @@ def test_linear_text_reports_disagreement():
 
 
 def test_lr_find_text_follows_the_suggestion_side():
-    finder = NS(suggestion=3.0, learning_rates=[0.1, 1.0, 3.0], losses=[1.0, 0.5, 9.0])
-    r = NS(finder=finder, one_step_lr=1.0, overshoot=lambda: None)
+    finder = NS(suggestion=3.0, suggestion_index=2, learning_rates=[0.1, 1.0, 3.0], losses=[1.0, 0.5, 9.0],
+                smoothed=[1.0, 0.8, 3.0])
+    r = NS(finder=finder, one_step_lr=1.0, smoothing=0.9, overshoot=lambda: None)
     text = " ".join(sections.lr_find_text(r))
     assert "above 1/λ" in text and "past 2/λ, so it diverges" in text and "below 1/λ" not in text
+    assert "at the suggestion it is 3 against a batch loss of 9" in text
 
 
 def test_activations_text_does_not_claim_shrinking_when_a_slope_exceeds_one():
@@ -167,11 +169,13 @@ def _batch_run(b, steps, median, memory=1000):
 
 def test_recommendation_text_names_ties_and_unreached():
     runs = [_batch_run(16, 100, 1e-3), _batch_run(64, 30, 3e-3), _batch_run(1024, None, 1e-2)]
-    r = NS(settings=NS(memory_mib=0.0, target_accuracy=0.9), recommended=16, tied_with=[64], fit=None,
-           runs=runs, run=lambda b: next(x for x in runs if x.batch_size == b))
+    r = NS(settings=NS(memory_mib=0.0, target_accuracy=0.9), recommended=64, tied_with=[16], fit=None,
+           runs=runs, run=lambda b: next(x for x in runs if x.batch_size == b), step_cost=(1e-4, 5e-6),
+           modelled_seconds=lambda x: None if x.steps_to_target is None else x.steps_to_target * (1e-4 + 5e-6 *
+                                                                                                  x.batch_size))
     text = sections.recommendation_text(r)
-    assert text.startswith("Recommendation: B = 16") and "B = 64 tie with it" in text
-    assert "B = 1024 did not reach the target" in text
+    assert text.startswith("Recommendation: B = 64") and "A tie: B = 16 (0.018 s) is within 1.5× of it" in text
+    assert "B = 1024 did not reach the target" in text and "30 steps × 0.42 ms per step = 0.0126 s" in text
     r.recommended = None
     assert sections.recommendation_text(r).startswith("No recommendation")
 
@@ -179,10 +183,11 @@ def test_recommendation_text_names_ties_and_unreached():
 def test_recommendation_is_the_same_in_three_runs():
     from gdlab.lab.experiments import batch_size_study
 
-    cfg = make("batch-size", batch_sizes=(16, 64, 256), learning_rates=(1.0, 0.3, 0.1), target_accuracy=0.8,
+    cfg = make("batch-size", batch_sizes=(4, 64), learning_rates=(1.0, 0.3, 0.1), target_accuracy=0.8,
                max_steps=400, noise_samples=40)
-    picks = [batch_size_study(cfg).recommended for _ in range(3)]
-    assert picks[0] is not None and picks == [picks[0]] * 3
+    results = [batch_size_study(cfg) for _ in range(3)]
+    assert [r.recommended for r in results] == [64] * 3
+    assert [[x.steps_to_target for x in r.runs] for r in results] == [[x.steps_to_target for x in results[0].runs]] * 3
 
 
 def test_memory_budget_limits_the_recommendation():

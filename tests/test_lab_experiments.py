@@ -145,6 +145,15 @@ def test_trials_share_the_best_count_of_their_batch_size():
     assert rows[1]["status"] == "stopped at the best count" and rows[1]["steps_run"] == rows[0]["steps_to_target"]
 
 
+@pytest.mark.parametrize("a,b", [(1e-4, 2e-6), (0.0, 1e-6), (3e-4, 0.0)])
+def test_step_cost_fit_recovers_a_plus_b_times_batch(a, b):
+    from gdlab.lab.experiments.batch_size import fit_step_cost
+
+    sizes = np.array([1, 4, 16, 64, 256, 1024])
+    fa, fb = fit_step_cost(sizes, a + b * sizes)
+    assert fa == pytest.approx(a, abs=1e-12) and fb == pytest.approx(b, abs=1e-15)
+
+
 @pytest.mark.parametrize("s_min,b_noise", [(30.0, 40.0), (100.0, 5.0), (8.0, 500.0)])
 def test_fit_recovers_the_model_from_exact_counts(s_min, b_noise):
     from gdlab.lab.experiments.batch_size import fit_scaling

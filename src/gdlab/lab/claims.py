@@ -102,7 +102,7 @@ def g(x, digits: int = 3) -> str:
 
 
 def _say(shown: bool, yes: str, no: str) -> tuple[bool, str]:
-    return shown, (yes if shown else "Not observed in this run: " + no)
+    return shown, (yes[:1].upper() + yes[1:] if shown else "Not observed in this run: " + no)
 
 
 # -- judges: evidence (numbers) → (shown, sentence) ----------------------------------------------------

@@ -78,19 +78,29 @@ def _integer_xticks(ax):
 
 
 def _edge_arrows(ax, xs, ys, x_range, y_range, color):
-    """Points outside the frame: an arrow at the nearest edge labelled with the point's value."""
+    """Points outside the frame: an arrow at the nearest edge, labelled with the latest such point's
+    iteration and value (one label per side, so labels do not pile up)."""
     (x0, x1), (y0, y1) = x_range, y_range
+    latest = {}
     for k, (x, y) in enumerate(zip(xs, ys)):
         if x0 <= x <= x1 and y0 <= y <= y1:
             continue
+        side = (0 if x0 <= x <= x1 else (1 if x > x1 else -1), 0 if y0 <= y <= y1 else (1 if y > y1 else -1))
+        latest[side] = (k, x, y)
+    for (dx, dy), (k, x, y) in latest.items():
         cx, cy = min(max(x, x0), x1), min(max(y, y0), y1)
-        dx = 0 if x0 <= x <= x1 else (1 if x > x1 else -1)
-        dy = 0 if y0 <= y <= y1 else (1 if y > y1 else -1)
         w, h = (x1 - x0) * 0.06, (y1 - y0) * 0.08
         ax.annotate("", xy=(cx, cy), xytext=(cx - dx * w, cy - dy * h),
                     arrowprops={"arrowstyle": "-|>", "color": color, "lw": 1.2})
-        ax.annotate(f"{k}: w = {x:.3g}", (cx - dx * w, cy - dy * h), fontsize=7, color=color,
+        ax.annotate(f"iteration {k}: w = {x:.3g}", (cx - dx * w, cy - dy * h), fontsize=7, color=color,
                     ha="right" if dx > 0 else "left", va="top" if dy > 0 else "bottom")
+
+
+def _envelope(values: np.ndarray, window: int = 25) -> tuple[np.ndarray, np.ndarray]:
+    """Running minimum and maximum over ``window`` steps: an oscillation drawn as two thin lines."""
+    pad = np.concatenate([np.full(window - 1, values[0]), values])
+    view = np.lib.stride_tricks.sliding_window_view(pad, window)
+    return view.min(axis=1), view.max(axis=1)
 
 
 # -- y = w·x ----------------------------------------------------------------------------------------
@@ -220,15 +230,22 @@ def surface_race(r):
             & (p[:, 1] < y1 + 1)
         thin = {"lw": 0.5, "alpha": 0.35} if race.oscillating or race.settled is None else {"lw": 1.2, "alpha": 0.95}
         ax1.plot(p[ok, 0], p[ok, 1], color=c, ls=ls, **thin, label=race.optimizer)
-        ax2.semilogy(np.maximum(race.gap, 1e-16), color=c, ls=ls, **thin,
-                     label=f"{race.optimizer}" + (f" (settled {race.settled})" if race.settled is not None else ""))
+        gap = np.maximum(np.nan_to_num(race.gap, nan=1e300, posinf=1e300), 1e-16)
+        label = race.optimizer + (f" (settled {race.settled})" if race.settled is not None else "")
+        if race.oscillating:  # its envelope: two thin lines instead of a painted block
+            lo, hi = _envelope(gap)
+            ax2.semilogy(hi, color=c, ls=ls, lw=0.7, alpha=0.7, label=label + ", envelope")
+            ax2.semilogy(lo, color=c, ls=ls, lw=0.7, alpha=0.7)
+        else:
+            ax2.semilogy(gap, color=c, ls=ls, **thin, label=label)
         if race.settled is not None:
             ax2.plot(race.settled, max(race.gap[race.settled], 1e-16), "|", color=c, ms=10, mew=2)
     ax1.plot(*s.start, "ko", ms=5)
     ax1.plot(*s.minimum, "k*", ms=10)
     ax1.set(xlim=(x0, x1), ylim=(y0, y1), xlabel="x", ylabel="y", title=f"{s.name}: {s.formula}")
     ax2.axhline(r.tolerance, color="k", ls=":", lw=0.8)
-    ax2.set(xlabel="step (|: settling step)", ylabel="f(θ) − f(θ*)", title="gap to the minimum", ylim=(1e-16, None))
+    ax2.set(xlabel="step (|: settling step)", ylabel="f(θ) − f(θ*)", title="gap to the minimum",
+            ylim=(1e-16, 10 * max(float(r.races[0].gap[0]), 0.1)))  # every race starts at the same gap
     _legend_outside(ax2, ncol=1)
     return fig
 

@@ -108,7 +108,7 @@ def provenance() -> dict:
         from threadpoolctl import threadpool_info
 
         pools = [p for p in threadpool_info() if p.get("user_api") == "blas"]
-        info["blas"] = ", ".join(f"{p.get('internal_api')} {p.get('version')} ({p.get('num_threads')} threads)"
+        info["blas"] = ", ".join(f"{p.get('internal_api')} {p.get('version')} (threads: {p.get('num_threads')})"
                                  for p in pools) or "none found"
     return info
 

@@ -21,8 +21,8 @@ from gdlab.lab.claims import Verdict, g, judge
 from gdlab.lab.experiments.common import Table
 from gdlab.lab.experiments.momentum import ADAM_SPELLING, LARGE, LARGE_STEPS, SMALL, SMALL_STEPS
 from gdlab.lab.progress import progress
+from gdlab.lab.timing import TIE_RATIO, order
 from gdlab.lab.timing import compare_text as timing_text
-from gdlab.lab.timing import order
 
 
 @dataclass
@@ -57,7 +57,7 @@ class Section:
         return "\n".join(out)
 
 
-# -- 0. one iteration, checked -------------------------------------------------------------------------
+# -- 1. one iteration, checked -------------------------------------------------------------------------
 def basics(out: Path, cfg: S.BasicsSettings) -> Section:
     r = E.basics_experiment(cfg)
     s = Section("basics", "1. One iteration, checked number by number")
@@ -83,7 +83,7 @@ def basics(out: Path, cfg: S.BasicsSettings) -> Section:
     return s
 
 
-# -- 1. y = w·x -------------------------------------------------------------------------------------
+# -- 2. y = w·x -------------------------------------------------------------------------------------
 def linear_text(r) -> list[str]:
     """Per run: the theory's prediction, what the run did, and whether the two agree."""
     out = []
@@ -154,7 +154,7 @@ def linear(out: Path, cfg: S.LinearSettings) -> Section:
     return s
 
 
-# -- 2. regimes ---------------------------------------------------------------------------------------
+# -- 3. regimes ---------------------------------------------------------------------------------------
 def regimes(out: Path, cfg: S.RegimesSettings) -> Section:
     r = E.regimes_experiment(cfg)
     s = Section("regimes", "3. Batch gradient descent vs stochastic vs mini-batch")
@@ -174,7 +174,8 @@ def regimes(out: Path, cfg: S.RegimesSettings) -> Section:
         f"{mb.iterations_per_epoch}. Per step at N = {cfg.n}: "
         f"{timing_text('SGD', sgd.step_time, 'batch GD', gd.step_time)}; at N = {big.n:,}: "
         f"{timing_text('an SGD step', big.sgd_step, 'a full-data step', big.full_step)}.")
-    common = {"epochs": cfg.epochs, "gd_step": big.full_step.text(), "sgd_step": big.sgd_step.text(),
+    common = {"epochs": cfg.epochs, "gd_step": f"{big.full_step.text()} at N = {big.n:,}",
+              "sgd_step": f"{big.sgd_step.text()} at N = {big.n:,}",
               "gd_step_vs_sgd": order(big.full_step, big.sgd_step),
               "sgd_cv": sgd.loss_cv_last_epoch, "minibatch_cv": mb.loss_cv_last_epoch,
               "sgd_tortuosity": sgd.tortuosity, "minibatch_tortuosity": mb.tortuosity}
@@ -185,7 +186,7 @@ def regimes(out: Path, cfg: S.RegimesSettings) -> Section:
                   "minibatch_final_loss": float(mb.epoch_loss[-1])}),
         judge(10, {**common, "sgd_loss_rises": sgd.loss_rises}),
         judge(11, {**common, "epochs_to_gd_final": int(hit[0]) if hit.size else None}),
-        judge(14, {"same_optimizer": True, "minibatch": cfg.minibatch, "n": cfg.n,
+        judge(14, {"same_optimizer": len({x.optimizer for x in r.runs}) == 1, "minibatch": cfg.minibatch, "n": cfg.n,
                    "minibatch_iterations": mb.iterations_per_epoch}),
         judge(21, {"orders_differ": r.orders_differ, "unique_fraction_without": r.unique_fraction_without,
                    "unique_fraction_with": r.unique_fraction_with}),
@@ -197,7 +198,7 @@ def regimes(out: Path, cfg: S.RegimesSettings) -> Section:
     return s
 
 
-# -- 3. momentum and per-parameter steps ------------------------------------------------------------------
+# -- 4. momentum and per-parameter steps ------------------------------------------------------------------
 def momentum(out: Path, cfg: S.MomentumSettings) -> Section:
     r = E.momentum_experiment(cfg)
     s = Section("momentum", "4. Momentum, per-parameter steps, forgetting: Adagrad, RMSprop, Adam")
@@ -219,7 +220,7 @@ def momentum(out: Path, cfg: S.MomentumSettings) -> Section:
     return s
 
 
-# -- 4. surfaces ------------------------------------------------------------------------------------
+# -- 5. surfaces ------------------------------------------------------------------------------------
 def surface_text(r) -> str:
     """Who settled (stayed within the tolerance to the end), in which order, and who only touched it."""
     settled = sorted((x for x in r.races if x.settled is not None), key=lambda x: x.settled)
@@ -256,7 +257,7 @@ def surfaces(out: Path, cfg: S.SurfacesSettings) -> Section:
     return s
 
 
-# -- 5. optimizers on digits -------------------------------------------------------------------------
+# -- 6. optimizers on digits -------------------------------------------------------------------------
 def compare_text(r) -> list[str]:
     """Best and worst with ties, momentum against SGD, the fewest epochs to target, step-time extremes."""
     noise = r.accuracy_noise
@@ -299,7 +300,7 @@ def compare(out: Path, cfg: S.CompareSettings) -> Section:
     return s
 
 
-# -- 6. batch size -----------------------------------------------------------------------------------
+# -- 7. batch size -----------------------------------------------------------------------------------
 def recommendation_text(r) -> str:
     """Why the recommended B, with its numbers; or why there is none."""
     budget = r.settings.memory_mib
@@ -307,22 +308,27 @@ def recommendation_text(r) -> str:
         return ("No recommendation: no batch size reached the target"
                 + (f" within the memory budget of {budget:g} MiB." if budget else "."))
     p = r.run(r.recommended)
-    t = p.seconds_to_target
+    a, b = r.step_cost
     parts = [f"Recommendation: B = {p.batch_size} — the least time to validation accuracy "
              f"{r.settings.target_accuracy:g} at its tuned η = {p.tuned_lr:g}: {p.steps_to_target} steps × "
-             f"{p.step_time.text()} per step = {t.text()}"
+             f"{(a + b * p.batch_size) * 1e3:.3g} ms per step = {r.modelled_seconds(p):.3g} s by the step-cost model "
+             f"t(B) = {a * 1e6:.3g} µs + {b * 1e6:.3g} µs·B fitted to all batch sizes' timings (measured here: "
+             f"{p.step_time.text()} per step)"
              + (f", within the memory budget of {budget:g} MiB ({p.memory_bytes / 2**20:.2f} MiB per step)"
                 if budget else "") + "."]
     if r.tied_with:
-        parts.append(f"B = {', '.join(map(str, r.tied_with))} tie with it on time (ranges overlap or medians within "
-                     f"the tie ratio); B = {p.batch_size} needs the fewest samples among them "
-                     f"({p.samples_to_target:,}).")
+        tied = [r.run(b) for b in r.tied_with]
+        parts.append(f"A tie: B = {', '.join(f'{x.batch_size} ({r.modelled_seconds(x):.3g} s)' for x in tied)} "
+                     f"{'is' if len(tied) == 1 else 'are'} within {TIE_RATIO}× of it — on other hardware or under "
+                     f"other load {'it' if len(tied) == 1 else 'they'} may be as fast; B = {p.batch_size} needs "
+                     f"{p.samples_to_target:,} samples to the target against "
+                     f"{', '.join(f'{x.samples_to_target:,}' for x in tied)}.")
     others = [x for x in r.runs if x.batch_size != p.batch_size and x.batch_size not in r.tied_with]
-    slower = [x for x in others if x.seconds_to_target is not None]
+    slower = [x for x in others if x.steps_to_target is not None]
     if slower:
         parts.append("Slower: " + "; ".join(f"B = {x.batch_size} {x.steps_to_target} steps, "
-                                             f"{x.seconds_to_target.text()}" for x in slower) + ".")
-    missing = [x.batch_size for x in others if x.seconds_to_target is None]
+                                             f"{r.modelled_seconds(x):.3g} s" for x in slower) + ".")
+    missing = [x.batch_size for x in others if x.steps_to_target is None]
     if missing:
         parts.append(f"B = {', '.join(map(str, missing))} did not reach the target at any η of the grid.")
     if r.fit is not None:
@@ -358,7 +364,6 @@ def batch_size_evidence(r) -> list[Verdict]:
     best_epochs = min((x.epochs_to_target for x in reached), default=None)
     rec = r.run(r.recommended) if r.recommended is not None else None
     tut = {row["batch_size"]: row for row in r.tutorial_view}
-    n_val = r.n_train // 4  # the validation part is a quarter of the fit part (20% vs 80%)
     p = r.settings.target_accuracy
     common = {"batch_sizes": [x.batch_size for x in runs],
               "memory_kib": [x.memory_bytes / 1024 for x in runs],
@@ -379,13 +384,25 @@ def batch_size_evidence(r) -> list[Verdict]:
                    "iterations_per_epoch": [x.iterations_per_epoch for x in runs]}),
         judge(19, {"smallest": smallest.batch_size, "largest": largest.batch_size,
                    "gap_smallest": smallest.generalisation_gap, "gap_largest": largest.generalisation_gap,
-                   "noise": 2 * math.sqrt(2 * p * (1 - p) / n_val)}),
+                   "noise": 2 * math.sqrt(2 * p * (1 - p) / r.n_val)}),
         judge(20, {**common, "smallest": smallest.batch_size, "largest": largest.batch_size,
-                   "smallest_time": "never" if smallest.seconds_to_target is None else smallest.seconds_to_target.text(),
-                   "best_time": "—" if rec is None else rec.seconds_to_target.text(),
-                   "smallest_vs_best": 1 if smallest.seconds_to_target is None else (
-                       0 if rec is None else order(smallest.seconds_to_target, rec.seconds_to_target))}),
+                   "smallest_time": _seconds(r, smallest), "best_time": "—" if rec is None else _seconds(r, rec),
+                   "smallest_vs_best": _slower(r, smallest, rec)}),
     ]
+
+
+def _seconds(r, run) -> str:
+    m = r.modelled_seconds(run)
+    return "never" if m is None else f"{m:.3g} s (modelled; measured {run.seconds_to_target.text()})"
+
+
+def _slower(r, run, best) -> int:
+    """1 when ``run`` needs more than TIE_RATIO × ``best``'s modelled time (or never arrives), else 0."""
+    if r.modelled_seconds(run) is None:
+        return 1
+    if best is None:
+        return 0
+    return int(r.modelled_seconds(run) >= TIE_RATIO * r.modelled_seconds(best))
 
 
 def tutorial_view_text(r) -> str:
@@ -420,7 +437,7 @@ def batch_size(out: Path, cfg: S.BatchSizeSettings) -> Section:
     return s
 
 
-# -- 7. learning-rate range test ---------------------------------------------------------------------
+# -- 8. learning-rate range test ---------------------------------------------------------------------
 def lr_find_text(r) -> list[str]:
     f = r.finder
     out = []
@@ -431,6 +448,11 @@ def lr_find_text(r) -> list[str]:
         out.append(f"The test suggests η = {f.suggestion:.3g}, where the smoothed loss falls fastest; the theory's "
                    f"best fixed step for this parabola is 1/λ = {r.one_step_lr:.3g}: the suggestion is {ratio:.2f}× "
                    f"it, {side} 1/λ and {safe}.")
+        k = f.suggestion_index
+        out.append(f"The smoothed loss is a moving average with β = {r.smoothing:g}, bias-corrected by 1/(1 − βᵗ) "
+                   f"as Adam does; it spans about 1/(1 − β) = {1 / (1 - r.smoothing):.0f} iterations, so it trails "
+                   f"a falling batch loss: at the suggestion it is {f.smoothed[k]:.3g} against a batch loss of "
+                   f"{f.losses[k]:.3g}.")
     o = r.overshoot()
     if o is None:
         out.append(f"η never passed 2/λ = {2 * r.one_step_lr:.3g} in this run.")
@@ -456,7 +478,7 @@ def lr_find(out: Path, cfg: S.LRFindSettings) -> Section:
     return s
 
 
-# -- 8. activations --------------------------------------------------------------------------------
+# -- 9. activations --------------------------------------------------------------------------------
 def activations_text(r) -> str:
     d = r.derivatives
     sig, tanh = float(d["sigmoid"].max()), float(d["tanh"].max())

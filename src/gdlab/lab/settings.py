@@ -98,6 +98,7 @@ class LRFindSettings:
     start_lr: float = _opt(1e-4, "first η")
     end_lr: float = _opt(10.0, "last η")
     iterations: int = _opt(100, "iterations of the range test")
+    smoothing: float = _opt(0.9, "β of the loss's moving average (it spans about 1/(1 − β) iterations)")
     seed: int = _opt(0, "random seed")
 
 

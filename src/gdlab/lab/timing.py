@@ -100,4 +100,4 @@ def compare_text(name_a: str, a: Timing, name_b: str, b: Timing) -> str:
                 f"medians are within {TIE_RATIO}×)")
     fast, slow = (name_a, name_b) if o < 0 else (name_b, name_a)
     ratio = max(a.median, b.median) / min(a.median, b.median)
-    return f"{fast} is {ratio:.1f}× faster than {slow}"
+    return f"{fast} is {ratio:,.0f}× faster than {slow}" if ratio >= 10 else f"{fast} is {ratio:.1f}× faster than {slow}"

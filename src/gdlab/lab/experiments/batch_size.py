@@ -22,10 +22,19 @@ B_noise is set beside the measured gradient noise scale B_simple = tr(Σ)/|G|²
 perfect; flatter than −0.2 (B ≥ 4·B_noise) a larger batch buys nothing.
 
 Wall-clock time to target = S(B) × the step time, the step time being the
-median of ≥ 3 timed repeats after a warm-up (``gdlab.lab.timing``). The
-recommended B has the least time to target within the memory budget; batch
-sizes whose timed ranges overlap the fastest one's are a tie, decided by the
-fewest samples to target (a count, so reruns agree).
+median of ≥ 3 timed repeats after a warm-up, all batch sizes interleaved
+(``gdlab.lab.timing``). On a shared machine one batch size's timing can be hit
+by a stall, so the decision uses a step-cost model fitted to all of them,
+
+    t(B) = a + b·B          a: the fixed cost of a step, b: the cost per sample
+
+(least squares in relative error on each B's fastest repeat, the one least
+disturbed by other load). The recommended B has the least modelled time to
+target S(B)·t(B) within the memory budget — the counts S(B) are the same in
+every rerun and the two cost parameters are fitted to all batch sizes at once,
+so one stalled timing cannot flip it. Batch sizes within ``TIE_RATIO`` of it
+are reported as ties: on other hardware or under other load they may be as
+fast.
 
 ``run_trials`` is the one function that runs grid points: a list of trial
 configs in, one result row per trial out — the shape a sweep engine takes.
@@ -45,7 +54,7 @@ from gdlab.batching import EpochPlan
 from gdlab.lab.experiments.common import Table, fmt
 from gdlab.lab.noise import noise_scale, per_example_gradients
 from gdlab.lab.settings import BatchSizeSettings
-from gdlab.lab.timing import Timing, measure_each, order
+from gdlab.lab.timing import TIE_RATIO, Timing, measure_each
 from gdlab.layers import Dense
 from gdlab.optimizers import SGD
 from gdlab.training import train_step
@@ -258,14 +267,23 @@ def fit_scaling(batch_sizes, steps) -> Fit | None:
 class BatchSizeResult:
     settings: BatchSizeSettings
     n_train: int
+    n_val: int
     runs: list[BatchRun] = field(default_factory=list)
     tutorial_view: list[dict] = field(default_factory=list)  # one row per B at the one fixed η
     fit: Fit | None = None
     noise_initial: dict = field(default_factory=dict)
     noise_trained: dict = field(default_factory=dict)
     direction_cosine: dict = field(default_factory=dict)  # B → {cosine, deviation} at the initial weights
+    step_cost: tuple[float, float] | None = None  # (a, b): modelled seconds per step a + b·B
     recommended: int | None = None
     tied_with: list[int] = field(default_factory=list)
+
+    def modelled_seconds(self, run: BatchRun) -> float | None:
+        """S(B)·(a + b·B): the time to target by the fitted step-cost model."""
+        if run.steps_to_target is None or self.step_cost is None:
+            return None
+        a, b = self.step_cost
+        return run.steps_to_target * (a + b * run.batch_size)
 
     @property
     def b_simple(self) -> float | None:
@@ -278,13 +296,15 @@ class BatchSizeResult:
         rows = []
         for r in self.runs:
             t = r.seconds_to_target
+            m = self.modelled_seconds(r)
             rows.append([fmt(r.batch_size), fmt(r.tuned_lr) + (" (grid edge)" if r.lr_at_grid_edge else ""),
                          fmt(r.steps_to_target), fmt(r.epochs_to_target, 3), fmt(r.samples_to_target),
                          r.step_time.text("ms", 1e3), "—" if t is None else t.text("s"),
+                         "—" if m is None else f"{m:.3g}",
                          f"{r.memory_bytes / 1024:,.0f}",
                          "—" if self.fit is None else self.fit.regime(r.batch_size)])
         return Table(["B", "tuned η", "steps→target", "epochs→target", "samples→target", "ms/step (range)",
-                      "s→target (range)", "step KiB", "fitted regime"], rows)
+                      "s→target (range)", "s→target, modelled", "step KiB", "fitted regime"], rows)
 
     def grid_table(self) -> Table:
         rates = list(self.settings.learning_rates)
@@ -308,6 +328,7 @@ class BatchSizeResult:
                           "steps_to_target": r.steps_to_target, "epochs_to_target": r.epochs_to_target,
                           "samples_to_target": r.samples_to_target,
                           "seconds_to_target": None if t is None else t.to_dict(),
+                          "seconds_to_target_modelled": self.modelled_seconds(r),
                           "step_seconds": r.step_time.to_dict(), "step_memory_bytes": r.memory_bytes,
                           "grid": [{"learning_rate": g["learning_rate"], "status": g["status"],
                                     "steps_to_target": g["steps_to_target"]} for g in r.grid]})
@@ -317,6 +338,8 @@ class BatchSizeResult:
                 "S_min": None if f is None else f.s_min, "E_min": None if f is None else f.e_min,
                 "B_noise_fitted": None if f is None else f.b_noise,
                 "B_simple_measured": self.b_simple, "recommended_batch_size": self.recommended,
+                "step_cost_seconds": None if self.step_cost is None else
+                {"per_step": self.step_cost[0], "per_sample": self.step_cost[1]},
                 "tied_with": self.tied_with,
                 "memory_budget_bytes": _budget_bytes(self.settings),
                 "tutorial_view": {"learning_rate": self.settings.tutorial_learning_rate,
@@ -396,11 +419,11 @@ def batch_size_study(settings: BatchSizeSettings = BatchSizeSettings(), progress
                      trial_runner=run_trials) -> BatchSizeResult:
     """Tune η per B on the grid, time each B's step, fit S(B) and E(B), measure B_simple, recommend."""
     s = settings
-    x_fit, y_fit, _, _ = _data(s.seed)
+    x_fit, y_fit, x_val, _ = _data(s.seed)
     n = len(x_fit)
     sizes = [n if b == "full" else min(int(b), n) for b in s.batch_sizes]
     template = _model(s.hidden, s.seed, x_fit.shape[1])
-    result = BatchSizeResult(settings=s, n_train=n)
+    result = BatchSizeResult(settings=s, n_train=n, n_val=len(x_val))
     common = dict(momentum=s.momentum, hidden=s.hidden, target_accuracy=s.target_accuracy,
                   max_steps=s.max_steps, seed=s.seed)
     rates = sorted(s.learning_rates, reverse=True)  # large η first: divergent ones stop at once
@@ -443,13 +466,26 @@ def _noise(result: BatchSizeResult, template) -> None:
                             "batch_size": ref.batch_size, "steps": ref.steps_to_target}
 
 
+def fit_step_cost(batch_sizes, seconds) -> tuple[float, float]:
+    """(a, b) ≥ 0 of t(B) = a + b·B by least squares in relative error (each equation ÷ its t)."""
+    b = np.asarray(batch_sizes, dtype=float)
+    t = np.asarray(seconds, dtype=float)
+    w = 1 / t
+    (a, c), *_ = np.linalg.lstsq(np.stack([w, w * b], axis=1), np.ones_like(t), rcond=None)
+    if a < 0:  # the per-sample term alone: t = c·B
+        return 0.0, float(np.sum(b * w) / np.sum((b * w) ** 2))
+    if c < 0:  # the fixed term alone: t = a
+        return float(np.sum(w) / np.sum(w * w)), 0.0
+    return float(a), float(c)
+
+
 def _recommend(result: BatchSizeResult) -> None:
+    result.step_cost = fit_step_cost([r.batch_size for r in result.runs], [r.step_time.low for r in result.runs])
     budget = _budget_bytes(result.settings)
     fits = [r for r in result.runs if r.steps_to_target is not None and (budget is None or r.memory_bytes <= budget)]
     if not fits:
         return
-    fastest = min(fits, key=lambda r: r.seconds_to_target.median)
-    ties = [r for r in fits if order(r.seconds_to_target, fastest.seconds_to_target) == 0]
-    pick = min(ties, key=lambda r: (r.samples_to_target, r.batch_size))
+    pick = min(fits, key=lambda r: (result.modelled_seconds(r), r.batch_size))
+    best = result.modelled_seconds(pick)
     result.recommended = pick.batch_size
-    result.tied_with = [r.batch_size for r in ties if r is not pick]
+    result.tied_with = [r.batch_size for r in fits if r is not pick and result.modelled_seconds(r) < TIE_RATIO * best]

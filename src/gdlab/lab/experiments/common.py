@@ -44,12 +44,15 @@ class ParameterRecorder(Callback):
         self.thetas.append(self.model.parameters.theta.copy())
 
 
-def settle_step(gap: np.ndarray, tolerance: float) -> int | None:
-    """The first step from which the gap stays below ``tolerance`` to the end (None if it does not)."""
+MIN_STAY = 10  # steps an optimizer must stay below the tolerance, at the end, to count as settled
+
+
+def settle_step(gap: np.ndarray, tolerance: float, min_stay: int = MIN_STAY) -> int | None:
+    """The first step from which the gap stays below ``tolerance`` to the end, for at least ``min_stay``
+    steps (None otherwise: an oscillating run that happens to be below at the last step has not settled)."""
     above = np.flatnonzero(~(gap < tolerance))
-    if above.size == 0:
-        return 0
-    return None if above[-1] == gap.size - 1 else int(above[-1] + 1)
+    start = 0 if above.size == 0 else int(above[-1] + 1)
+    return start if gap.size - start >= min(min_stay, gap.size) else None
 
 
 def first_touch(gap: np.ndarray, tolerance: float) -> int | None:

@@ -28,6 +28,7 @@ class LRRangeResult:
     finder: LRFindResult
     curvature: float
     batch_size: int
+    smoothing: float
 
     @property
     def one_step_lr(self):
@@ -67,5 +68,6 @@ def lr_range_experiment(settings: LRFindSettings = LRFindSettings()) -> LRRangeR
                        dtype="float64", seed=seed)
     model.compile(SGD(0.01), "mse")
     finder = lr_find(model, x, y, start_lr=start_lr, end_lr=end_lr, num_iterations=num_iterations,
-                     batch_size=batch_size, seed=seed)
-    return LRRangeResult(finder=finder, curvature=2 * float((x * x).mean()), batch_size=batch_size)
+                     batch_size=batch_size, smoothing=s.smoothing, seed=seed)
+    return LRRangeResult(finder=finder, curvature=2 * float((x * x).mean()), batch_size=batch_size,
+                         smoothing=s.smoothing)

@@ -46,6 +46,7 @@ class RegimeRun:
     epoch_loss: np.ndarray  # full-data loss at the end of each epoch (index 0: the start)
     batch_loss: np.ndarray  # the per-iteration batch loss (history.iteration_loss)
     samples_per_epoch: int
+    optimizer: str  # the optimizer's class name
     step_time: Timing
     loss_cv_last_epoch: float
     tortuosity: float
@@ -164,7 +165,7 @@ def regimes_experiment(settings: RegimesSettings = RegimesSettings()) -> Regimes
             full_loss=np.array([full_loss(i) for i in picks]),
             epoch_loss=np.array([full_loss(i) for i in epoch_ends]),
             batch_loss=np.array(history.iteration_loss), samples_per_epoch=sum(b.size for b in EpochPlan(n, batch).epoch(np.random.default_rng(s.seed))),
-            step_time=times[batch],
+            optimizer=type(model.optimizer).__name__, step_time=times[batch],
             loss_cv_last_epoch=float(last.std() / last.mean()) if per_epoch > 1 else 0.0,
             tortuosity=float(steps / max(np.linalg.norm(thetas[-1] - thetas[0]), 1e-300))))
     result.orders_differ, result.unique_fraction_without, result.unique_fraction_with = _sampling(
