@@ -231,3 +231,11 @@ def test_settings_reject_unknown_names_and_sections():
     with pytest.raises(ValueError, match="unknown lab section 'nope'"):
         make("nope")
     assert make("linear", n=7).n == 7 and set(SETTINGS) == set(sections.SECTIONS)
+
+
+def test_thorough_overrides_are_valid_settings():
+    from gdlab.lab.settings import THOROUGH
+
+    for key, changes in THOROUGH.items():
+        cfg = make(key, **changes)
+        assert all(getattr(cfg, name) == value for name, value in changes.items())
