@@ -239,3 +239,16 @@ def test_thorough_overrides_are_valid_settings():
     for key, changes in THOROUGH.items():
         cfg = make(key, **changes)
         assert all(getattr(cfg, name) == value for name, value in changes.items())
+
+
+@pytest.mark.parametrize("b_simple,phrase", [(50.0, "agree within a factor 1.2"), (400.0, "differ by a factor 9.8"),
+                                             (float("inf"), "at the initial weights)")])
+def test_fit_text_says_agree_only_within_the_factor(b_simple, phrase):
+    from gdlab.lab.experiments.batch_size import Fit
+
+    runs = [NS(batch_size=b) for b in (1, 64, 1024)]
+    r = NS(fit=Fit(s_min=30.0, b_noise=41.0), runs=runs, b_simple=b_simple, noise_trained={"batch_size": 64},
+           noise_initial={"b_simple": 60.0})
+    text = sections.fit_text(r)
+    assert phrase in text
+    assert ("agree" in text) == (b_simple == 50.0)

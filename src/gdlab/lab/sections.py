@@ -337,6 +337,9 @@ def recommendation_text(r) -> str:
     return " ".join(parts)
 
 
+AGREE_FACTOR = 2.0  # B_noise and B_simple are estimates of one scale; within 2× they agree (McCandlish et al.)
+
+
 def fit_text(r) -> str:
     """The fitted S(B) model beside the measured B_simple; or why it could not be fitted."""
     if r.fit is None:
@@ -347,8 +350,9 @@ def fit_text(r) -> str:
     for x in r.runs:
         regimes.setdefault(f.regime(x.batch_size), []).append(str(x.batch_size))
     bs = r.b_simple
-    ratio = "" if not bs or not math.isfinite(bs) else (
-        f"; the two agree within a factor {max(bs, f.b_noise) / min(bs, f.b_noise):.1f}")
+    factor = max(bs, f.b_noise) / min(bs, f.b_noise) if bs and math.isfinite(bs) and bs > 0 else None
+    ratio = "" if factor is None else (f"; the two agree within a factor {factor:.1f}" if factor <= AGREE_FACTOR
+                                       else f"; the two differ by a factor {factor:.1f}")
     return (f"Fit to the steps to target: S_min = {f.s_min:.1f} steps, B_noise = {f.b_noise:.1f}, so "
             f"E_min = S_min·B_noise = {f.e_min:,.0f} samples. The measured gradient noise scale B_simple = "
             f"tr(Σ)/|G|² is {g(bs)} (at the weights where B = {r.noise_trained.get('batch_size', '—')} reached the "
