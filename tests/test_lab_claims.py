@@ -176,6 +176,7 @@ def test_recommendation_text_names_ties_and_unreached():
     text = sections.recommendation_text(r)
     assert text.startswith("Recommendation: B = 64") and "A tie: B = 16 (0.018 s) is within 1.5× of it" in text
     assert "B = 1024 did not reach the target" in text and "30 steps × 0.42 ms per step = 0.0126 s" in text
+    assert "at B = a/b ≈ 20: above that a step's time grows" in text
     r.recommended = None
     assert sections.recommendation_text(r).startswith("No recommendation")
 

@@ -334,6 +334,12 @@ def recommendation_text(r) -> str:
     if r.fit is not None:
         parts.append(f"In the fitted model, B = {p.batch_size} is in the “{r.fit.regime(p.batch_size)}” regime "
                      f"(B_noise ≈ {r.fit.b_noise:.0f}).")
+    if b > 0:
+        cross = a / b
+        parts.append(f"A step's fixed cost a equals its per-sample cost b·B at B = a/b ≈ {cross:.0f}: "
+                     + ("below that a larger batch adds little to a step's time, so fewer steps pay even where "
+                        "they fall slowly." if p.batch_size <= cross else
+                        "above that a step's time grows nearly in proportion to B."))
     return " ".join(parts)
 
 
