@@ -7,11 +7,12 @@ from gdlab import datasets
 from gdlab.lab import experiments as E
 from gdlab.lab import surfaces
 from gdlab.lab.noise import noise_scale, per_example_gradients
+from gdlab.lab.settings import make
 
 
 @pytest.fixture(scope="module")
 def linear():
-    return E.linear_experiment(n=40, noise=0.2, true_w=2.5, steps=30, seed=3)
+    return E.linear_experiment(make("linear", n=40, noise=0.2, true_w=2.5, steps=30, seed=3))
 
 
 def test_linear_theory_matches_a_hand_computation(linear):
@@ -48,7 +49,7 @@ def test_regimes(linear):
 
 
 def test_one_step_landing():
-    r = E.linear_experiment(n=20, steps=3, rates={"exact": 1.0})
+    r = E.linear_experiment(make("linear", n=20, steps=3), rates={"exact": 1.0})
     assert abs(r.runs[0].w_path[1] - r.w_star) < 1e-12
     assert r.runs[0].predicted == "one-step landing"
 
@@ -70,8 +71,12 @@ def test_every_optimizer_ends_near_the_bottom_of_the_bowl():
     assert len(r.races) == 12
     for race in r.races:
         assert np.linalg.norm(race.path[-1]) < 0.05, race.optimizer
-    fast = {x.optimizer for x in r.races if x.steps_to_tolerance is not None}
-    assert {"SGD", "Momentum", "Adam"} <= fast
+    settled = {x.optimizer for x in r.races if x.settled is not None}
+    assert {"SGD", "Momentum", "Adam"} <= settled
+    for race in r.races:  # settling is never before the first touch, and from there it stays
+        if race.settled is not None:
+            assert race.first_touch <= race.settled
+            assert np.all(race.gap[race.settled:] < r.tolerance)
 
 
 def test_noise_scale_on_gradients_with_known_covariance():
@@ -109,45 +114,122 @@ def test_per_example_gradients_average_to_the_batch_gradient():
     np.testing.assert_allclose(per.mean(axis=0), batch, rtol=1e-12, atol=1e-15)
 
 
-def test_batch_size_study_measures_and_recommends_one_of_them():
-    r = E.batch_size_study(batch_sizes=(16, 64, "full"), epochs=4, learning_rate=0.05)
+def test_batch_size_study_tunes_eta_per_batch_size_and_recommends_one():
+    cfg = make("batch-size", batch_sizes=(16, 64, "full"), learning_rates=(1.0, 0.3, 0.1), target_accuracy=0.8,
+               max_steps=400, noise_samples=60)
+    r = E.batch_size_study(cfg)
     sizes = [run.batch_size for run in r.runs]
     assert sizes == [16, 64, r.n_train]
-    assert r.recommended in sizes and r.reason.startswith(f"B = {r.recommended}")
     assert [run.iterations_per_epoch for run in r.runs] == [-(-r.n_train // b) for b in sizes]
     for run in r.runs:
-        assert len(run.val_loss) == 5 and run.samples_per_second > 0 and run.step_peak_bytes > 0
-    peaks = [run.step_peak_bytes for run in r.runs]
-    assert peaks[0] < peaks[-1]  # a bigger batch needs more memory per step
-    assert r.noise_initial["b_simple"] > 0 and r.noise_trained == {}
+        assert len(run.grid) == 3 and run.step_time.repeats == 3 and run.step_time.low <= run.step_time.median
+        reached = [g for g in run.grid if g["status"] == "reached"]
+        if reached:  # the tuned η is the grid point with the fewest steps
+            assert run.steps_to_target == min(g["steps_to_target"] for g in reached)
+            assert run.tuned_lr in [g["learning_rate"] for g in reached]
+    assert r.runs[0].memory_bytes < r.runs[-1].memory_bytes  # a bigger batch needs more memory per step
+    assert r.recommended in sizes and r.noise_initial["b_simple"] > 0
+    data = r.to_json()
+    assert data["recommended_batch_size"] == r.recommended
+    assert {"tuned_learning_rate", "steps_to_target", "epochs_to_target", "seconds_to_target",
+            "step_memory_bytes"} <= set(data["batch_sizes"][0])
+    assert {"S_min", "E_min", "B_noise_fitted", "B_simple_measured"} <= set(data)
+
+
+def test_trials_share_the_best_count_of_their_batch_size():
+    from gdlab.lab.experiments.batch_size import Trial
+
+    rows = E.run_trials([Trial(64, 0.3, target_accuracy=0.8, max_steps=400),
+                         Trial(64, 0.01, target_accuracy=0.8, max_steps=400)])
+    assert rows[0]["status"] == "reached"
+    assert rows[1]["status"] == "stopped at the best count" and rows[1]["steps_run"] == rows[0]["steps_to_target"]
+
+
+@pytest.mark.parametrize("a,b", [(1e-4, 2e-6), (0.0, 1e-6), (3e-4, 0.0)])
+def test_step_cost_fit_recovers_a_plus_b_times_batch(a, b):
+    from gdlab.lab.experiments.batch_size import fit_step_cost
+
+    sizes = np.array([1, 4, 16, 64, 256, 1024])
+    fa, fb = fit_step_cost(sizes, a + b * sizes)
+    assert fa == pytest.approx(a, abs=1e-12) and fb == pytest.approx(b, abs=1e-15)
+
+
+@pytest.mark.parametrize("s_min,b_noise", [(30.0, 40.0), (100.0, 5.0), (8.0, 500.0)])
+def test_fit_recovers_the_model_from_exact_counts(s_min, b_noise):
+    from gdlab.lab.experiments.batch_size import fit_scaling
+
+    b = np.array([1, 4, 16, 64, 256, 1024])
+    f = fit_scaling(b, s_min * (1 + b_noise / b))
+    assert f.s_min == pytest.approx(s_min, rel=1e-9) and f.b_noise == pytest.approx(b_noise, rel=1e-9)
+    assert f.e_min == pytest.approx(s_min * b_noise, rel=1e-9)
+    assert f.regime(b_noise / 10) == "perfect scaling" and f.regime(b_noise * 10) == "no further gain"
+    assert f.regime(b_noise) == "diminishing returns"
+
+
+def test_fit_refuses_counts_that_grow_with_the_batch():
+    from gdlab.lab.experiments.batch_size import fit_scaling
+
+    assert fit_scaling([1, 10, 100], [10, 20, 40]) is None
+    assert fit_scaling([1, 10], [100, 20]) is None
 
 
 def test_regimes_same_start_and_the_expected_counts():
-    r = E.regimes_experiment(n=60, minibatch=8, epochs=3)
+    r = E.regimes_experiment(make("regimes", n=60, minibatch=8, epochs=3, cost_sizes=(100, 400)))
     gd, sgd, mb = r.runs
     assert (gd.iterations_per_epoch, sgd.iterations_per_epoch, mb.iterations_per_epoch) == (1, 60, 8)
     assert len(sgd.batch_loss) == 180 and gd.tortuosity == pytest.approx(1.0, abs=0.05)
     assert gd.epoch_loss[0] == sgd.epoch_loss[0] == mb.epoch_loss[0]  # the same initial weights
     assert sgd.tortuosity > mb.tortuosity > gd.tortuosity
+    assert [x.samples_per_epoch for x in r.runs] == [60, 60, 60]
+    assert r.orders_differ and r.unique_fraction_without == 1.0 and r.unique_fraction_with < 1.0
+    assert [c.n for c in r.cost] == [100, 400]
 
 
 def test_compare_uses_the_same_initial_weights():
-    r = E.compare_optimizers(epochs=1, contestants=["SGD", "Adam"])
+    r = E.compare_optimizers(make("compare", epochs=2), contestants=["SGD", "Adam"])
     assert [x.label for x in r.runs] == ["SGD", "Adam"]
     assert all(0 <= x.test_accuracy <= 1 for x in r.runs)
+    assert [x.learning_rate for x in r.runs] == [0.05, 0.001]
+    assert all(x.step_time.repeats == 3 for x in r.runs)
 
 
 def test_lr_range_on_the_parabola():
-    r = E.lr_range_experiment(n=100)
+    r = E.lr_range_experiment(make("lr-find", n=100))
     f = r.finder
     assert f.stopped_early  # the loss blows up past 2/λ
     assert f.learning_rates[-1] > 2 * r.one_step_lr
     assert 1e-4 < f.suggestion < 2 * r.one_step_lr
+    o = r.overshoot()
+    assert f.learning_rates[o["crossed"]] > 2 * r.one_step_lr >= f.learning_rates[o["crossed"] - 1]
+    assert o["crossed"] <= o["stopped"] == len(f.learning_rates) - 1
 
 
 def test_activation_curves():
-    r = E.activation_curves(points=101)
+    r = E.activation_curves(make("activations", points=101))
     mid = 50
     assert r.derivatives["sigmoid"][mid] == pytest.approx(0.25)
     assert r.derivatives["tanh"][mid] == pytest.approx(1.0)
     np.testing.assert_allclose(r.values["softmax"], r.values["sigmoid"], rtol=1e-12)
+    np.testing.assert_allclose(r.derivatives["softmax"], r.derivatives["sigmoid"], atol=1e-9)
+    s = r.values["sigmoid"]
+    np.testing.assert_allclose(r.derivatives["sigmoid"], s * (1 - s), atol=1e-9)  # central differences
+    assert set(r.backprop_errors) == {"sigmoid", "tanh", "relu", "leaky_relu", "softmax"}
+    assert max(r.backprop_errors.values()) < 1e-6
+
+
+def test_basics_checks_hold_on_a_tiny_network():
+    r = E.basics_experiment(make("basics", n=40, hidden=3, iterations=3))
+    assert r.forward_difference < 1e-12 and r.loss_difference < 1e-12 and r.gradcheck_error < 1e-6
+    assert r.batch_gradient_difference < 1e-12 and r.chain_difference < 1e-12
+    assert r.loss_at_truth == 0 and r.loss_small_gap < r.loss_large_gap
+    assert r.loss_trained == pytest.approx(r.loss_swapped, rel=1e-12)
+
+
+def test_momentum_experiment_numbers():
+    r = E.momentum_experiment(make("momentum", momenta=(0.5,), steps=200))
+    gd, mom = r.runs
+    assert gd.momentum == 0 and mom.momentum == 0.5
+    assert mom.steps_to_tolerance < gd.steps_to_tolerance and mom.y_path < gd.y_path
+    assert r.step_ratios["SGD"] == pytest.approx(1.0)
+    assert r.rmsprop_recovered > 0.9 > 0.5 > r.adagrad_recovered
+    assert r.adam_difference < 1e-12

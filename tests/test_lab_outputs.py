@@ -1,9 +1,12 @@
 """Figures are real PNGs of the expected size; the report parses and embeds everything; the CLI works."""
 
 import base64
+import json
+import os
 import struct
 from html.parser import HTMLParser
 
+import matplotlib
 import pytest
 
 from gdlab.cli import main
@@ -11,11 +14,14 @@ from gdlab.lab import plots
 from gdlab.lab.report import build_report
 
 TINY = {
+    "basics": {"n": 40, "iterations": 2},
     "linear": {"steps": 10},
-    "regimes": {"n": 80, "epochs": 2},
+    "regimes": {"n": 80, "epochs": 2, "cost_sizes": (100, 400)},
+    "momentum": {"steps": 100},
     "surfaces": {"names": ("bowl", "saddle"), "steps": 60},
     "compare": {"epochs": 1},
-    "batch-size": {"batch_sizes": (32, "full"), "epochs": 2},
+    "batch-size": {"batch_sizes": (32, 128, "full"), "learning_rates": (1.0, 0.3), "target_accuracy": 0.7,
+                   "max_steps": 200, "noise_samples": 40},
     "lr-find": {"n": 60},
     "activations": {},
 }
@@ -46,47 +52,91 @@ class Page(HTMLParser):
     def handle_endtag(self, tag):
         assert self.stack and self.stack.pop() == tag, f"unbalanced </{tag}>"
 
+    @staticmethod
+    def ids(text):
+        import re
+
+        return re.findall(r'<section id="([^"]+)"', text)
+
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
     out = tmp_path_factory.mktemp("report")
-    index = build_report(out, overrides=TINY, echo=None)
-    return out, index
+    old = os.umask(0o027)
+    try:
+        rc_before = dict(matplotlib.rcParams)
+        index = build_report(out, overrides=TINY, echo=None)
+        rc_after = dict(matplotlib.rcParams)
+    finally:
+        os.umask(old)
+    return out, index, rc_before, rc_after
 
 
 EXPECTED_SIZES = {
     "linear.png": plots.WIDE, "linear_paths.png": (12.0, 3.6), "regimes.png": (12.0, 7.0),
-    "surface_bowl.png": plots.WIDE, "surface_saddle.png": plots.WIDE, "compare.png": (12.0, 7.0),
-    "batch_size.png": (12.0, 7.0), "lr_find.png": (8.0, 4.2), "activations.png": (12.0, 5.2),
+    "momentum.png": plots.WIDE, "surface_bowl.png": (9.0, 7.6), "surface_saddle.png": (9.0, 7.6),
+    "compare.png": (12.0, 7.0), "batch_size.png": (12.0, 8.0), "lr_find.png": (9.5, 4.2),
+    "activations.png": (12.0, 5.2),
 }
 
 
 @pytest.mark.parametrize("name,size", EXPECTED_SIZES.items())
 def test_every_figure_is_a_png_of_the_expected_size(report, name, size):
-    out, _ = report
+    out = report[0]
     w, h = png_size((out / name).read_bytes())
     assert (w, h) == (round(size[0] * plots.DPI), round(size[1] * plots.DPI))
 
 
 def test_the_page_parses_embeds_every_image_and_has_every_table(report):
-    out, index = report
+    out, index = report[:2]
     text = index.read_text(encoding="utf-8")
     page = Page()
     page.feed(text)
     page.close()
-    assert page.sections == list(TINY)
+    assert page.sections == ["claims", *TINY]
     assert len(page.images) == len(EXPECTED_SIZES)
     embedded = sorted(base64.b64decode(src.split(",", 1)[1]) for src in page.images)
     on_disk = sorted((out / n).read_bytes() for n in EXPECTED_SIZES)
     assert embedded == on_disk
-    assert page.tables == 1 + 2 + 2 + 1 + 2 + 1 + 1  # linear 2, regimes 1, surfaces 2, compare 1, batch 2, lr 1, act 1
-    for caption in ("2/λ (divergence threshold)", "batch-loss CV", "steps to f − f* &lt; 0.0001", "val acc",
-                    "B_simple = tr(Σ)/|G|²", "suggested η (steepest descent)", "f&#x27;(0)"):
+    # claims 1, basics 1, linear 2, regimes 2, momentum 2, surfaces 2, compare 1, batch 3, lr 1, activations 1
+    assert page.tables == 1 + 1 + 2 + 2 + 2 + 2 + 1 + 3 + 1 + 1
+    for caption in ("2/λ (divergence threshold)", "batch-loss CV", "settled: stays &lt; 0.0001 from", "val acc",
+                    "tuned η", "The tutorial&#x27;s view", "suggested η (steepest descent)", "f&#x27;(0)",
+                    "numba ", "cores", "s CPU"):
         assert caption in text, caption
-    assert "Recommendation: B = " in text
+    for claim in range(1, 31):
+        assert f'href="#claim-{claim}"' in text and f'id="claim-{claim}"' in text
 
 
-SUBCOMMANDS = ["linear", "regimes", "surfaces", "compare", "batch-size", "lr-find", "activations", "report"]
+def test_claims_json_lists_the_30_claims_with_computed_verdicts(report):
+    out, index = report[:2]
+    claims = json.loads((out / "claims.json").read_text(encoding="utf-8"))
+    assert [c["id"] for c in claims] == list(range(1, 31))
+    ids = set(Page.ids(index.read_text(encoding="utf-8")))
+    for c in claims:
+        assert set(c) >= {"id", "claim", "section", "verdict", "evidence"}
+        assert c["verdict"] in ("shown", "not_observed") and c["section"] in ids and c["evidence"]
+        assert c["sentence"].startswith("Not observed in this run") == (c["verdict"] == "not_observed")
+
+
+def test_batch_size_json(report):
+    data = json.loads((report[0] / "batch_size.json").read_text(encoding="utf-8"))
+    assert [b["batch_size"] for b in data["batch_sizes"]][:2] == [32, 128]
+    for b in data["batch_sizes"]:
+        assert set(b) >= {"tuned_learning_rate", "steps_to_target", "epochs_to_target", "seconds_to_target",
+                          "step_memory_bytes"}
+    assert set(data) >= {"S_min", "E_min", "B_noise_fitted", "B_simple_measured", "recommended_batch_size"}
+
+
+def test_files_honour_the_umask_and_matplotlib_state_is_untouched(report):
+    out, index, rc_before, rc_after = report
+    for name in ("index.html", "claims.json", "batch_size.json", "linear.png"):
+        assert (out / name).stat().st_mode & 0o777 == 0o640, name  # 0o666 & ~0o027
+    assert rc_before == rc_after
+
+
+SUBCOMMANDS = ["basics", "linear", "regimes", "momentum", "surfaces", "compare", "batch-size", "lr-find",
+               "activations", "report"]
 
 
 @pytest.mark.parametrize("cmd", SUBCOMMANDS)
@@ -97,24 +147,27 @@ def test_every_subcommand_has_help(cmd, capsys):
     assert "--out" in capsys.readouterr().out
 
 
-TINY_RUNS = [
-    ["linear", "--steps", "5", "--n", "10"],
-    ["regimes", "--n", "40", "--epochs", "1"],
-    ["surfaces", "--names", "bowl", "--steps", "20"],
-    ["compare", "--epochs", "1"],
-    ["batch-size", "--batch-sizes", "64,full", "--epochs", "1"],
-    ["lr-find", "--n", "40"],
-    ["activations"],
+TINY_RUNS = [  # (argv, the files it writes)
+    (["basics", "--n", "30", "--iterations", "2"], []),
+    (["linear", "--steps", "5", "--n", "10"], ["linear.png", "linear_paths.png"]),
+    (["regimes", "--n", "40", "--epochs", "1", "--cost-sizes", "100,200"], ["regimes.png"]),
+    (["momentum", "--steps", "50"], ["momentum.png"]),
+    (["surfaces", "--names", "bowl", "--steps", "20"], ["surface_bowl.png"]),
+    (["compare", "--epochs", "1"], ["compare.png"]),
+    (["batch-size", "--batch-sizes", "64,256,full", "--learning-rates", "1,0.3", "--max-steps", "100",
+      "--target-accuracy", "0.5", "--noise-samples", "20"], ["batch_size.json", "batch_size.png"]),
+    (["lr-find", "--n", "40"], ["lr_find.png"]),
+    (["activations"], ["activations.png"]),
 ]
 
 
-@pytest.mark.parametrize("argv", TINY_RUNS, ids=[a[0] for a in TINY_RUNS])
-def test_tiny_run_prints_a_table_and_writes_pngs(argv, tmp_path, capsys):
+@pytest.mark.parametrize("argv,files", TINY_RUNS, ids=[a[0][0] for a in TINY_RUNS])
+def test_tiny_run_prints_a_table_and_writes_its_files(argv, files, tmp_path, capsys):
     assert main(["lab", *argv, "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert out.startswith("== ") and "──" in out
-    pngs = list(tmp_path.glob("*.png"))
-    assert pngs and all(png_size(p.read_bytes())[0] > 0 for p in pngs)
+    assert sorted(p.name for p in tmp_path.iterdir()) == files
+    assert all(png_size((tmp_path / f).read_bytes())[0] > 0 for f in files if f.endswith(".png"))
 
 
 def test_report_subcommand_with_only(tmp_path, capsys):
@@ -123,9 +176,24 @@ def test_report_subcommand_with_only(tmp_path, capsys):
     assert (tmp_path / "index.html").exists()
 
 
-def test_bad_cli_values(capsys):
+@pytest.mark.parametrize("argv,message", [
+    (["lab", "batch-size", "--batch-sizes", "0,8"], "must be a positive integer"),
+    (["lab", "batch-size", "--learning-rates", "0.1,-1"], "must be a positive number"),
+    (["lab", "linear", "--steps", "0"], "must be a positive integer"),
+    (["lab", "report", "--memory-mib", "-3"], "must be a number >= 0"),
+    (["lab", "report", "--only", "nonsense"], "invalid choice"),
+])
+def test_bad_cli_values(argv, message, capsys):
     with pytest.raises(SystemExit):
-        main(["lab", "batch-size", "--batch-sizes", "0,8"])
-    assert "must be a positive integer" in capsys.readouterr().err
+        main(argv)
+    assert message in capsys.readouterr().err
+
+
+def test_cli_defaults_come_from_the_settings_dataclasses(capsys):
+    from gdlab.lab.settings import BatchSizeSettings
+
     with pytest.raises(SystemExit):
-        main(["lab", "report", "--only", "nonsense"])
+        main(["lab", "batch-size", "--help"])
+    text = capsys.readouterr().out
+    default = ",".join(map(str, BatchSizeSettings().batch_sizes))
+    assert f"(default: {default})" in " ".join(text.split())

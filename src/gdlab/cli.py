@@ -46,12 +46,17 @@ def _demo(args) -> int:
 
 
 def _lab_section(args) -> int:
-    from pathlib import Path
+    from dataclasses import fields
 
+    from gdlab.lab import settings as lab_settings
+    from gdlab.lab.report import write_json
     from gdlab.lab.sections import SECTIONS
 
-    kwargs = {k: v for k, v in vars(args).items() if k not in ("command", "lab_command", "func", "out")}
-    section = SECTIONS[args.lab_command](Path(args.out), **kwargs)
+    key = args.lab_command
+    cfg = lab_settings.make(key, **{f.name: getattr(args, f.name) for f in fields(lab_settings.SETTINGS[key])})
+    section = SECTIONS[key](Path(args.out), cfg)
+    for name, content in section.data.items():
+        write_json(Path(args.out) / name, content)
     print(section.to_text())
     return 0
 
@@ -60,7 +65,9 @@ def _lab_report(args) -> int:
     from gdlab.lab.report import build_report
 
     t0 = time.perf_counter()
-    index = build_report(args.out, only=args.only, echo=lambda line: print(line, file=sys.stderr))
+    overrides = {"batch-size": {"memory_mib": args.memory_mib}} if args.memory_mib else None
+    index = build_report(args.out, only=args.only, overrides=overrides, thorough=args.thorough,
+                         blas_threads=args.blas_threads or None, echo=lambda line: print(line, file=sys.stderr))
     print(f"wrote {index} in {time.perf_counter() - t0:.1f} s")
     return 0
 
@@ -204,61 +211,91 @@ def _positive_int(text):
     return value
 
 
-def _batch_sizes(text):
-    out = []
-    for part in text.split(","):
-        part = part.strip()
-        out.append("full" if part == "full" else _positive_int(part))
-    return tuple(out)
+def _non_negative_int(text):
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be an integer >= 0")
+    return value
+
+
+def _non_negative_float(text):
+    value = float(text)
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a number >= 0")
+    return value
+
+
+def _list_of(default: tuple):
+    """A comma-separated list parsed like ``default``'s items ('full' allowed where the default has it)."""
+    kinds = {type(v) for v in default if v != "full"}
+    allow_full = "full" in default
+
+    def parse(text):
+        out = []
+        for part in (p.strip() for p in text.split(",")):
+            if allow_full and part == "full":
+                out.append("full")
+            elif kinds == {str}:
+                out.append(part)
+            elif kinds == {int}:
+                out.append(_positive_int(part))
+            else:
+                value = float(part)
+                if not value > 0:
+                    raise argparse.ArgumentTypeError(f"{part!r} must be a positive number")
+                out.append(value)
+        return tuple(out)
+
+    return parse
+
+
+def _option_type(f):
+    """The argparse type for a settings field, from its default."""
+    if isinstance(f.default, tuple):
+        return _list_of(f.default)
+    if isinstance(f.default, int):
+        return _non_negative_int if f.name == "seed" or f.default == 0 else _positive_int
+    return _non_negative_float if f.default >= 0 else float
+
+
+LAB_HELP = {
+    "basics": "one iteration checked by hand: forward pass, loss, chain rule, update",
+    "linear": "the house-price line y = w·x: the loss parabola and learning rates too small to diverging",
+    "regimes": "batch gradient descent vs SGD vs mini-batch on the same data and initial weights",
+    "momentum": "momentum at the same η, per-parameter steps, RMSprop's forgetting, Adam by hand",
+    "surfaces": "every optimizer's path on Rosenbrock, Beale, an ill-conditioned bowl and a saddle",
+    "compare": "every optimizer on the bundled digits, same network and initial weights",
+    "batch-size": "η tuned per batch size: steps to target, S(B) and E(B) fits, B_noise vs B_simple; recommend B",
+    "lr-find": "the learning-rate range test on y = w·x, against the theory's 1/λ and 2/λ",
+    "activations": "each activation and its derivative",
+}
 
 
 def _add_lab(sub) -> None:
-    from gdlab.lab.sections import SECTIONS
+    from dataclasses import fields
+
+    from gdlab.lab.settings import SETTINGS
 
     lab = sub.add_parser("lab", help="experiments that show how gradient descent behaves (plots + tables)")
     labsub = lab.add_subparsers(dest="lab_command", required=True)
-
-    def command(name, help_text):
-        p = labsub.add_parser(name, help=help_text, description=help_text)
+    for key, cls in SETTINGS.items():
+        p = labsub.add_parser(key, help=LAB_HELP[key], description=LAB_HELP[key])
         p.add_argument("--out", default="lab-out", help="folder for the PNG files (default: lab-out)")
+        for f in fields(cls):
+            shown = ",".join(map(str, f.default)) if isinstance(f.default, tuple) else f.default
+            p.add_argument("--" + f.name.replace("_", "-"), dest=f.name, type=_option_type(f), default=f.default,
+                           help=f"{f.metadata['help']} (default: {shown})")
         p.set_defaults(func=_lab_section)
-        return p
-
-    p = command("linear", "the house-price line y = w·x: the loss parabola and learning rates too small to diverging")
-    p.add_argument("--n", type=_positive_int, default=50, help="number of houses")
-    p.add_argument("--noise", type=float, default=0.1, help="price noise, relative to true_w")
-    p.add_argument("--true-w", dest="true_w", type=float, default=3.0, help="the true slope")
-    p.add_argument("--steps", type=_positive_int, default=25, help="gradient-descent iterations per run")
-    p.add_argument("--seed", type=int, default=0)
-    p = command("regimes", "batch gradient descent vs SGD vs mini-batch on the same data and initial weights")
-    p.add_argument("--n", type=_positive_int, default=1000)
-    p.add_argument("--minibatch", type=_positive_int, default=32)
-    p.add_argument("--epochs", type=_positive_int, default=30)
-    p.add_argument("--learning-rate", dest="learning_rate", type=float, default=0.02)
-    p.add_argument("--seed", type=int, default=0)
-    p = command("surfaces", "every optimizer's path on Rosenbrock, Beale, an ill-conditioned bowl and a saddle")
-    p.add_argument("--names", type=lambda t: tuple(t.split(",")), default=("rosenbrock", "beale", "bowl", "saddle"),
-                   help="comma-separated surfaces")
-    p.add_argument("--steps", type=_positive_int, default=None, help="steps per race (default: per surface)")
-    p = command("compare", "every optimizer on the bundled digits, same network and initial weights")
-    p.add_argument("--epochs", type=_positive_int, default=20)
-    p.add_argument("--batch-size", dest="batch_size", type=_positive_int, default=32)
-    p.add_argument("--seed", type=int, default=0)
-    p = command("batch-size", "sweep batch sizes: memory, speed, convergence, noise scale; recommend one")
-    p.add_argument("--batch-sizes", dest="batch_sizes", type=_batch_sizes, default=(1, 8, 32, 128, 512, "full"),
-                   help="comma-separated, 'full' for all samples (default: 1,8,32,128,512,full)")
-    p.add_argument("--epochs", type=_positive_int, default=25)
-    p.add_argument("--learning-rate", dest="learning_rate", type=float, default=0.02)
-    p.add_argument("--seed", type=int, default=0)
-    p = command("lr-find", "the learning-rate range test on y = w·x, against the theory's 1/λ")
-    p.add_argument("--n", type=_positive_int, default=200)
-    p.add_argument("--batch-size", dest="batch_size", type=_positive_int, default=32)
-    p.add_argument("--seed", type=int, default=0)
-    command("activations", "each activation and its derivative")
     p = labsub.add_parser("report", help="run every section and write one HTML page",
-                          description="run every section and write OUT/index.html with all figures embedded")
+                          description="run every section and write OUT/index.html with all figures embedded, "
+                                      "OUT/claims.json and OUT/batch_size.json")
     p.add_argument("--out", default="gdlab-report", help="output folder (default: gdlab-report)")
-    p.add_argument("--only", nargs="+", choices=list(SECTIONS), default=None, help="run only these sections")
+    p.add_argument("--only", nargs="+", choices=list(SETTINGS), default=None, help="run only these sections")
+    p.add_argument("--thorough", action="store_true", help="bigger grids and more timed repeats (slower)")
+    p.add_argument("--memory-mib", dest="memory_mib", type=_non_negative_float, default=0.0,
+                   help="memory budget of one training step for the batch-size recommendation (default: none)")
+    p.add_argument("--blas-threads", dest="blas_threads", type=_non_negative_int, default=1,
+                   help="BLAS threads while the report runs (0: leave as is; default: 1)")
     p.set_defaults(func=_lab_report)
 
 

@@ -20,9 +20,7 @@ def per_example_gradients(model, x, y) -> np.ndarray:
     x, y = model.prepare(x, y)
     out = np.empty((x.shape[0], model.parameters.size), dtype=np.float64)
     for i in range(x.shape[0]):
-        pred = model.forward(x[i:i + 1])
-        model.backward(y[i:i + 1], pred)
-        out[i] = model.parameters.grad
+        out[i] = model.loss_and_gradient(x[i:i + 1], y[i:i + 1])[1]
     return out
 
 

@@ -1,29 +1,45 @@
-"""Figures + tables + text → one self-contained HTML page (images embedded as base64 PNG)."""
+"""Figures + tables + text → one self-contained HTML page (images embedded as base64 PNG).
+
+The page opens with what produced it (gdlab version, numba on or off, NumPy
+and its BLAS, cores, seconds) and the index of the tutorial's 30 claims, each
+with its verdict from this run and a link to the section that tests it. Beside
+``index.html`` it writes ``claims.json`` and each section's data files (e.g.
+``batch_size.json``). Files are created with the user's umask.
+"""
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import html
+import json
+import os
 import platform
 import time
 from pathlib import Path
 
 import numpy as np
 
-from gdlab.checkpoint import write_atomic
-from gdlab.lab.sections import SECTIONS, Section
+from gdlab.io import write_atomic
+from gdlab.lab import settings as S
+from gdlab.lab.claims import CLAIMS, SHOWN, not_run
+from gdlab.lab.sections import SECTIONS, Pair, Section
 
 STYLE = """
-body { font-family: system-ui, sans-serif; max-width: 1250px; margin: 2em auto; padding: 0 1em; color: #222;
+body { font-family: system-ui, sans-serif; max-width: 1300px; margin: 2em auto; padding: 0 1em; color: #222;
        line-height: 1.45; }
 h1 { margin-bottom: 0.2em; } h2 { margin-top: 2.2em; border-bottom: 1px solid #ddd; padding-bottom: 0.2em; }
-table { border-collapse: collapse; margin: 0.6em 0 1.2em; font-size: 0.88em; }
-th, td { border: 1px solid #ddd; padding: 3px 8px; text-align: right; }
+table { border-collapse: collapse; margin: 0.6em 0 1.2em; font-size: 0.86em; }
+th, td { border: 1px solid #ddd; padding: 3px 8px; text-align: right; vertical-align: top; }
 th { background: #f4f4f4; } td:first-child, th:first-child { text-align: left; }
 caption { caption-side: top; text-align: left; font-weight: 600; padding-bottom: 0.3em; }
 figure { margin: 1em 0; } img { max-width: 100%; border: 1px solid #eee; }
 figcaption { font-size: 0.88em; color: #555; } .meta { color: #666; font-size: 0.9em; }
 nav a { margin-right: 1em; }
+.pair { display: flex; gap: 1.2em; align-items: flex-start; border-top: 1px solid #eee; padding-top: 0.8em; }
+.pair figure { flex: 0 0 55%; margin: 0; } .pair .side { flex: 1; min-width: 0; }
+table.claims td { text-align: left; } .shown { color: #1a7f37; font-weight: 600; }
+.not_observed { color: #b35900; font-weight: 600; } p.verdict { margin: 0.4em 0; }
 """
 
 
@@ -39,40 +55,136 @@ def figure_html(caption: str, path: Path) -> str:
             f"<figcaption>{html.escape(caption)}</figcaption></figure>")
 
 
+def pair_html(p: Pair) -> str:
+    side = "".join(f"<p>{html.escape(t)}</p>" for t in p.paragraphs) + table_html(p.table_caption, p.table)
+    return f'<div class="pair">{figure_html(p.caption, p.figure)}<div class="side">{side}</div></div>'
+
+
+def verdict_label(verdict: str) -> str:
+    return "shown" if verdict == SHOWN else "not observed in this run"
+
+
 def section_html(s: Section) -> str:
     parts = [f'<section id="{s.key}"><h2>{html.escape(s.title)}</h2>']
     parts += [f"<p>{html.escape(p)}</p>" for p in s.paragraphs[:1]]
     parts += [figure_html(c, p) for c, p in s.figures]
     parts += [f"<p>{html.escape(p)}</p>" for p in s.paragraphs[1:]]
+    parts += [pair_html(p) for p in s.pairs]
+    parts += [f'<p class="verdict" id="claim-{v.id}"><span class="{v.verdict}">Claim {v.id} — '
+              f'{verdict_label(v.verdict)}.</span> {html.escape(v.sentence)}</p>' for v in s.verdicts]
     parts += [table_html(c, t) for c, t in s.tables]
     parts.append("</section>")
     return "\n".join(parts)
 
 
-def page(sections: list[Section], seconds: float) -> str:
-    import gdlab
+def collect_verdicts(sections: list[Section]) -> list:
+    """One verdict per claim, 1…30; claims whose section did not run are "not observed"."""
+    found = {v.id: v for s in sections for v in s.verdicts}
+    return [found.get(i) or not_run(i) for i in sorted(CLAIMS)]
 
+
+def claims_html(verdicts) -> str:
+    shown = sum(v.shown for v in verdicts)
+    rows = "".join(
+        f'<tr><td>{v.id}</td><td>{html.escape(CLAIMS[v.id].text)}</td>'
+        f'<td><span class="{v.verdict}">{verdict_label(v.verdict)}</span></td>'
+        f'<td>{html.escape(v.sentence)}</td><td><a href="#claim-{v.id}">§ {html.escape(CLAIMS[v.id].section)}</a></td></tr>'
+        for v in verdicts)
+    return (f'<section id="claims"><h2>The tutorial\'s 30 claims, tested by this run</h2>'
+            f"<p>{shown} of {len(verdicts)} shown by this run's numbers; {len(verdicts) - shown} not observed. "
+            f"Each verdict is computed from the evidence beside it (also in claims.json).</p>"
+            f'<table class="claims"><thead><tr><th>#</th><th>claim</th><th>verdict</th><th>evidence from this run</th>'
+            f"<th>section</th></tr></thead><tbody>{rows}</tbody></table></section>")
+
+
+def provenance() -> dict:
+    """What produced the page: gdlab, numba, NumPy and its BLAS, Python, machine, cores."""
+    import gdlab
+    from gdlab import kernels
+
+    info = {"gdlab": gdlab.__version__, "numba": "on" if kernels.registered() and kernels.enabled() else "off", "numpy": np.__version__,
+            "python": platform.python_version(), "machine": platform.machine(), "cores": os.cpu_count(),
+            "blas": "unknown (threadpoolctl not installed)"}
+    with contextlib.suppress(ImportError):
+        from threadpoolctl import threadpool_info
+
+        pools = [p for p in threadpool_info() if p.get("user_api") == "blas"]
+        info["blas"] = ", ".join(f"{p.get('internal_api')} {p.get('version')} (threads: {p.get('num_threads')})"
+                                 for p in pools) or "none found"
+    return info
+
+
+def page(sections: list[Section], verdicts, info: dict) -> str:
     nav = "".join(f'<a href="#{s.key}">{html.escape(s.title.split(". ", 1)[-1])}</a>' for s in sections)
-    meta = (f"gdlab {gdlab.__version__} · NumPy {np.__version__} · Python {platform.python_version()} · "
-            f"{platform.machine()} · made {time.strftime('%Y-%m-%d %H:%M')} in {seconds:.1f} s")
+    meta = (f"gdlab {info['gdlab']} · numba {info['numba']} · NumPy {info['numpy']} · BLAS {info['blas']} · "
+            f"Python {info['python']} · {info['machine']}, {info['cores']} cores · made "
+            f"{time.strftime('%Y-%m-%d %H:%M')} in {info['seconds']:.1f} s wall-clock, "
+            f"{info['cpu_seconds']:.1f} s CPU")
     body = "\n".join(section_html(s) for s in sections)
     return (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<title>gdlab — how gradient descent trains a network</title><style>{STYLE}</style></head><body>"
             f"<h1>How gradient descent trains a network</h1>"
             f"<p class=\"meta\">Every picture and number below comes from real runs of gdlab made for this page. "
-            f"{html.escape(meta)}</p><nav>{nav}</nav>\n{body}\n</body></html>\n")
+            f"{html.escape(meta)}</p><nav><a href=\"#claims\">Claims</a>{nav}</nav>\n{claims_html(verdicts)}\n"
+            f"{body}\n</body></html>\n")
 
 
-def build_report(out, only=None, overrides=None, echo=print) -> Path:
-    """Run the sections (all, or ``only``), write their PNGs and ``out/index.html``."""
+def write_json(path: Path, content) -> Path:
+    return write_atomic(Path(path), _json(content))
+
+
+def _json(obj) -> bytes:
+    def default(o):
+        if isinstance(o, np.generic):
+            return o.item()
+        if isinstance(o, np.ndarray):
+            return o.tolist()
+        raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+
+    return (json.dumps(obj, indent=1, ensure_ascii=False, default=default) + "\n").encode("utf-8")
+
+
+@contextlib.contextmanager
+def _blas_threads(n: int | None):
+    """Limit BLAS threads (small matrices run faster on one; a shared machine wastes CPU spinning)."""
+    if n is None:
+        yield
+        return
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        yield
+        return
+    with threadpool_limits(limits=n, user_api="blas"):
+        yield
+
+
+def build_report(out, only=None, overrides=None, thorough: bool = False, blas_threads: int | None = 1,
+                 echo=print) -> Path:
+    """Run the sections (all, or ``only``), write their PNGs, ``index.html``, ``claims.json`` and data files.
+
+    ``overrides``: section key → {setting: value}, applied over the defaults (and over
+    ``settings.THOROUGH`` when ``thorough``).
+    """
     out = Path(out)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
+    keys = list(only or SECTIONS)
+    unknown = [k for k in keys if k not in SECTIONS]
+    if unknown:
+        raise ValueError(f"unknown section(s) {', '.join(unknown)}; valid: {', '.join(SECTIONS)}")
     sections = []
-    for key in only or SECTIONS:
-        t = time.perf_counter()
-        sections.append(SECTIONS[key](out, **(overrides or {}).get(key, {})))
-        if echo:
-            echo(f"{sections[-1].title} — {time.perf_counter() - t:.1f} s")
-    index = out / "index.html"
-    write_atomic(index, page(sections, time.perf_counter() - t0).encode("utf-8"))  # never a half-written page
-    return index
+    with _blas_threads(blas_threads):
+        info = provenance()
+        for key in keys:
+            t = time.perf_counter()
+            changes = {**(S.THOROUGH.get(key, {}) if thorough else {}), **(overrides or {}).get(key, {})}
+            sections.append(SECTIONS[key](out, S.make(key, **changes)))
+            if echo:
+                echo(f"{sections[-1].title} — {time.perf_counter() - t:.1f} s")
+    verdicts = collect_verdicts(sections)
+    info.update(seconds=time.perf_counter() - t0, cpu_seconds=time.process_time() - c0)
+    for s in sections:
+        for name, content in s.data.items():
+            write_json(out / name, content)
+    write_json(out / "claims.json", [v.to_json() for v in verdicts])
+    return write_atomic(out / "index.html", page(sections, verdicts, info))

@@ -25,6 +25,7 @@ import numpy as np
 
 from gdlab import Sequential, datasets, initializers
 from gdlab.lab.experiments.common import ParameterRecorder, Table, fmt
+from gdlab.lab.settings import LinearSettings
 from gdlab.layers import Dense
 from gdlab.optimizers import SGD
 from gdlab.training import NonFiniteLossError
@@ -107,10 +108,12 @@ class LinearResult:
         ])
 
 
-def linear_experiment(n: int = 50, noise: float = 0.1, true_w: float = 3.0, steps: int = 25,
-                      rates: dict[str, float] | None = None, w_init: float = 0.5, seed: int = 0) -> LinearResult:
+def linear_experiment(settings: LinearSettings = LinearSettings(),
+                      rates: dict[str, float] | None = None) -> LinearResult:
     """Fit y = w·x by batch GD at several η (given as multiples of 1/λ) and record every iterate."""
-    x, y = datasets.house_prices(n=n, noise=noise, true_w=true_w, seed=seed)
+    s = settings
+    steps, w_init, seed = s.steps, s.w_init, s.seed
+    x, y = datasets.house_prices(n=s.n, noise=s.noise, true_w=s.true_w, seed=seed)
     a, b, c = float(np.mean(x * x)), float(np.mean(x * y)), float(np.mean(y * y))
     result = LinearResult(x=x, y=y, w_star=b / a, w_init=w_init, curvature=2 * a, loss_coefficients=(a, b, c))
     for label, multiple in (rates or DEFAULT_RATES).items():

@@ -2,14 +2,22 @@
 
 For this parabola the best fixed step is known exactly (η = 1/λ lands on w* in
 one step; η > 2/λ diverges), so the range test's suggestion can be checked.
+
+The test stops only when the smoothed loss exceeds 4× its minimum, some
+iterations after η passes 2/λ: past 2/λ the error grows by |1 − η·λ| per step,
+starting from the tiny error left by the good steps before, and the smoothing
+lags. ``overshoot`` reads those iterations off the run.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from gdlab import Sequential, datasets, initializers
 from gdlab.lab.experiments.common import Table, fmt
+from gdlab.lab.settings import LRFindSettings
 from gdlab.layers import Dense
 from gdlab.lr_finder import LRFindResult, lr_find
 from gdlab.optimizers import SGD
@@ -20,10 +28,25 @@ class LRRangeResult:
     finder: LRFindResult
     curvature: float
     batch_size: int
+    smoothing: float
 
     @property
     def one_step_lr(self):
         return 1 / self.curvature
+
+    def overshoot(self) -> dict | None:
+        """Iterations (0-based) where η first passed 2/λ, the batch loss first rose above its value there,
+        and the run stopped; None when η never passed 2/λ."""
+        lrs = np.asarray(self.finder.learning_rates)
+        losses = np.asarray(self.finder.losses)
+        past = np.flatnonzero(lrs > 2 / self.curvature)
+        if past.size == 0:
+            return None
+        i = int(past[0])
+        rose = np.flatnonzero(losses[i:] > 10 * losses[i])
+        return {"crossed": i, "crossed_lr": float(lrs[i]), "loss_at_cross": float(losses[i]),
+                "tenfold": None if rose.size == 0 else i + int(rose[0]), "stopped": len(lrs) - 1,
+                "stopped_lr": float(lrs[-1]), "growth_at_stop": abs(1 - float(lrs[-1]) * self.curvature)}
 
     def table(self) -> Table:
         s = self.finder.suggestion
@@ -36,13 +59,15 @@ class LRRangeResult:
         ])
 
 
-def lr_range_experiment(n: int = 200, noise: float = 0.1, true_w: float = 3.0, batch_size: int = 32,
-                        start_lr: float = 1e-4, end_lr: float = 10.0, num_iterations: int = 100,
-                        seed: int = 0) -> LRRangeResult:
-    x, y = datasets.house_prices(n=n, noise=noise, true_w=true_w, seed=seed)
+def lr_range_experiment(settings: LRFindSettings = LRFindSettings()) -> LRRangeResult:
+    s = settings
+    batch_size, seed = s.batch_size, s.seed
+    start_lr, end_lr, num_iterations = s.start_lr, s.end_lr, s.iterations
+    x, y = datasets.house_prices(n=s.n, seed=seed)
     model = Sequential([Dense(1, use_bias=False, kernel_initializer=initializers.Constant(0.5))],
                        dtype="float64", seed=seed)
     model.compile(SGD(0.01), "mse")
     finder = lr_find(model, x, y, start_lr=start_lr, end_lr=end_lr, num_iterations=num_iterations,
-                     batch_size=batch_size, seed=seed)
-    return LRRangeResult(finder=finder, curvature=2 * float((x * x).mean()), batch_size=batch_size)
+                     batch_size=batch_size, smoothing=s.smoothing, seed=seed)
+    return LRRangeResult(finder=finder, curvature=2 * float((x * x).mean()), batch_size=batch_size,
+                         smoothing=s.smoothing)

@@ -1,8 +1,11 @@
 """Optimizers racing on 2-D surfaces: the same start, each optimizer's path and loss.
 
 Every optimizer is given a learning rate suited to the surface (the Keras
-defaults are tuned for networks); the table reports the first step at which
-f(θ) − f(θ*) falls below the tolerance.
+defaults are tuned for networks). An optimizer has *reached* the minimum when
+f(θ) − f(θ*) stays below the tolerance to the end of the race: the table gives
+the settling step (from which it stays) and the first touch (which an
+oscillating optimizer may leave again), and the share of steps after the first
+touch spent above the tolerance.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import numpy as np
 
 from gdlab import optimizers as opt_mod
 from gdlab.lab import surfaces as surf_mod
-from gdlab.lab.experiments.common import Table, fmt
+from gdlab.lab.experiments.common import Table, first_touch, fmt, run_path, settle_step
 
 #: name → (constructor, per-surface learning rate)
 RACERS = {
@@ -45,7 +48,22 @@ class Race:
     learning_rate: float
     path: np.ndarray  # (steps + 1, 2)
     gap: np.ndarray  # f(θ_k) − f(θ*)
-    steps_to_tolerance: int | None
+    first_touch: int | None  # first step below the tolerance
+    settled: int | None  # first step from which it stays below the tolerance (None: it did not stay)
+    tolerance: float
+
+    @property
+    def above_after_touch(self) -> float:
+        """Share of the steps after the first touch spent at or above the tolerance."""
+        if self.first_touch is None:
+            return 0.0
+        after = self.gap[self.first_touch:]
+        return float(np.mean(~(after < self.tolerance)))
+
+    @property
+    def oscillating(self) -> bool:
+        """Touched the tolerance but left it again for ≥ 10% of the remaining steps."""
+        return self.above_after_touch >= 0.1
 
 
 @dataclass
@@ -56,10 +74,11 @@ class RaceResult:
     races: list[Race] = field(default_factory=list)
 
     def table(self) -> Table:
-        rows = [[r.optimizer, fmt(r.learning_rate), fmt(r.steps_to_tolerance) if r.steps_to_tolerance is not None
-                 else f"> {self.steps}", fmt(float(r.gap[-1])),
+        rows = [[r.optimizer, fmt(r.learning_rate), fmt(r.settled) if r.settled is not None else f"> {self.steps}",
+                 fmt(r.first_touch), f"{r.above_after_touch:.0%}", fmt(float(r.gap[-1])),
                  f"({r.path[-1, 0]:.3f}, {r.path[-1, 1]:.3f})"] for r in self.races]
-        return Table(["optimizer", "η", f"steps to f − f* < {self.tolerance:g}", "final f − f*", "final θ"], rows)
+        return Table(["optimizer", "η", f"settled: stays < {self.tolerance:g} from", "first touch",
+                      "above after touch", "final f − f*", "final θ"], rows)
 
 
 def surface_race(surface="bowl", steps: int | None = None, tolerance: float = 1e-4, racers=None) -> RaceResult:
@@ -69,15 +88,7 @@ def surface_race(surface="bowl", steps: int | None = None, tolerance: float = 1e
     for name in racers or RACERS:
         make, rates = RACERS[name]
         lr = rates[surface.name]
-        optimizer = make(lr)
-        theta = np.array(surface.start, dtype=np.float64)
-        path = np.empty((steps + 1, 2))
-        path[0] = theta
-        with np.errstate(over="ignore", invalid="ignore"):  # a diverging racer shows as inf / nan
-            for k in range(steps):
-                optimizer.apply_gradients(theta, surface.grad(theta))
-                path[k + 1] = theta
-            gap = np.array([surface.f(p) for p in path]) - surface.f_min
-        hit = np.flatnonzero(gap < tolerance)
-        result.races.append(Race(name, lr, path, gap, int(hit[0]) if hit.size else None))
+        path, gap = run_path(make(lr), surface, steps)
+        result.races.append(Race(name, lr, path, gap, first_touch(gap, tolerance), settle_step(gap, tolerance),
+                                 tolerance))
     return result

@@ -1,0 +1,143 @@
+"""Momentum and per-parameter steps, each checked on a run.
+
+- Momentum at the same η (the bowl f = ½(x² + 25y²), from (−4, 1.5)): plain GD
+  with η·25 between 1 and 2 zig-zags across the valley; momentum adds the
+  previous step to the current one. Measured per run: steps until f − f* stays
+  below the tolerance, sign changes of y, and the y-path length Σ|Δy| (the
+  zig-zag).
+- Per-parameter steps: on the same bowl, the effective step |Δθᵢ/gᵢ| of each
+  coordinate at step 10; its ratio (steep y over flat x) is 1 for SGD and
+  differs for Adagrad, Adadelta and Adam.
+- Forgetting: a gradient of size ``LARGE`` for ``LARGE_STEPS`` steps, then
+  ``SMALL``: RMSprop's step recovers to a fresh RMSprop's on the small
+  gradients (its average decays), Adagrad's does not (its sum never does).
+- Adam = momentum + RMSprop: Adam's steps equal, to rounding, a hand-built
+  update from a decaying average of g (momentum) and of g² (RMSprop) with
+  Keras's bias correction  η_t = η·√(1 − β₂ᵗ)/(1 − β₁ᵗ), θ ← θ − η_t·m/(√v + ε).
+  Each optimizer is built with the tutorial's own Keras spelling (``lr=``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from gdlab import optimizers as opt
+from gdlab.lab import surfaces as surf
+from gdlab.lab.experiments.common import Table, fmt, run_path, settle_step
+from gdlab.lab.settings import MomentumSettings
+
+LARGE, SMALL, LARGE_STEPS, SMALL_STEPS = 10.0, 0.1, 50, 150
+FLIP_FLOOR = 1e-4  # sign changes of y count only while |y| is above this (not rounding-level jitter)
+RATIO_STEP = 10
+ADAM_SPELLING = "Adam(lr=0.001, beta_1=0.9, beta_2=0.999)"
+
+
+@dataclass
+class MomentumRun:
+    momentum: float  # 0: plain gradient descent
+    path: np.ndarray
+    gap: np.ndarray
+    steps_to_tolerance: int | None  # first step from which the gap stays below the tolerance
+
+    @property
+    def sign_flips_y(self) -> int:
+        y = self.path[:, 1]
+        big = (np.abs(y[1:]) > FLIP_FLOOR) & (np.abs(y[:-1]) > FLIP_FLOOR)
+        return int(np.sum((np.sign(y[1:]) * np.sign(y[:-1]) < 0) & big))
+
+    @property
+    def y_path(self) -> float:
+        return float(np.abs(np.diff(self.path[:, 1])).sum())
+
+
+@dataclass
+class MomentumResult:
+    settings: MomentumSettings
+    runs: list[MomentumRun] = field(default_factory=list)
+    step_ratios: dict = field(default_factory=dict)  # optimizer → |Δy/g_y| ÷ |Δx/g_x| at step RATIO_STEP
+    adagrad_recovered: float = 0.0
+    rmsprop_recovered: float = 0.0
+    adam_difference: float = 0.0
+    adam_steps: int = 0
+
+    def table(self) -> Table:
+        s = self.settings
+        rows = [["plain GD" if r.momentum == 0 else f"momentum β = {r.momentum:g}", fmt(s.learning_rate),
+                 fmt(r.steps_to_tolerance) if r.steps_to_tolerance is not None else f"> {s.steps}",
+                 fmt(r.sign_flips_y), fmt(r.y_path)] for r in self.runs]
+        return Table(["run", "η", f"steps until f − f* stays < {s.tolerance:g}", "sign changes of y",
+                      "y-path Σ|Δy|"], rows)
+
+    def adaptive_table(self) -> Table:
+        rows = [[k, fmt(v)] for k, v in self.step_ratios.items()]
+        rows += [["RMSprop: step after the switch ÷ a fresh RMSprop's", fmt(self.rmsprop_recovered)],
+                 ["Adagrad: step after the switch ÷ a fresh Adagrad's", fmt(self.adagrad_recovered)],
+                 ["Adam vs momentum + RMSprop by hand (max |Δθ|)", fmt(self.adam_difference)]]
+        return Table(["quantity", "value"], rows)
+
+
+def _effective_ratio(optimizer, surface) -> float:
+    """|Δθ_y/g_y| ÷ |Δθ_x/g_x| at step RATIO_STEP: 1 when every parameter gets the same step size."""
+    theta = np.array(surface.start, dtype=np.float64)
+    for _ in range(RATIO_STEP):
+        g = surface.grad(theta)
+        before = theta.copy()
+        optimizer.apply_gradients(theta, g.copy())
+    eff = np.abs((theta - before) / g)
+    return float(eff[1] / eff[0])
+
+
+def _recovery(make) -> float:
+    """Step size on SMALL gradients after LARGE ones, as a fraction of a fresh optimizer's."""
+    def last_step(history):
+        theta, o = np.zeros(1), make()
+        for g in history:
+            before = theta.copy()
+            o.apply_gradients(theta, np.array([g]))
+        return abs(float(theta[0] - before[0]))
+
+    small = [SMALL] * SMALL_STEPS
+    return last_step([LARGE] * LARGE_STEPS + small) / last_step(small)
+
+
+def _adam_by_hand(steps: int, seed: int) -> float:
+    """max |θ_Adam − θ_hand| over ``steps`` random gradients, the hand update built from the two averages."""
+    rng = np.random.default_rng(seed)
+    lr, b1, b2 = 0.001, 0.9, 0.999
+    adam = opt.Adam(lr=0.001, beta_1=0.9, beta_2=0.999)  # the tutorial's spelling, as written
+    eps = adam.epsilon
+    theta = rng.normal(size=5)
+    hand = theta.copy()
+    m, v = np.zeros(5), np.zeros(5)
+    worst = 0.0
+    for t in range(1, steps + 1):
+        g = rng.normal(size=5)
+        adam.apply_gradients(theta, g.copy())
+        m = b1 * m + (1 - b1) * g  # momentum: decaying average of g
+        v = b2 * v + (1 - b2) * g * g  # RMSprop: decaying average of g²
+        hand -= lr * np.sqrt(1 - b2**t) / (1 - b1**t) * m / (np.sqrt(v) + eps)
+        worst = max(worst, float(np.max(np.abs(theta - hand))))
+    return worst
+
+
+def momentum_experiment(settings: MomentumSettings = MomentumSettings()) -> MomentumResult:
+    s = settings
+    bowl = surf.get("bowl")
+    result = MomentumResult(settings=s)
+    for beta in (0.0, *s.momenta):
+        o = opt.SGD(lr=s.learning_rate, momentum=beta)
+        path, gap = run_path(o, bowl, s.steps)
+        result.runs.append(MomentumRun(beta, path, gap, settle_step(gap, s.tolerance)))
+    result.step_ratios = {
+        "SGD": _effective_ratio(opt.SGD(lr=0.01), bowl),
+        "Adagrad": _effective_ratio(opt.Adagrad(lr=0.1), bowl),
+        "Adadelta": _effective_ratio(opt.Adadelta(lr=1.0), bowl),
+        "Adam": _effective_ratio(opt.Adam(lr=0.01), bowl),
+    }
+    result.rmsprop_recovered = _recovery(lambda: opt.RMSprop(lr=0.001, rho=0.9))
+    result.adagrad_recovered = _recovery(lambda: opt.Adagrad(lr=0.001))
+    result.adam_steps = 100
+    result.adam_difference = _adam_by_hand(result.adam_steps, s.seed)
+    return result
