@@ -134,7 +134,7 @@ def load_data(cfg: RunConfig):
 
 
 def build_model(cfg: RunConfig, x_train):
-    from gdlab import Sequential, layers, optimizers
+    from gdlab import Sequential, layers, optimizers, schedules
     from gdlab.layers import Normalization
 
     d = cfg.data
@@ -162,6 +162,8 @@ def build_model(cfg: RunConfig, x_train):
     opt = dict(cfg.optimizer)
     name = opt.pop("name")
     try:
+        if isinstance(opt.get("learning_rate"), dict):  # a schedule: { class_name = "…", config = { … } }
+            opt["learning_rate"] = schedules.get(opt["learning_rate"])
         optimizer = optimizers.get(name, **opt)
         model.compile(optimizer, cfg.compile["loss"], cfg.compile.get("metrics"))
     except (TypeError, ValueError) as err:
