@@ -24,12 +24,12 @@ function decode(b64) {
   for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i) / 127.5 - 1;
   return out;
 }
-function paintMap(ctx, values, side, x, y, w, h, discretize) {
+function paintMap(ctx, values, side, x, y, w, h, discretize, strength = 1) {
   const img = ctx.createImageData(side, side);
   for (let i = 0; i < values.length; i++) {
     let v = values[i];
     if (discretize) v = v >= 0 ? 1 : -1;
-    const [r, g, b] = colour(v);
+    const [r, g, b] = colour(v * strength);
     img.data.set([r, g, b, 255], 4 * i);
   }
   const tmp = document.createElement("canvas");
@@ -192,7 +192,7 @@ function drawHeatmaps() {
     const canvas = $(`heatmap-${which}`), ctx = canvas.getContext("2d");
     ctx.clearRect(0, 0, canvas.width, canvas.height);
     const pic = page.pictures[i];
-    if (pic) paintMap(ctx, decode(pic.output), 40, 0, 0, canvas.width, canvas.height, page.flags.discretize);
+    if (pic) paintMap(ctx, decode(pic.output), 40, 0, 0, canvas.width, canvas.height, page.flags.discretize, 0.6);
     drawPoints(ctx, canvas.width);
     const opt = i === 0 ? page.settings : page.b;
     if (opt) $(`caption-${which}`).textContent =
@@ -218,11 +218,14 @@ function drawPoints(ctx, size) {
   }
 }
 function drawChart() {
-  const canvas = $("loss-chart"), ctx = canvas.getContext("2d"), w = canvas.width, h = canvas.height;
+  const canvas = $("loss-chart"), ctx = canvas.getContext("2d");
+  canvas.width = page.b ? 560 : 280;
+  const w = canvas.width, h = canvas.height;
   ctx.clearRect(0, 0, w, h);
   ctx.fillStyle = "#fff";
   ctx.fillRect(0, 0, w, h);
   const curves = page.curves.filter((c) => c.length);
+  canvas.dataset.curves = curves.length;
   if (!curves.length) return;
   const maxEpoch = Math.max(1, ...curves.map((c) => c[c.length - 1][0]));
   let maxLoss = 0;
@@ -251,7 +254,7 @@ function drawChart() {
 }
 
 // ---------------------------------------------------------------- drawing: the network
-const NET = { thumb: 34, top: 24, featureX: 52, firstLayerX: 160, outputX: 500 };
+const NET = { thumb: 34, top: 24, featureX: 52, firstLayerX: 150, outputX: 450 };
 function networkLayout() {
   const feats = Object.keys(page.options.features), shape = page.settings.networkShape || [];
   const layers = [];
@@ -420,7 +423,7 @@ function setOptimizerControls(prefix, opt) {
   $(`${prefix}decaySteps`).value = opt.decaySteps;
   $(`${prefix}decayRate`).value = opt.decayRate;
   $(`${prefix}regularizationRate`).value = opt.regularizationRate;
-  document.querySelectorAll(prefix ? ".b-sched" : ".sched").forEach((el) => { el.style.visibility = opt.schedule === "none" ? "hidden" : "visible"; });
+  document.querySelectorAll(prefix ? ".b-sched" : ".sched").forEach((el) => { el.hidden = opt.schedule === "none"; });
 }
 function renderControls() {
   const s = page.settings;
@@ -547,11 +550,12 @@ function wireControls() {
 
 // ---------------------------------------------------------------- the parabola lesson
 const lesson = {
-  result: null, shown: 0, timer: null,
+  result: null, shown: 0, timer: null, asked: 0,
   async load() {
-    const eta = $("lesson-eta").value, steps = $("lesson-steps").value;
+    const eta = $("lesson-eta").value, steps = $("lesson-steps").value, ticket = ++this.asked;
     const res = await fetch(`/api/lesson?eta=${eta}&steps=${steps}`);
     const json = await res.json();
+    if (ticket !== this.asked) return; // a later slider position has been asked for
     if (!res.ok) { $("lesson-error").hidden = false; $("lesson-error").textContent = `${json.field}: ${json.detail}`; return; }
     this.result = json;
     $("lesson-eta-value").textContent = `${Number(eta).toFixed(3)} = ${json.etaLambda.toFixed(2)}/λ`;
@@ -575,13 +579,13 @@ const lesson = {
     const [a, b, c] = r.coefficients, L = (w) => a * w * w - 2 * b * w + c;
     const span = Math.max(3, ...r.w.slice(0, this.shown).filter((w) => w !== null).map((w) => Math.abs(w - r.wStar) * 1.1));
     const w0 = r.wStar - span, w1 = r.wStar + span, top = L(w0);
-    const X = (w) => 40 + ((w - w0) / (w1 - w0)) * (W - 60), Y = (l) => H - 30 - (l / top) * (H - 50);
+    const X = (w) => 40 + ((w - w0) / (w1 - w0)) * (W - 60), Y = (l) => H - 50 - (l / top) * (H - 70);
     ctx.strokeStyle = "#183d4e"; ctx.lineWidth = 2; ctx.beginPath();
     for (let i = 0; i <= 200; i++) { const w = w0 + ((w1 - w0) * i) / 200; i ? ctx.lineTo(X(w), Y(L(w))) : ctx.moveTo(X(w), Y(L(w))); }
     ctx.stroke();
     ctx.fillStyle = "#333"; ctx.font = "12px sans-serif";
-    ctx.fillText("L(w)", 8, 20); ctx.fillText("w", W - 16, H - 10);
-    ctx.fillText(`w* = ${r.wStar.toFixed(3)}`, X(r.wStar) - 30, H - 12);
+    ctx.fillText("L(w)", 8, 20); ctx.fillText("w", W - 16, H - 32);
+    ctx.fillText(`w* = ${r.wStar.toFixed(3)}`, X(r.wStar) - 30, H - 32);
     const path = r.w.slice(0, this.shown);
     ctx.strokeStyle = "#f59322"; ctx.lineWidth = 1.5; ctx.beginPath();
     path.forEach((w, i) => { if (w === null) return; i ? ctx.lineTo(X(w), Y(L(w))) : ctx.moveTo(X(w), Y(L(w))); });
@@ -599,7 +603,8 @@ const lesson = {
   },
   drawEtaAxis() { // under the parabola: the η slider's scale with 1/λ and 2/λ marked
     const r = this.result, canvas = $("lesson-parabola"), ctx = canvas.getContext("2d"), W = canvas.width, H = canvas.height;
-    const max = Number($("lesson-eta").max), X = (eta) => 40 + (eta / max) * (W - 60), y = H - 2;
+    const max = Number($("lesson-eta").max), X = (eta) => 40 + (eta / max) * (W - 60), y = H - 6;
+    ctx.fillStyle = "#777"; ctx.fillText("η scale:", 40, y - 12);
     ctx.strokeStyle = "#999"; ctx.lineWidth = 1; ctx.beginPath(); ctx.moveTo(X(0), y); ctx.lineTo(X(max), y); ctx.stroke();
     for (const [eta, text, col] of [[r.oneStepEta, "1/λ", "#27ae60"], [r.divergenceEta, "2/λ", "#c0392b"], [r.eta, "η", "#183d4e"]]) {
       ctx.fillStyle = col; ctx.fillRect(X(eta) - 1, y - 8, 2, 8); ctx.fillText(text, X(eta) + 3, y - 2);
