@@ -107,6 +107,10 @@ def test_play_pause_step_reload_ab_and_screenshot(base_url, browser):
     wait_epoch(page, ">= 60")
     page.click("#play-pause-button")
     page.wait_for_function("document.getElementById('play-pause-button').textContent === '▶'", timeout=WAIT_MS)
+    final = state(page)["epoch"]  # the pictures show the epoch training stopped at
+    page.wait_for_function(f"document.getElementById('caption-a').textContent.endsWith('epoch {final}')",
+                           timeout=WAIT_MS)
+    assert page.inner_text("#caption-b").endswith(f"epoch {final}")
     assert page.get_attribute("#loss-chart", "data-curves") == "2"
     reds = page.evaluate("""() => {
         const c = document.getElementById('loss-chart'), d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;

@@ -82,6 +82,7 @@ class Session:
             self.playing = False
             self.pending_steps = 0
             self.metrics_version += 1
+            self._picture_due = True  # the picture of the epoch it stopped at
             self.lock.notify_all()
 
     def step(self) -> None:
