@@ -103,6 +103,16 @@ def test_session_cap_and_idle_removal():
         assert c.get(f"/api/sessions/{first}").status_code == 404
 
 
+def test_idle_sessions_are_reaped_without_new_requests():
+    with TestClient(create_app(max_sessions=4, idle_seconds=0.1)) as c:
+        sessions = c.app.state.sessions
+        create(c)
+        deadline = time.monotonic() + TIMEOUT
+        while len(sessions) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(sessions) == 0
+
+
 def test_unknown_session_and_action(client):
     assert client.post("/api/sessions/nope/play").status_code == 404
     sid = create(client)["id"]

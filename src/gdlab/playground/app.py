@@ -35,6 +35,7 @@ from gdlab.playground.session import PICTURE_INTERVAL, SessionLimitError, Sessio
 from gdlab.playground.settings import SettingsError, catalog, validate
 
 METRICS_INTERVAL = 1 / 30  # seconds: at most 30 metric updates per second per stream
+REAP_INTERVAL = 30.0  # seconds between sweeps for idle sessions
 EXPORTS = ("playground.toml", "playground.csv", "train.py", "playground.zip")
 
 
@@ -188,9 +189,16 @@ def create_app(max_sessions: int = 16, idle_seconds: float = 600.0) -> Starlette
         Route("/api/sessions/{sid}/export/{run}/{name}", export),
         Mount("/static", StaticFiles(directory=str(static)), name="static"),
     ]
+    async def reap():  # idle sessions go even when no new tab asks for room
+        while True:
+            await asyncio.sleep(min(REAP_INTERVAL, idle_seconds))
+            sessions.remove_idle()
+
     @contextlib.asynccontextmanager
     async def lifespan(app):
+        reaper = asyncio.create_task(reap())
         yield
+        reaper.cancel()
         sessions.close_all()
 
     app = Starlette(routes=routes, exception_handlers={SettingsError: on_settings_error, UnknownSession: on_missing,
