@@ -36,6 +36,7 @@ from gdlab.playground.settings import SettingsError, catalog, validate
 
 METRICS_INTERVAL = 1 / 30  # seconds: at most 30 metric updates per second per stream
 REAP_INTERVAL = 30.0  # seconds between sweeps for idle sessions
+MAX_BODY = 65_536  # bytes: the largest request body read
 EXPORTS = ("playground.toml", "playground.csv", "train.py", "playground.zip")
 
 
@@ -48,6 +49,8 @@ def _error(field: str, detail: str, status: int = 422) -> JSONResponse:
 
 
 async def _body(request) -> dict:
+    if int(request.headers.get("content-length") or 0) > MAX_BODY:
+        raise SettingsError("body", f"larger than {MAX_BODY:,} bytes; settings take a few hundred")
     try:
         body = json.loads(await request.body() or b"{}")
     except (json.JSONDecodeError, UnicodeDecodeError) as err:

@@ -96,7 +96,7 @@ def _plane(rng, noise, n):
     return p, np.clip((moved[:, 0] + moved[:, 1]) / 10, -1, 1)
 
 
-def multigauss_target(x1, x2):
+def _bumps(x1, x2):
     """The strongest of six signed bumps ±max(0, 1 − d/2)."""
     best = np.zeros_like(x1)
     for cx, cy, sign in _BUMPS:
@@ -108,7 +108,7 @@ def multigauss_target(x1, x2):
 def _multigauss(rng, noise, n):
     p = rng.uniform(-RADIUS, RADIUS, (n, 2))
     moved = p + rng.uniform(-RADIUS, RADIUS, (n, 2)) * noise
-    return p, multigauss_target(moved[:, 0], moved[:, 1])
+    return p, _bumps(moved[:, 0], moved[:, 1])
 
 
 _GENERATORS = {"circle": _circle, "xor": _xor, "gauss": _gauss, "spiral": _spiral, "plane": _plane,

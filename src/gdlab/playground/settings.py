@@ -10,6 +10,7 @@ Run B of an A/B comparison shares everything with run A except the optimizer gro
 
 from __future__ import annotations
 
+import functools
 import inspect
 import math
 from dataclasses import dataclass
@@ -113,6 +114,7 @@ class Settings:
         return out
 
 
+@functools.cache
 def optimizer_catalog() -> dict:
     """For each optimizer: its hyperparameters with each convention's default and the page's range."""
     out = {}
