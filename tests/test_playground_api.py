@@ -341,3 +341,41 @@ def test_features_are_the_named_functions():
     with pytest.raises(ValueError, match="x3"):
         data.features(points, ("x3",))
 
+
+
+def test_a_slow_client_skips_frames_instead_of_queueing_them():
+    """An ASGI client that takes 0.3 s per message gets the latest state each time, not a backlog."""
+    import anyio
+
+    app = create_app()
+    session = app.state.sessions.create(settings.validate({"dataset": "xor"}))
+    session.play()
+    received = []
+
+    async def receive():
+        await anyio.sleep_forever()
+
+    async def send(message):
+        if message["type"] == "http.response.body" and message.get("body"):
+            text = message["body"].decode()
+            if text.startswith("event: metrics"):
+                payload = json.loads(text.split("data: ", 1)[1])
+                received.append((payload["runs"][0]["epoch"], session.runs[0].epoch))
+            await anyio.sleep(0.3)
+
+    async def scenario():
+        scope = {"type": "http", "asgi": {"version": "3.0", "spec_version": "2.4"}, "http_version": "1.1",
+                 "method": "GET", "scheme": "http", "path": f"/api/sessions/{session.id}/events", "raw_path": b"",
+                 "query_string": b"", "root_path": "", "headers": [], "client": ("127.0.0.1", 1),
+                 "server": ("127.0.0.1", 80)}
+        with anyio.move_on_after(4):
+            await app(scope, receive, send)
+
+    anyio.run(scenario)
+    session.close()
+    assert 3 <= len(received) <= 4 / 0.3 + 1
+    sent_epochs = [sent for sent, _ in received]
+    assert sent_epochs == sorted(sent_epochs)
+    # each frame is the state when it was sent: at most an epoch or two behind the trainer, never a backlog
+    assert all(now - sent <= 2 for sent, now in received)
+    assert sent_epochs[-1] - sent_epochs[1] > len(received)  # epochs in between were skipped
