@@ -77,7 +77,8 @@ def test_bad_settings_answer_422_naming_the_field_and_the_range(client, body, fi
 
 @pytest.mark.parametrize("path, body, field", [
     ("/api/sessions", {"settings": {}, "b": {"dataset": "xor"}}, "b.dataset"),
-    ("/api/sessions", {"settings": {}, "b": {"learningRate": 50}}, "learningRate"),
+    ("/api/sessions", {"settings": {}, "b": {"learningRate": 50}}, "b.learningRate"),
+    ("/api/sessions", {"settings": {}, "b": [1]}, "b"),
     ("/api/sessions", {"settings": {}, "extra": 1}, "body"),
     ("/api/sessions", {"settings": {"dataset": "x" * 70_000}}, "body"),
     ("/api/lesson?eta=5", None, "eta"),

@@ -60,12 +60,17 @@ class Session:
         settings = validate(raw, base=self.settings)
         b_settings = None
         if raw_b is not None:
+            if not isinstance(raw_b, dict):
+                raise SettingsError("b", f"must be an object of optimizer fields or null; got {raw_b!r}")
             extra = sorted(set(raw_b) - set(OPTIMIZER_FIELDS))
             if extra:
                 raise SettingsError(f"b.{extra[0]}", "run B may differ from A only in "
                                     + ", ".join(OPTIMIZER_FIELDS))
             shared = {k: v for k, v in settings.to_json().items() if k not in OPTIMIZER_FIELDS}
-            b_settings = validate({**shared, **raw_b})
+            try:
+                b_settings = validate({**shared, **raw_b})
+            except SettingsError as err:
+                raise SettingsError(f"b.{err.field}", err.message) from None
         with self.lock:
             self.playing, self.pending_steps = False, 0
             self._build(settings, b_settings)
