@@ -238,6 +238,9 @@ def test_divergence_reports_gdlab_forensics(client):
     assert a["error"].startswith("training diverged: the loss became inf")
     assert "learning rate 3" in a["error"]
     assert not metrics["playing"]  # a diverged run stops
+    toml = client.get(f"/api/sessions/{sid}/export/a/playground.toml").text
+    assert f"diverged in epoch {a['epoch'] + 1}; this config stops before it" in toml
+    assert f"epochs = {a['epoch']}\n" in toml
 
 
 def _read_events(stream, until, limit=TIMEOUT):

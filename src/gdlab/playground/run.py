@@ -184,6 +184,8 @@ def export_toml(run: Run) -> str:
              f"# {s['dataset']} (noise {s['noise']}, data seed {s['dataSeed']}), network "
              f"{len(s['features'])} → {' → '.join(map(str, s['networkShape']))}{' → ' if s['networkShape'] else ''}1.",
              f"# Keep {CSV_NAME} next to this file; gdlab train then ends with the playground's weights, bit for bit.",
+             *([f"# The run diverged in epoch {run.epoch + 1}; this config stops before it (see the page's message)."]
+               if run.error else []),
              f"seed = {tables.pop('seed')}", ""]
     for name, table in tables.items():
         lines.append(f"[{name}]")
