@@ -57,7 +57,8 @@ class Dataset:
 
 
 def config(s: Settings, epochs: int) -> dict:
-    """The ``gdlab train`` tables of this run after ``epochs`` epochs."""
+    """The ``gdlab train`` tables of this run after ``epochs`` epochs (at least one: ``gdlab train``
+    needs epochs >= 1)."""
     classification = s.problem == "classification"
     hidden = [{"type": "Dense", "units": u, "activation": s["activation"]} for u in s["networkShape"]]
     out = {"type": "Dense", "units": 1, "activation": "sigmoid" if classification else "linear"}
@@ -68,7 +69,7 @@ def config(s: Settings, epochs: int) -> dict:
         "model": {"dtype": s["dtype"], "layers": hidden + [out]},
         "compile": {"loss": "binary_crossentropy" if classification else "mean_squared_error"},
         "optimizer": optimizer_table(s),
-        "fit": {"epochs": epochs, "batch_size": s["batchSize"], "shuffle": True, "sampling": s["sampling"],
+        "fit": {"epochs": max(1, epochs), "batch_size": s["batchSize"], "shuffle": True, "sampling": s["sampling"],
                 "verbose": 0},
         "output": {"dir": "runs/playground"},
     }
@@ -123,7 +124,7 @@ class Run:
 
     def picture(self) -> dict:
         """The output over the input square, every hidden neuron's output, and the weights."""
-        x, _ = self.model.prepare(self.grid)
+        x = np.ascontiguousarray(self.grid, dtype=self.model.dtype)
         neurons, weights = [], []
         with np.errstate(all="ignore"):
             for layer in self.model.layers:
@@ -186,6 +187,8 @@ def export_toml(run: Run) -> str:
              f"# Keep {CSV_NAME} next to this file; gdlab train then ends with the playground's weights, bit for bit.",
              *([f"# The run diverged in epoch {run.epoch + 1}; this config stops before it (see the page's message)."]
                if run.error else []),
+             *(["# The page is still at epoch 0; gdlab train runs at least one epoch, so this config trains the "
+                "first."] if run.epoch == 0 else []),
              f"seed = {tables.pop('seed')}", ""]
     for name, table in tables.items():
         lines.append(f"[{name}]")
@@ -211,7 +214,7 @@ def export_python(run: Run) -> str:
     layers = "\n".join(f"    layers.get(\"Dense\", units={l['units']}, activation={l['activation']!r}),"
                        for l in tables["model"]["layers"])
     stratify = run.settings.problem == "classification"
-    return f'''"""Run {run.label} of the gdlab playground, {run.epoch} epochs — the same weights as the page, bit for bit.
+    return f'''"""Run {run.label} of the gdlab playground, {fit["epochs"]} epochs: the weights the page shows after them, bit for bit.
 
 Put {CSV_NAME} (the page's data download) next to this script and run it.
 """
