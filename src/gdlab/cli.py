@@ -299,6 +299,25 @@ def _add_lab(sub) -> None:
     p.set_defaults(func=_lab_report)
 
 
+def _playground(args) -> int:
+    try:
+        from gdlab.playground import serve
+    except ImportError as err:
+        raise ValueError(f"the playground needs its extra: pip install \"gdlab[playground]\" ({err})") from None
+    serve(host=args.host, port=args.port, open_browser=args.open)
+    return 0
+
+
+def _add_playground(sub) -> None:
+    p = sub.add_parser("playground", help="TensorFlow Playground in the browser, powered by gdlab",
+                       description="serve the interactive playground (loopback by default); every run it shows "
+                                   "exports as a gdlab train TOML that reproduces it bit for bit")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    p.add_argument("--open", action="store_true", help="open the page in the default browser")
+    p.set_defaults(func=_playground)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gdlab", description="A NumPy neural-network library and gradient-descent lab.")
     parser.add_argument("--version", action="version", version=f"gdlab {_version()}")
@@ -329,6 +348,7 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--drop", nargs="*", help="columns to ignore (e.g. the target)")
     pr.add_argument("--output", default=None, help="write the predictions here instead of stdout")
     pr.set_defaults(func=_predict)
+    _add_playground(sub)
     return parser
 
 

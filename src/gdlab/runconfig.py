@@ -304,7 +304,7 @@ def _estimate_model_memory(cfg, model, optimizer, x_train) -> None:
 
 
 def build_model(cfg: RunConfig, x_train):
-    from gdlab import Sequential, layers, optimizers
+    from gdlab import Sequential, layers, optimizers, schedules
     from gdlab.layers import Normalization
 
     d = cfg.data
@@ -336,6 +336,8 @@ def build_model(cfg: RunConfig, x_train):
     name = opt.pop("name")
     try:
         check_argument_types(optimizers.registry.lookup(name), opt, f"{cfg.path} [optimizer]")
+        if isinstance(opt.get("learning_rate"), dict):  # a schedule: { class_name = "…", config = { … } }
+            opt["learning_rate"] = schedules.get(opt["learning_rate"])
         optimizer = optimizers.get(name, **opt)
         model.compile(optimizer, cfg.compile["loss"], cfg.compile.get("metrics"))
     except (TypeError, ValueError) as err:

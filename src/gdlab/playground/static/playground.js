@@ -1,0 +1,643 @@
+// gdlab playground: the page. Plain JavaScript and canvas; every number it shows comes from the server,
+// where gdlab trains the network. Settings live in the URL hash, so a link reproduces the setup.
+"use strict";
+
+const BATCH_SIZES = [1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 16, 20, 25, 30, 32, 40, 50, 64, 100, 128, "full"];
+const CLIENT_FLAGS = ["showTestData", "discretize"];
+const ORANGE = [245, 147, 34], BLUE = [8, 119, 189], WHITE = [232, 234, 235];
+const $ = (id) => document.getElementById(id);
+
+window.gdlabState = { epoch: 0, iteration: 0, trainLoss: null, testLoss: null };
+
+const page = {
+  options: null, session: null, source: null, settings: {}, b: null, flags: { showTestData: false, discretize: false },
+  data: null, runs: [], curves: [[], []], pictures: [], playing: false, generation: null, problem: "classification",
+};
+
+// ---------------------------------------------------------------- colours
+function mix(a, b, t) { return [0, 1, 2].map((i) => Math.round(a[i] + (b[i] - a[i]) * t)); }
+function colour(v) { // v in [−1, 1]: orange … white … blue
+  return v < 0 ? mix(WHITE, ORANGE, Math.min(1, -v)) : mix(WHITE, BLUE, Math.min(1, v));
+}
+function decode(b64) {
+  const bin = atob(b64), out = new Float32Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i) / 127.5 - 1;
+  return out;
+}
+function paintMap(ctx, values, side, x, y, w, h, discretize, strength = 1) {
+  const img = ctx.createImageData(side, side);
+  for (let i = 0; i < values.length; i++) {
+    let v = values[i];
+    if (discretize) v = v >= 0 ? 1 : -1;
+    const [r, g, b] = colour(v * strength);
+    img.data.set([r, g, b, 255], 4 * i);
+  }
+  const tmp = document.createElement("canvas");
+  tmp.width = tmp.height = side;
+  tmp.getContext("2d").putImageData(img, 0, 0);
+  ctx.imageSmoothingEnabled = true;
+  ctx.drawImage(tmp, x, y, w, h);
+}
+function fmt(v) {
+  if (v === null || v === undefined) return "—";
+  return Math.abs(v) >= 1000 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(3) : v.toFixed(3);
+}
+
+// ---------------------------------------------------------------- the URL hash
+function toHash() {
+  const parts = [];
+  const put = (k, v) => parts.push(`${k}=${encodeURIComponent(Array.isArray(v) ? v.join(",") : v)}`);
+  for (const [k, v] of Object.entries(page.settings)) {
+    if (k === "hyper") for (const [h, hv] of Object.entries(v)) put(`hyper.${h}`, hv);
+    else put(k, v);
+  }
+  for (const f of CLIENT_FLAGS) if (page.flags[f]) put(f, "true");
+  if (page.b) for (const [k, v] of Object.entries(page.b)) {
+    if (k === "hyper") for (const [h, hv] of Object.entries(v)) put(`b.hyper.${h}`, hv);
+    else put(`b.${k}`, v);
+  }
+  history.replaceState(null, "", "#" + parts.join("&"));
+}
+function parseValue(field, text) {
+  const spec = page.options.fields[field];
+  if (!spec) return text;
+  if (spec.kind === "int" || spec.kind === "float") return Number(text);
+  if (spec.kind === "batch") return text === "full" ? "full" : Number(text);
+  if (spec.kind === "bool") return text === "true";
+  if (spec.kind === "shape") return text === "" ? [] : text.split(",").map(Number);
+  if (spec.kind === "features") return text === "" ? [] : text.split(",");
+  return text;
+}
+function parseHyper(text) { return text === "true" ? true : text === "false" ? false : Number(text); }
+function fromHash() {
+  const settings = {}, b = {}, flags = {};
+  const hash = location.hash.replace(/^#/, "");
+  if (!hash) return { settings, b: null, flags };
+  for (const part of hash.split("&")) {
+    const i = part.indexOf("=");
+    if (i < 0) continue;
+    const key = part.slice(0, i), text = decodeURIComponent(part.slice(i + 1));
+    if (CLIENT_FLAGS.includes(key)) flags[key] = text === "true";
+    else if (key.startsWith("b.hyper.")) (b.hyper = b.hyper || {})[key.slice(8)] = parseHyper(text);
+    else if (key.startsWith("b.")) b[key.slice(2)] = parseValue(key.slice(2), text);
+    else if (key.startsWith("hyper.")) (settings.hyper = settings.hyper || {})[key.slice(6)] = parseHyper(text);
+    else settings[key] = parseValue(key, text);
+  }
+  return { settings, b: Object.keys(b).length ? b : null, flags };
+}
+
+// ---------------------------------------------------------------- talking to the server
+async function api(method, path, body) {
+  const res = await fetch(path, { method, headers: { "Content-Type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body) });
+  const json = await res.json();
+  if (!res.ok) throw new Error(`${json.field}: ${json.detail}`);
+  return json;
+}
+function showError(text, kind) {
+  const box = $("error-box");
+  box.hidden = !text;
+  box.textContent = text || "";
+  box.dataset.kind = text ? kind : "";
+}
+function applySession(json) {
+  page.settings = json.settings;
+  page.b = json.b ? Object.fromEntries(page.options.optimizerFields.map((k) => [k, json.b[k]])) : null;
+  toHash();
+  renderControls();
+}
+async function startSession(settings, b) {
+  let json;
+  try {
+    json = await api("POST", "/api/sessions", { settings, b });
+  } catch (err) {
+    showError(`The link's settings were refused (${err.message}); starting from the defaults.`, "settings");
+    json = await api("POST", "/api/sessions", { settings: {}, b: null });
+  }
+  page.session = json.id;
+  applySession(json);
+  listen();
+}
+async function configure(changes, bChanges) {
+  const settings = Object.assign({}, page.settings, changes || {});
+  let b = page.b;
+  if (bChanges !== undefined) b = bChanges === null ? null : Object.assign({}, page.b || {}, bChanges);
+  try {
+    applySession(await api("PUT", `/api/sessions/${page.session}/settings`, { settings, b }));
+    showError("");
+  } catch (err) {
+    showError(err.message, "settings");
+    renderControls();
+  }
+}
+function control(action) { return api("POST", `/api/sessions/${page.session}/${action}`); }
+
+function listen() {
+  if (page.source) page.source.close();
+  const source = new EventSource(`/api/sessions/${page.session}/events`);
+  page.source = source;
+  source.addEventListener("data", (e) => onData(JSON.parse(e.data)));
+  source.addEventListener("metrics", (e) => onMetrics(JSON.parse(e.data)));
+  source.addEventListener("picture", (e) => onPicture(JSON.parse(e.data)));
+}
+
+function onData(frame) {
+  page.generation = frame.generation;
+  page.data = frame;
+  page.problem = frame.problem;
+  page.curves = [[], []];
+  page.pictures = [];
+  drawHeatmaps();
+  drawChart();
+}
+function onMetrics(frame) {
+  if (frame.generation !== page.generation) return;
+  page.runs = frame.runs;
+  page.playing = frame.playing;
+  frame.runs.forEach((run, i) => {
+    const curve = page.curves[i];
+    curve.length = run.curveFrom;
+    for (const p of run.curve) curve.push(p);
+  });
+  const a = frame.runs[0];
+  window.gdlabState = { epoch: a.epoch, iteration: a.iteration, trainLoss: a.trainLoss, testLoss: a.testLoss };
+  $("epoch-number").textContent = String(a.epoch).padStart(6, "0").replace(/(\d{3})$/, ",$1");
+  $("iteration-number").textContent = a.iteration;
+  $("epoch-of-iteration").textContent = a.epoch;
+  $("iterations-per-epoch").textContent = a.iterationsPerEpoch;
+  $("loss-train").textContent = fmt(a.trainLoss);
+  $("loss-test").textContent = fmt(a.testLoss);
+  $("lr-now").textContent = frame.runs.map((r) => `${r.label}: ${fmt(r.learningRate)}`).join("  ");
+  const b = frame.runs[1];
+  $("loss-train-b").textContent = b ? `(B ${fmt(b.trainLoss)})` : "";
+  $("loss-test-b").textContent = b ? `(B ${fmt(b.testLoss)})` : "";
+  const errors = frame.runs.filter((r) => r.error).map((r) => `Run ${r.label} — ${r.error}`);
+  if (errors.length) showError(errors.join("\n\n"), "divergence");
+  else if ($("error-box").dataset.kind === "divergence") showError("");
+  const btn = $("play-pause-button");
+  btn.textContent = page.playing ? "❚❚" : "▶";
+  btn.classList.toggle("playing", page.playing);
+  drawChart();
+}
+function onPicture(frame) {
+  if (frame.generation !== page.generation) return;
+  page.pictures = frame.runs;
+  drawHeatmaps();
+  drawNetwork();
+}
+
+// ---------------------------------------------------------------- drawing: heatmaps and data
+function drawHeatmaps() {
+  ["a", "b"].forEach((which, i) => {
+    const canvas = $(`heatmap-${which}`), ctx = canvas.getContext("2d");
+    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    const pic = page.pictures[i];
+    if (pic) paintMap(ctx, decode(pic.output), 40, 0, 0, canvas.width, canvas.height, page.flags.discretize, 0.6);
+    drawPoints(ctx, canvas.width);
+    const opt = i === 0 ? page.settings : page.b;
+    if (opt) $(`caption-${which}`).textContent =
+      `run ${which.toUpperCase()}: ${opt.optimizer} (${opt.convention}), η = ${opt.learningRate}` + (pic ? ` · epoch ${pic.epoch}` : "");
+  });
+}
+function drawPoints(ctx, size) {
+  if (!page.data) return;
+  const r = page.options.radius, scale = (v) => ((v + r) / (2 * r)) * size;
+  const sets = [[page.data.train, "#fff"]];
+  if (page.flags.showTestData) sets.push([page.data.test, "#000"]);
+  for (const [points, edge] of sets) {
+    for (const [x1, x2, label] of points) {
+      const v = page.problem === "classification" ? 2 * label - 1 : label;
+      ctx.beginPath();
+      ctx.arc(scale(x1), size - scale(x2), 3, 0, 2 * Math.PI);
+      ctx.fillStyle = `rgb(${colour(v === 0 ? 0 : Math.sign(v) * Math.max(0.6, Math.abs(v))).join(",")})`;
+      ctx.fill();
+      ctx.strokeStyle = edge;
+      ctx.lineWidth = 1;
+      ctx.stroke();
+    }
+  }
+}
+function drawChart() {
+  const canvas = $("loss-chart"), ctx = canvas.getContext("2d");
+  canvas.width = page.b ? 560 : 280;
+  const w = canvas.width, h = canvas.height;
+  ctx.clearRect(0, 0, w, h);
+  ctx.fillStyle = "#fff";
+  ctx.fillRect(0, 0, w, h);
+  const curves = page.curves.filter((c) => c.length);
+  canvas.dataset.curves = curves.length;
+  if (!curves.length) return;
+  const maxEpoch = Math.max(1, ...curves.map((c) => c[c.length - 1][0]));
+  let maxLoss = 0;
+  for (const c of curves) for (const [, a, b] of c) maxLoss = Math.max(maxLoss, a || 0, b || 0);
+  maxLoss = maxLoss || 1;
+  const styles = [[["#333", []], ["#aaa", []]], [["#c0392b", [5, 3]], ["#e8a49c", [5, 3]]]];
+  curves.forEach((c, i) => [1, 2].forEach((k) => {
+    const [stroke, dash] = styles[i][k - 1];
+    ctx.strokeStyle = stroke;
+    ctx.setLineDash(dash);
+    ctx.lineWidth = 1.5;
+    ctx.beginPath();
+    const step = Math.max(1, Math.floor(c.length / w));
+    for (let j = 0; j < c.length; j += step) {
+      const x = (c[j][0] / maxEpoch) * (w - 4) + 2, v = c[j][k];
+      if (v === null) break;
+      const y = h - 2 - (Math.min(v, maxLoss) / maxLoss) * (h - 14);
+      j === 0 ? ctx.moveTo(x, y) : ctx.lineTo(x, y);
+    }
+    ctx.stroke();
+  }));
+  ctx.setLineDash([]);
+  ctx.fillStyle = "#777";
+  ctx.font = "10px sans-serif";
+  ctx.fillText(`max ${fmt(maxLoss)} · ${maxEpoch} epochs · ${curves.length > 1 ? "A solid, B dashed; " : ""}dark: train, light: test`, 4, 10);
+}
+
+// ---------------------------------------------------------------- drawing: the network
+const NET = { thumb: 34, top: 24, featureX: 52, firstLayerX: 150, outputX: 450 };
+function networkLayout() {
+  const feats = Object.keys(page.options.features), shape = page.settings.networkShape || [];
+  const layers = [];
+  const colGap = shape.length ? (NET.outputX - 40 - NET.firstLayerX) / Math.max(1, shape.length) : 0;
+  const nodes = (n, x) => Array.from({ length: n }, (_, i) => ({ x, y: NET.top + i * (NET.thumb + 16) }));
+  layers.push(nodes(feats.length, NET.featureX));
+  shape.forEach((units, i) => layers.push(nodes(units, NET.firstLayerX + i * colGap)));
+  layers.push([{ x: NET.outputX - NET.thumb / 2, y: NET.top + 2 * (NET.thumb + 16) }]);
+  return { feats, layers };
+}
+function featureMap(name) {
+  const side = 20, r = page.options.radius, out = new Float32Array(side * side);
+  const f = { x1: (a) => a, x2: (a, b) => b, x1sq: (a) => a * a, x2sq: (a, b) => b * b, x1x2: (a, b) => a * b,
+              sinx1: (a) => Math.sin(a), sinx2: (a, b) => Math.sin(b) }[name];
+  const scale = { x1sq: r * r, x2sq: r * r, x1x2: r * r, x1: r, x2: r }[name] || 1;
+  for (let i = 0; i < side; i++) for (let j = 0; j < side; j++) {
+    const a = -r + (2 * r * j) / (side - 1), b = r - (2 * r * i) / (side - 1);
+    out[i * side + j] = f(a, b) / scale;
+  }
+  return out;
+}
+function drawNetwork() {
+  const canvas = $("network-canvas"), ctx = canvas.getContext("2d");
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  if (!page.options) return;
+  const { feats, layers } = networkLayout();
+  const active = feats.filter((f) => page.settings.features.includes(f));
+  const pic = page.pictures[0];
+  page.links = [];
+  // links: weights[k] connects the active nodes of layer k to layer k + 1
+  if (pic) pic.weights.forEach((wts, k) => {
+    const from = k === 0 ? active.map((f) => layers[0][feats.indexOf(f)]) : layers[k];
+    const to = layers[k + 1];
+    const maxAbs = Math.max(1e-9, ...wts.kernel.flat().map(Math.abs));
+    wts.kernel.forEach((row, i) => row.forEach((w, j) => {
+      const a = from[i], b = to[j];
+      if (!a || !b) return;
+      const x1 = a.x + NET.thumb, y1 = a.y + NET.thumb / 2, x2 = b.x, y2 = b.y + NET.thumb / 2;
+      ctx.strokeStyle = `rgb(${colour(w >= 0 ? 1 : -1).join(",")})`;
+      ctx.globalAlpha = 0.35 + 0.65 * Math.min(1, Math.abs(w) / maxAbs);
+      ctx.lineWidth = 0.5 + 4 * Math.min(1, Math.abs(w) / maxAbs);
+      ctx.beginPath();
+      ctx.moveTo(x1, y1);
+      ctx.bezierCurveTo((x1 + x2) / 2, y1, (x1 + x2) / 2, y2, x2, y2);
+      ctx.stroke();
+      page.links.push({ x1, y1, x2, y2, w, text: `weight ${k === 0 ? page.options.features[active[i]] : `L${k}·${i + 1}`} → ${k + 1 < layers.length - 1 ? `L${k + 1}·${j + 1}` : "output"}: ${w.toPrecision(4)}` });
+    }));
+  });
+  ctx.globalAlpha = 1;
+  feats.forEach((f, i) => {
+    const n = layers[0][i], on = page.settings.features.includes(f);
+    ctx.globalAlpha = on ? 1 : 0.3;
+    paintMap(ctx, featureMap(f), 20, n.x, n.y, NET.thumb, NET.thumb, false);
+    ctx.globalAlpha = 1;
+    ctx.strokeStyle = on ? "#183d4e" : "#ccc";
+    ctx.lineWidth = on ? 2 : 1;
+    ctx.strokeRect(n.x, n.y, NET.thumb, NET.thumb);
+    ctx.fillStyle = "#333";
+    ctx.font = "12px sans-serif";
+    ctx.textAlign = "right";
+    ctx.fillText(page.options.features[f], n.x - 6, n.y + NET.thumb / 2 + 4);
+    ctx.textAlign = "left";
+  });
+  layers.slice(1).forEach((layer, k) => layer.forEach((n, j) => {
+    const isOutput = k === layers.length - 2;
+    if (pic) {
+      const map = isOutput ? pic.output : pic.neurons[k] && pic.neurons[k][j];
+      if (map) paintMap(ctx, decode(map), isOutput ? 40 : 20, n.x, n.y, NET.thumb, NET.thumb, isOutput && page.flags.discretize);
+    }
+    ctx.strokeStyle = "#555";
+    ctx.lineWidth = 1;
+    ctx.strokeRect(n.x, n.y, NET.thumb, NET.thumb);
+  }));
+  renderNeuronButtons(layers);
+}
+function renderNeuronButtons(layers) {
+  const box = $("neuron-buttons");
+  box.innerHTML = "";
+  (page.settings.networkShape || []).forEach((units, i) => {
+    const g = document.createElement("div");
+    g.className = "group";
+    g.style.left = `${layers[i + 1][0].x - 4}px`;
+    for (const [sign, label] of [[1, "+"], [-1, "−"]]) {
+      const b = document.createElement("button");
+      b.className = "mini";
+      b.textContent = label;
+      b.title = `${sign > 0 ? "add a neuron to" : "remove a neuron from"} layer ${i + 1}`;
+      b.onclick = () => {
+        const shape = page.settings.networkShape.slice();
+        shape[i] = Math.min(page.options.maxUnits, Math.max(1, shape[i] + sign));
+        configure({ networkShape: shape });
+      };
+      g.appendChild(b);
+    }
+    box.appendChild(g);
+  });
+}
+function networkClick(e) {
+  const { feats, layers } = networkLayout();
+  const rect = e.target.getBoundingClientRect(), x = e.clientX - rect.left, y = e.clientY - rect.top;
+  feats.forEach((f, i) => {
+    const n = layers[0][i];
+    if (x >= n.x && x <= n.x + NET.thumb && y >= n.y && y <= n.y + NET.thumb) {
+      const now = page.settings.features.includes(f);
+      const next = now ? page.settings.features.filter((g) => g !== f) : page.settings.features.concat([f]);
+      if (next.length) configure({ features: next });
+    }
+  });
+}
+function networkHover(e) {
+  const rect = e.target.getBoundingClientRect(), x = e.clientX - rect.left, y = e.clientY - rect.top;
+  const card = $("hover-card");
+  let best = null, bestD = 6;
+  for (const l of page.links || []) {
+    for (let t = 0; t <= 1; t += 0.05) { // distance to the drawn curve, sampled
+      const u = 1 - t, mx = (l.x1 + l.x2) / 2;
+      const px = u * u * u * l.x1 + 3 * u * u * t * mx + 3 * u * t * t * mx + t * t * t * l.x2;
+      const py = u * u * u * l.y1 + 3 * u * u * t * l.y1 + 3 * u * t * t * l.y2 + t * t * t * l.y2;
+      const d = Math.hypot(px - x, py - y);
+      if (d < bestD) { bestD = d; best = l; }
+    }
+  }
+  card.hidden = !best;
+  if (best) {
+    card.textContent = best.text;
+    card.style.left = `${x + 12}px`;
+    card.style.top = `${y + 12}px`;
+  }
+}
+
+// ---------------------------------------------------------------- controls
+function fillSelect(id, values, labels) {
+  const el = $(id);
+  el.innerHTML = "";
+  values.forEach((v, i) => {
+    const o = document.createElement("option");
+    o.value = v;
+    o.textContent = labels ? labels[i] : v;
+    el.appendChild(o);
+  });
+}
+function hyperControls(boxId, opt, onChange) {
+  const box = $(boxId);
+  box.innerHTML = "";
+  if (!opt) return;
+  const spec = page.options.optimizers[opt.optimizer].hyper;
+  for (const [name, h] of Object.entries(spec)) {
+    const label = document.createElement("label");
+    const value = name in opt.hyper ? opt.hyper[name] : h.default[opt.convention];
+    label.textContent = name.replace("beta_", "β").replace("epsilon", "ε").replace("rho", "ρ");
+    const input = document.createElement("input");
+    input.id = `${boxId}-${name}`;
+    if (h.kind === "bool") { input.type = "checkbox"; input.checked = value; }
+    else { input.type = "number"; input.step = "any"; input.min = h.low; input.max = h.high; input.value = value; }
+    input.onchange = () => onChange({ hyper: Object.assign({}, opt.hyper,
+      { [name]: h.kind === "bool" ? input.checked : Number(input.value) }) });
+    label.appendChild(input);
+    box.appendChild(label);
+  }
+}
+function setOptimizerControls(prefix, opt) {
+  $(`${prefix}optimizer`).value = opt.optimizer;
+  $(`${prefix}convention`).value = opt.convention;
+  $(`${prefix}learningRate`).value = opt.learningRate;
+  $(`${prefix}schedule`).value = opt.schedule;
+  $(`${prefix}decaySteps`).value = opt.decaySteps;
+  $(`${prefix}decayRate`).value = opt.decayRate;
+  $(`${prefix}regularizationRate`).value = opt.regularizationRate;
+  document.querySelectorAll(prefix ? ".b-sched" : ".sched").forEach((el) => { el.hidden = opt.schedule === "none"; });
+}
+function renderControls() {
+  const s = page.settings;
+  setOptimizerControls("", s);
+  hyperControls("hyper", s, (c) => configure(c));
+  document.body.classList.toggle("ab", !!page.b);
+  $("ab-toggle").checked = !!page.b;
+  if (page.b) {
+    setOptimizerControls("b-", page.b);
+    hyperControls("b-hyper", page.b, (c) => configure({}, c));
+  }
+  const problem = page.options.classification.includes(s.dataset) ? "classification" : "regression";
+  $("problem").value = problem;
+  fillSelect("dataset", page.options[problem]);
+  $("dataset").value = s.dataset;
+  $("activation").value = s.activation;
+  $("dtype").value = s.dtype;
+  for (const k of ["trainRatio", "noise"]) { $(k).value = s[k]; $(`${k}-value`).textContent = s[k]; }
+  if (!BATCH_SIZES.includes(s.batchSize)) BATCH_SIZES.splice(BATCH_SIZES.length - 1, 0, s.batchSize);
+  $("batchSize").max = BATCH_SIZES.length - 1;
+  $("batchSize").value = BATCH_SIZES.indexOf(s.batchSize);
+  $("batchSize-value").textContent = s.batchSize;
+  const regime = s.batchSize === "full" ? "batch gradient descent (B = N)" : s.batchSize === 1 ? "stochastic gradient descent (B = 1)" : "mini-batch gradient descent";
+  $("regime").textContent = regime;
+  $("sampling").value = s.sampling;
+  $("seed").value = s.seed;
+  $("layer-count").textContent = s.networkShape.length;
+  $("showTestData").checked = page.flags.showTestData;
+  $("discretize").checked = page.flags.discretize;
+  drawDatasetThumbs(problem);
+  renderExports();
+  drawNetwork();
+}
+function drawDatasetThumbs(problem) {
+  const box = $("dataset-thumbs");
+  box.innerHTML = "";
+  for (const name of page.options[problem]) {
+    const c = document.createElement("canvas");
+    c.width = c.height = 52;
+    c.title = name;
+    c.className = name === page.settings.dataset ? "selected" : "";
+    const ctx = c.getContext("2d"), r = page.options.radius, sc = (v) => ((v + r) / (2 * r)) * 52;
+    ctx.fillStyle = "#f4f4f4";
+    ctx.fillRect(0, 0, 52, 52);
+    for (const [x1, x2, v] of page.options.previews[name]) {
+      ctx.fillStyle = `rgb(${colour(v === 0 ? 0 : Math.sign(v) * Math.max(0.6, Math.abs(v))).join(",")})`;
+      ctx.fillRect(sc(x1) - 1, 52 - sc(x2) - 1, 2.5, 2.5);
+    }
+    c.onclick = () => configure({ dataset: name });
+    box.appendChild(c);
+  }
+}
+function renderExports() {
+  const box = $("export-links");
+  box.innerHTML = "";
+  const runs = page.b ? ["a", "b"] : ["a"];
+  for (const r of runs) for (const [file, text] of [["playground.zip", "everything (zip)"], ["playground.toml", "gdlab train TOML"],
+    ["playground.csv", "data CSV"], ["train.py", "Python script"]]) {
+    const a = document.createElement("a");
+    a.href = `/api/sessions/${page.session}/export/${r}/${file}`;
+    a.id = `export-${r}-${file.replace(".", "-")}`;
+    a.textContent = `run ${r.toUpperCase()}: ${text}`;
+    a.download = file;
+    box.appendChild(a);
+  }
+}
+function wireOptimizerControls(prefix, send) {
+  $(`${prefix}optimizer`).onchange = (e) => send({ optimizer: e.target.value, hyper: {},
+    learningRate: page.options.optimizers[e.target.value].learningRate[$(`${prefix}convention`).value] });
+  $(`${prefix}convention`).onchange = (e) => send({ convention: e.target.value });
+  for (const k of ["learningRate", "decaySteps", "decayRate", "regularizationRate"])
+    $(`${prefix}${k}`).onchange = (e) => send({ [k]: Number(e.target.value) });
+  $(`${prefix}schedule`).onchange = (e) => send({ schedule: e.target.value });
+}
+function wireControls() {
+  const o = page.options;
+  for (const p of ["", "b-"]) {
+    fillSelect(`${p}optimizer`, o.fields.optimizer.choices);
+    fillSelect(`${p}convention`, o.fields.convention.choices);
+    fillSelect(`${p}schedule`, o.fields.schedule.choices);
+  }
+  fillSelect("activation", o.fields.activation.choices);
+  fillSelect("dtype", o.fields.dtype.choices);
+  wireOptimizerControls("", (c) => configure(c));
+  wireOptimizerControls("b-", (c) => configure({}, c));
+  $("activation").onchange = (e) => configure({ activation: e.target.value });
+  $("dtype").onchange = (e) => configure({ dtype: e.target.value });
+  $("problem").onchange = (e) => configure({ dataset: o[e.target.value][0] });
+  $("dataset").onchange = (e) => configure({ dataset: e.target.value });
+  $("trainRatio").onchange = (e) => configure({ trainRatio: Number(e.target.value) });
+  $("noise").onchange = (e) => configure({ noise: Number(e.target.value) });
+  $("trainRatio").oninput = (e) => { $("trainRatio-value").textContent = e.target.value; };
+  $("noise").oninput = (e) => { $("noise-value").textContent = e.target.value; };
+  $("batchSize").oninput = (e) => { $("batchSize-value").textContent = BATCH_SIZES[e.target.value]; };
+  $("batchSize").onchange = (e) => configure({ batchSize: BATCH_SIZES[e.target.value] });
+  $("sampling").onchange = (e) => configure({ sampling: e.target.value });
+  $("seed").onchange = (e) => configure({ seed: Number(e.target.value) });
+  $("regenerate-button").onclick = () => configure({ dataSeed: Math.floor(Math.random() * 2147483647) });
+  $("add-layer").onclick = () => {
+    const shape = page.settings.networkShape;
+    if (shape.length < o.maxLayers) configure({ networkShape: shape.concat([2]) });
+  };
+  $("remove-layer").onclick = () => configure({ networkShape: page.settings.networkShape.slice(0, -1) });
+  $("ab-toggle").onchange = (e) => configure({}, e.target.checked
+    ? Object.assign(Object.fromEntries(o.optimizerFields.map((k) => [k, page.settings[k]])),
+        { optimizer: "adam", learningRate: o.optimizers.adam.learningRate[page.settings.convention] * 10, hyper: {} })
+    : null);
+  for (const f of CLIENT_FLAGS) $(f).onchange = (e) => { page.flags[f] = e.target.checked; toHash(); drawHeatmaps(); drawNetwork(); };
+  $("play-pause-button").onclick = () => control(page.playing ? "pause" : "play");
+  $("step-button").onclick = () => control("step");
+  $("reset-button").onclick = () => control("reset");
+  $("network-canvas").onclick = networkClick;
+  $("network-canvas").onmousemove = networkHover;
+  $("network-canvas").onmouseleave = () => { $("hover-card").hidden = true; };
+  document.querySelectorAll(".tab").forEach((t) => t.onclick = () => {
+    document.querySelectorAll(".tab").forEach((u) => u.classList.toggle("active", u === t));
+    document.querySelectorAll(".tab-page").forEach((p) => { p.hidden = p.id !== t.dataset.tab; });
+    if (t.dataset.tab === "lesson-tab") lesson.load();
+  });
+  window.addEventListener("pagehide", () => {
+    if (page.session) fetch(`/api/sessions/${page.session}`, { method: "DELETE", keepalive: true });
+  });
+}
+
+// ---------------------------------------------------------------- the parabola lesson
+const lesson = {
+  result: null, shown: 0, timer: null, asked: 0,
+  async load() {
+    const eta = $("lesson-eta").value, steps = $("lesson-steps").value, ticket = ++this.asked;
+    const res = await fetch(`/api/lesson?eta=${eta}&steps=${steps}`);
+    const json = await res.json();
+    if (ticket !== this.asked) return; // a later slider position has been asked for
+    if (!res.ok) { $("lesson-error").hidden = false; $("lesson-error").textContent = `${json.field}: ${json.detail}`; return; }
+    this.result = json;
+    $("lesson-eta-value").textContent = `${Number(eta).toFixed(3)} = ${json.etaLambda.toFixed(2)}/λ`;
+    $("lesson-verdict").innerHTML = `λ = ${json.lambda.toFixed(3)}, 1/λ = ${json.oneStepEta.toFixed(4)}, 2/λ = ${json.divergenceEta.toFixed(4)}, w* = ${json.wStar.toFixed(4)} · theory: <b>${json.predicted}</b> · the gdlab run: <b>${json.observed}</b>`;
+    $("lesson-error").hidden = !json.error;
+    $("lesson-error").textContent = json.error ? `gdlab: ${json.error}` : "";
+    this.walk();
+  },
+  walk() {
+    clearInterval(this.timer);
+    this.shown = 0;
+    this.timer = setInterval(() => {
+      this.shown += 1;
+      this.draw();
+      if (this.shown >= this.result.w.length) clearInterval(this.timer);
+    }, 120);
+  },
+  draw() {
+    const r = this.result, canvas = $("lesson-parabola"), ctx = canvas.getContext("2d"), W = canvas.width, H = canvas.height;
+    ctx.clearRect(0, 0, W, H);
+    const [a, b, c] = r.coefficients, L = (w) => a * w * w - 2 * b * w + c;
+    const span = Math.max(3, ...r.w.slice(0, this.shown).filter((w) => w !== null).map((w) => Math.abs(w - r.wStar) * 1.1));
+    const w0 = r.wStar - span, w1 = r.wStar + span, top = L(w0);
+    const X = (w) => 40 + ((w - w0) / (w1 - w0)) * (W - 60), Y = (l) => H - 50 - (l / top) * (H - 70);
+    ctx.strokeStyle = "#183d4e"; ctx.lineWidth = 2; ctx.beginPath();
+    for (let i = 0; i <= 200; i++) { const w = w0 + ((w1 - w0) * i) / 200; i ? ctx.lineTo(X(w), Y(L(w))) : ctx.moveTo(X(w), Y(L(w))); }
+    ctx.stroke();
+    ctx.fillStyle = "#333"; ctx.font = "12px sans-serif";
+    ctx.fillText("L(w)", 8, 20); ctx.fillText("w", W - 16, H - 32);
+    ctx.fillText(`w* = ${r.wStar.toFixed(3)}`, X(r.wStar) - 30, H - 32);
+    const path = r.w.slice(0, this.shown);
+    ctx.strokeStyle = "#f59322"; ctx.lineWidth = 1.5; ctx.beginPath();
+    path.forEach((w, i) => { if (w === null) return; i ? ctx.lineTo(X(w), Y(L(w))) : ctx.moveTo(X(w), Y(L(w))); });
+    ctx.stroke();
+    path.forEach((w, i) => {
+      if (w === null) return;
+      ctx.fillStyle = i === path.length - 1 ? "#c0392b" : "#f59322";
+      ctx.beginPath(); ctx.arc(X(w), Y(L(w)), i === path.length - 1 ? 6 : 3, 0, 2 * Math.PI); ctx.fill();
+    });
+    const last = path[path.length - 1];
+    ctx.fillStyle = "#333";
+    ctx.fillText(`step ${path.length - 1}: w = ${last === null ? "NaN" : last.toPrecision(5)}`, W - 220, 20);
+    this.drawEtaAxis();
+    this.drawData(last);
+  },
+  drawEtaAxis() { // under the parabola: the η slider's scale with 1/λ and 2/λ marked
+    const r = this.result, canvas = $("lesson-parabola"), ctx = canvas.getContext("2d"), W = canvas.width, H = canvas.height;
+    const max = Number($("lesson-eta").max), X = (eta) => 40 + (eta / max) * (W - 60), y = H - 6;
+    ctx.fillStyle = "#777"; ctx.fillText("η scale:", 40, y - 12);
+    ctx.strokeStyle = "#999"; ctx.lineWidth = 1; ctx.beginPath(); ctx.moveTo(X(0), y); ctx.lineTo(X(max), y); ctx.stroke();
+    for (const [eta, text, col] of [[r.oneStepEta, "1/λ", "#27ae60"], [r.divergenceEta, "2/λ", "#c0392b"], [r.eta, "η", "#183d4e"]]) {
+      ctx.fillStyle = col; ctx.fillRect(X(eta) - 1, y - 8, 2, 8); ctx.fillText(text, X(eta) + 3, y - 2);
+    }
+  },
+  drawData(w) {
+    const r = this.result, canvas = $("lesson-data"), ctx = canvas.getContext("2d"), S = canvas.width;
+    ctx.clearRect(0, 0, S, S);
+    const maxY = Math.max(...r.y) * 1.1, X = (x) => 30 + (x / 2.7) * (S - 40), Y = (y) => S - 25 - (y / maxY) * (S - 40);
+    ctx.fillStyle = "#0877bd";
+    r.x.forEach((x, i) => { ctx.beginPath(); ctx.arc(X(x), Y(r.y[i]), 3, 0, 2 * Math.PI); ctx.fill(); });
+    if (w !== null && w !== undefined) {
+      ctx.strokeStyle = "#c0392b"; ctx.lineWidth = 2; ctx.beginPath();
+      ctx.moveTo(X(0), Y(0)); ctx.lineTo(X(2.7), Y(Math.max(-maxY, Math.min(2 * maxY, w * 2.7)))); ctx.stroke();
+    }
+    ctx.fillStyle = "#333"; ctx.font = "12px sans-serif";
+    ctx.fillText("price y (100k)", 6, 14); ctx.fillText("area x (100 m²)", S - 100, S - 6);
+  },
+};
+function wireLesson() {
+  $("lesson-eta").value = 0.1;
+  $("lesson-eta").oninput = () => lesson.load();
+  $("lesson-steps").onchange = () => lesson.load();
+  $("lesson-play").onclick = () => lesson.walk();
+}
+
+// ---------------------------------------------------------------- start
+async function main() {
+  page.options = await (await fetch("/api/options")).json();
+  wireControls();
+  wireLesson();
+  const { settings, b, flags } = fromHash();
+  Object.assign(page.flags, flags);
+  await startSession(settings, b);
+}
+main();

@@ -1,0 +1,141 @@
+"""The playground end to end in a real browser: Playwright for Python driving Debian's chromium.
+
+No browser can be downloaded here, so the test launches /usr/bin/chromium (``apt-get install chromium``;
+``.ci/run`` installs it) through ``executable_path``. The server runs in this process on a loopback port.
+It saves a screenshot; with GDLAB_UPDATE_SCREENSHOTS=1 it replaces the README's docs/playground.png.
+"""
+
+import os
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("starlette")
+uvicorn = pytest.importorskip("uvicorn")
+sync_api = pytest.importorskip("playwright.sync_api")
+
+from gdlab.playground import create_app  # noqa: E402
+
+CHROMIUM = Path("/usr/bin/chromium")
+README_SCREENSHOT = Path(__file__).resolve().parents[1] / "docs" / "playground.png"
+WAIT_MS = 60_000  # the longest any single wait may take
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium: apt-get install chromium")
+
+
+@pytest.fixture(scope="module")
+def base_url():
+    server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=0, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < deadline and thread.is_alive(), "the playground server did not start"
+        time.sleep(0.05)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        yield b
+        b.close()
+
+
+def state(page) -> dict:
+    return page.evaluate("({...window.gdlabState})")
+
+
+def wait_epoch(page, condition: str):
+    page.wait_for_function(f"window.gdlabState.epoch {condition}", timeout=WAIT_MS)
+    return state(page)
+
+
+def test_play_pause_step_reload_ab_and_screenshot(base_url, browser, tmp_path):
+    page = browser.new_page(viewport={"width": 1280, "height": 860})
+    errors = []
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    page.goto(f"{base_url}/#dataset=xor&networkShape=4,2&seed=7&learningRate=0.1")
+    page.wait_for_function("window.gdlabState.trainLoss !== null", timeout=WAIT_MS)
+    start, start_text = state(page), page.inner_text("#loss-train")
+    assert start["epoch"] == 0 and start["iteration"] == 0
+    assert page.input_value("#dataset") == "xor" and page.inner_text("#layer-count") == "2"
+
+    # play: at least 5 epochs, the loss text changes and the loss falls
+    page.click("#play-pause-button")
+    played = wait_epoch(page, ">= 5")
+    page.wait_for_function(f"document.getElementById('loss-train').textContent !== {start_text!r}", timeout=WAIT_MS)
+    played = state(page)
+    assert played["trainLoss"] < start["trainLoss"] and played["testLoss"] < start["testLoss"]
+    assert played["iteration"] == 25 * played["epoch"]  # 250 training points, batch 10
+    assert page.inner_text("#iterations-per-epoch") == "25"
+
+    # pause freezes the epoch
+    page.click("#play-pause-button")
+    page.wait_for_function("document.getElementById('play-pause-button').textContent === '▶'", timeout=WAIT_MS)
+    paused = state(page)["epoch"]
+    page.wait_for_timeout(1000)
+    assert state(page)["epoch"] == paused
+    assert int(page.inner_text("#epoch-number").replace(",", "")) == paused
+
+    # step adds one epoch
+    page.click("#step-button")
+    wait_epoch(page, f"=== {paused + 1}")
+    page.wait_for_timeout(500)
+    assert state(page)["epoch"] == paused + 1 and state(page)["iteration"] == 25 * (paused + 1)
+
+    # a setting changed on the page lands in the hash; a reload keeps it and every other setting
+    page.fill("#learningRate", "0.3")
+    page.dispatch_event("#learningRate", "change")
+    page.wait_for_function("location.hash.includes('learningRate=0.3')", timeout=WAIT_MS)
+    page.reload()
+    page.wait_for_function("window.gdlabState.trainLoss !== null", timeout=WAIT_MS)
+    assert page.input_value("#learningRate") == "0.3"
+    assert page.input_value("#dataset") == "xor" and page.inner_text("#layer-count") == "2"
+    assert "seed=7" in page.evaluate("location.hash") and state(page)["epoch"] == 0
+
+    # A/B: run B (Adam) from the same start; two loss curves and two boundaries
+    page.check("#ab-toggle")
+    page.wait_for_function("location.hash.includes('b.optimizer=adam')", timeout=WAIT_MS)
+    page.wait_for_selector("#heatmap-b", state="visible", timeout=WAIT_MS)
+    page.click("#play-pause-button")
+    wait_epoch(page, ">= 60")
+    page.click("#play-pause-button")
+    page.wait_for_function("document.getElementById('play-pause-button').textContent === '▶'", timeout=WAIT_MS)
+    final = state(page)["epoch"]  # the pictures show the epoch training stopped at
+    page.wait_for_function(f"document.getElementById('caption-a').textContent.endsWith('epoch {final}')",
+                           timeout=WAIT_MS)
+    assert page.inner_text("#caption-b").endswith(f"epoch {final}")
+    assert page.get_attribute("#loss-chart", "data-curves") == "2"
+    reds = page.evaluate("""() => {
+        const c = document.getElementById('loss-chart'), d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let n = 0; for (let i = 0; i < d.length; i += 4) if (d[i] > 150 && d[i + 1] < 110 && d[i + 2] < 110) n++;
+        return n; }""")
+    assert reds > 50  # run B's curve (red, dashed) is drawn
+    assert "run B: adam" in page.inner_text("#caption-b")
+    assert not errors, errors
+    shot = README_SCREENSHOT if os.environ.get("GDLAB_UPDATE_SCREENSHOTS") == "1" else tmp_path / "playground.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 10_000
+    page.close()
+
+
+def test_parabola_lesson_in_the_browser(base_url, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{base_url}/")
+    page.wait_for_function("window.gdlabState.trainLoss !== null", timeout=WAIT_MS)
+    page.click("#tab-lesson")
+    page.wait_for_function("document.getElementById('lesson-verdict').textContent.includes('theory')",
+                           timeout=WAIT_MS)
+    assert "monotone descent" in page.inner_text("#lesson-verdict")  # η = 0.1 < 1/λ
+    page.eval_on_selector("#lesson-eta", "el => { el.value = '0.6'; el.dispatchEvent(new Event('input')); }")
+    page.wait_for_function("document.getElementById('lesson-verdict').textContent.includes('diverging')",
+                           timeout=WAIT_MS)
+    assert "diverged" in page.inner_text("#lesson-verdict")
+    page.close()
