@@ -188,18 +188,20 @@ class Sequential:
     def fit(self, x, y, batch_size=32, epochs: int = 1, verbose="auto", callbacks=None,
             validation_split: float = 0.0, validation_data=None, shuffle: bool = True,
             initial_epoch: int = 0, seed=None, partial_batch: str = "keep",
-            sampling: str = "without_replacement"):
+            sampling: str = "without_replacement", compiled=None):
         """Train; returns the ``History``. ``batch_size``: int, ``1`` (SGD) or ``"full"``/``None`` (batch GD).
 
         ``seed`` fixes this fit's shuffling and dropout (default: drawn from the model's seed).
         After ``gdlab.load_checkpoint`` the next fit continues where the checkpoint stopped.
+        ``compiled``: None runs each epoch compiled when it is in the scope of ``gdlab.compiled``,
+        True requires that, False keeps the NumPy reference loop.
         """
         from gdlab.training import fit
 
         return fit(self, x, y, batch_size=batch_size, epochs=epochs, verbose=verbose,
                    callbacks=callbacks, validation_split=validation_split,
                    validation_data=validation_data, shuffle=shuffle, initial_epoch=initial_epoch,
-                   seed=seed, partial_batch=partial_batch, sampling=sampling)
+                   seed=seed, partial_batch=partial_batch, sampling=sampling, compiled=compiled)
 
     def save(self, path) -> None:
         """Architecture, compile settings and weights in one safetensors file (atomic write)."""

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from gdlab import compiled as compiled_path
 from gdlab.batching import EpochPlan
 from gdlab.callbacks import CallbackList, History, ProgressLogger
 from gdlab.forensics import diagnose, first_nonfinite_parameter
@@ -70,7 +71,7 @@ def epoch_generator(fit_seed: int, epoch: int, stream: int) -> np.random.Generat
 
 
 def fit(model, x, y, *, batch_size, epochs, verbose, callbacks, validation_split, validation_data,
-        shuffle, initial_epoch, seed, partial_batch, sampling) -> History:
+        shuffle, initial_epoch, seed, partial_batch, sampling, compiled=None) -> History:
     if not model.compiled:
         raise RuntimeError("the model is not compiled: call model.compile(optimizer, loss) before fit")
     epochs = _check_count("epochs", epochs, 0)
@@ -78,6 +79,7 @@ def fit(model, x, y, *, batch_size, epochs, verbose, callbacks, validation_split
     if seed is not None:
         _check_count("seed", seed, 0)
     verbose = _resolve_verbose(verbose)
+    compiled = compiled_path.check_mode(compiled)
     x, y = model.prepare(x, y)
     split_at = validation_split_point(x.shape[0], validation_split)
     val = None
@@ -130,7 +132,7 @@ def fit(model, x, y, *, batch_size, epochs, verbose, callbacks, validation_split
                 cb.set_state(cb_state)
     try:
         with np.errstate(over="ignore", invalid="ignore"):  # divergence is caught below, by value
-            _run_epochs(model, x, y, val, plan, epochs, initial_epoch, history, cbs, fit_seed)
+            _run_epochs(model, x, y, val, plan, epochs, initial_epoch, history, cbs, fit_seed, compiled)
     except NonFiniteLossError as err:
         if not any(getattr(cb, "handles_nonfinite", False) for cb in callbacks):
             raise
@@ -143,7 +145,7 @@ def fit(model, x, y, *, batch_size, epochs, verbose, callbacks, validation_split
     return history
 
 
-def _run_epochs(model, x, y, val, plan, epochs, initial_epoch, history, cbs, fit_seed) -> None:
+def _run_epochs(model, x, y, val, plan, epochs, initial_epoch, history, cbs, fit_seed, compiled) -> None:
     dropouts = [(j, layer) for j, layer in enumerate(model.layers) if isinstance(layer, Dropout)]
     every = max(1, math.ceil(model.parameters.size / GRAD_NORM_BUDGET))
     grad_norms = deque(maxlen=8)
@@ -153,7 +155,7 @@ def _run_epochs(model, x, y, val, plan, epochs, initial_epoch, history, cbs, fit
             layer.rng = epoch_generator(fit_seed if layer.seed is None else layer.seed, epoch, 1 + j)
         cbs.on_epoch_begin(epoch, {"iterations": len(batches)})
         history.iterations_per_epoch.append(len(batches))
-        logs = _run_epoch(model, x, y, batches, epoch, history, cbs, grad_norms, every)
+        logs = _run_epoch(model, x, y, batches, epoch, history, cbs, grad_norms, every, compiled)
         if first_nonfinite_parameter(model):
             _diverged(model, x, x[batches[-1]], epoch, len(batches) - 1, float("nan"), history, grad_norms)
         if val is not None:
@@ -171,8 +173,15 @@ def _diverged(model, x, xb, epoch, i, loss, history, grad_norms):
     raise NonFiniteLossError(message, history=history, epoch=epoch, iteration=i)
 
 
-def _run_epoch(model, x, y, batches, epoch, history, cbs, grad_norms, every) -> dict:
+def _run_epoch(model, x, y, batches, epoch, history, cbs, grad_norms, every, compiled) -> dict:
     """One epoch; returns the sample-weighted mean training loss and metrics over its batches."""
+    # -- gdlab.compiled hook: the whole epoch in one compiled call when in scope, else None -----------
+    logs = compiled_path.try_run_epoch(
+        model, x, y, batches, epoch=epoch, history=history, callbacks=cbs, mode=compiled,
+        diverged=lambda xb, i, loss: _diverged(model, x, xb, epoch, i, loss, history, grad_norms))
+    if logs is not None:
+        return logs
+    # -- end of the gdlab.compiled hook -------------------------------------------------------------
     optimizer, theta, grad = model.optimizer, model.parameters.theta, model.parameters.grad
     loss_fn, metrics = model.loss, model.metrics
     loss_sum, seen = 0.0, 0
