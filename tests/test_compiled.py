@@ -93,6 +93,25 @@ def test_each_step_agrees_with_the_reference(name, opt, convention, dtype):
         copy_training_state(fast, ref)  # the next step starts from the same weights again
 
 
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("convention", ["keras", "torch"])
+@pytest.mark.parametrize("batch_size", [1, 7])
+def test_plain_sgd_writes_straight_into_theta_and_agrees(batch_size, convention, dtype):
+    """With over 20 000 parameters the gradient norm is recorded every 2nd iteration only, so the
+    steps alternate between the direct update (GEMM or ger into θ) and the gradient buffer."""
+    x = np.random.default_rng(4).normal(size=(12, 300)).astype(dtype)
+    y = np.arange(12) % 3
+    models, histories = [], []
+    for path in (True, False):
+        model = Sequential([Dense(70, activation="relu"), Dense(3, activation="softmax")], dtype=dtype, seed=3)
+        model.compile(SGD(0.02, convention=convention), "sparse_categorical_crossentropy", ["accuracy"])
+        histories.append(model.fit(x, y, batch_size=batch_size, epochs=2, seed=1, verbose=0, compiled=path))
+        models.append(model)
+    assert models[0].parameters.size > 20_000
+    np.testing.assert_allclose(histories[0].iteration_loss, histories[1].iteration_loss, rtol=TOL[dtype]["rtol"])
+    assert_models_close(*models, TOL[dtype])
+
+
 @pytest.mark.parametrize("opt", ["momentum", "adam"])
 @pytest.mark.parametrize("name", ["relu-softmax-sparse", "tanh-softmax-onehot", "sigmoid-linear-mse"])
 def test_whole_epochs_follow_the_float64_reference(name, opt):

@@ -177,8 +177,8 @@ def _run_epoch(model, x, y, batches, epoch, history, cbs, grad_norms, every, com
     """One epoch; returns the sample-weighted mean training loss and metrics over its batches."""
     # -- gdlab.compiled hook: the whole epoch in one compiled call when in scope, else None -----------
     logs = compiled_path.try_run_epoch(
-        model, x, y, batches, epoch=epoch, history=history, callbacks=cbs, mode=compiled,
-        diverged=lambda xb, i, loss: _diverged(model, x, xb, epoch, i, loss, history, grad_norms))
+        model, x, y, batches, epoch=epoch, history=history, callbacks=cbs, mode=compiled, grad_norms=grad_norms,
+        every=every, diverged=lambda xb, i, loss: _diverged(model, x, xb, epoch, i, loss, history, grad_norms))
     if logs is not None:
         return logs
     # -- end of the gdlab.compiled hook -------------------------------------------------------------

@@ -45,11 +45,13 @@ def check_mode(compiled):
     return compiled
 
 
-def try_run_epoch(model, x, y, batches, *, epoch, history, callbacks, mode, diverged) -> dict | None:
+def try_run_epoch(model, x, y, batches, *, epoch, history, callbacks, mode, diverged, grad_norms,
+                  every) -> dict | None:
     """Run one epoch compiled and return its logs, or return None for the reference path.
 
     ``callbacks``: the fit's ``CallbackList``; ``mode``: ``fit``'s ``compiled``; ``diverged(x_batch,
-    i, loss)``: the fit loop's report of a non-finite loss at step i (it raises).
+    i, loss)``: the fit loop's report of a non-finite loss at step i (it raises); ``grad_norms``: the
+    fit loop's deque of (iteration, ‖∂L/∂θ‖), appended every ``every``-th iteration as there.
     """
     if mode is False:
         log.debug("epoch %d: reference path (compiled=False)", epoch)
@@ -61,4 +63,4 @@ def try_run_epoch(model, x, y, batches, *, epoch, history, callbacks, mode, dive
         log.debug("epoch %d: reference path: %s", epoch, why)
         return None
     log.debug("epoch %d: compiled path", epoch)
-    return runner.run_epoch(model, x, y, batches, epoch, history, callbacks, diverged)
+    return runner.run_epoch(model, x, y, batches, epoch, history, callbacks, diverged, grad_norms, every)

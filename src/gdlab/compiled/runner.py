@@ -9,6 +9,7 @@ from contextlib import nullcontext
 
 import numpy as np
 
+from gdlab import kernels
 from gdlab.compiled import blas, epoch as ek
 from gdlab.compiled.scope import HIDDEN, LOSSES
 from gdlab.optimizers import SGD
@@ -82,7 +83,7 @@ def blas_threads(batch: int):
     return _controller[0].limit(limits=1, user_api="blas")
 
 
-def run_epoch(model, x, y, batches, epoch, history, callbacks, diverged) -> dict:
+def run_epoch(model, x, y, batches, epoch, history, callbacks, diverged, grad_norms, every) -> dict:
     sizes = np.array([b.shape[0] for b in batches], dtype=np.int64)
     starts = np.zeros(sizes.size + 1, dtype=np.int64)
     np.cumsum(sizes, out=starts[1:])
@@ -96,14 +97,18 @@ def run_epoch(model, x, y, batches, epoch, history, callbacks, diverged) -> dict
     else:
         y_lab, y_val = np.zeros(0, dtype=np.intp), y
     threshold = model.metrics[0].threshold if model.metrics else 0.5
-    batch_loss, correct = np.empty(len(batches)), np.zeros(1, dtype=np.int64)
+    batch_loss, norms, correct = np.empty(len(batches)), np.empty(len(batches)), np.zeros(1, dtype=np.int64)
+    n_before = len(history.iteration_loss)
     with blas_threads(ws.batch):
-        done = ek.kernel(dtype)(np.ascontiguousarray(x), y_lab, y_val, order, starts, ws.layers, loss_code,
-                                params.theta, params.grad, ws.ws, code, hp, s1, s2, opt.iterations, threshold,
-                                batch_loss, correct, ws.args.ints, ws.args.floats, ws.args.chars)
+        done = ek.run(blas.pointers(dtype), np.ascontiguousarray(x), y_lab, y_val, order, starts, ws.layers,
+                      loss_code, params.theta, params.grad, ws.ws, code, hp, s1, s2, opt.iterations,
+                      kernels.tiny(dtype), threshold, batch_loss, correct, n_before, every, norms, ws.args.ints,
+                      ws.args.floats, ws.args.chars)
     opt.iterations += done
     loss_sum, seen = 0.0, 0
     for i in range(done):
+        if not np.isnan(norms[i]):
+            grad_norms.append((n_before + i, float(norms[i])))
         loss = float(batch_loss[i])
         history.record_iteration(epoch, i, loss)
         loss_sum += loss * int(sizes[i])
