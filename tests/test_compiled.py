@@ -259,3 +259,7 @@ def test_a_diverging_run_stops_where_the_reference_stops(batch_size):
     assert (fast.epoch, fast.iteration) == (ref.epoch, ref.iteration)
     assert len(fast.history.iteration_loss) == len(ref.history.iteration_loss)
     np.testing.assert_allclose(fast.history.iteration_loss, ref.history.iteration_loss, rtol=1e-4)  # float32
+    # the diagnosis quotes the gradient norms recorded along the way (batch 1: from ‖x‖·‖δ‖ per layer)
+    tails = [re.findall(r"([-+.\de]+) \(it\. (\d+)\)", str(e)) for e in errors]
+    assert [i for _, i in tails[0]] == [i for _, i in tails[1]] and tails[0]
+    np.testing.assert_allclose([float(n) for n, _ in tails[0]], [float(n) for n, _ in tails[1]], rtol=1e-2)

@@ -157,12 +157,34 @@ def forward(fns, theta, ws, layer, inp, rows, ints, floats, chars):
 
 
 @jit
+def sum_squares(v, count):
+    """Σ v² over the first ``count`` entries, in float64 with four running sums (which vectorise)."""
+    s0, s1, s2, s3 = 0.0, 0.0, 0.0, 0.0
+    quads = count // 4 * 4
+    for j in range(0, quads, 4):
+        s0 += float(v[j]) * float(v[j])
+        s1 += float(v[j + 1]) * float(v[j + 1])
+        s2 += float(v[j + 2]) * float(v[j + 2])
+        s3 += float(v[j + 3]) * float(v[j + 3])
+    for j in range(quads, count):
+        s0 += float(v[j]) * float(v[j])
+    return (s0 + s1) + (s2 + s3)
+
+
+@jit
 def backward(fns, theta, grad, ws, layers, l, inp, rows, direct, eta, ints, floats, chars):
-    """δ_{l−1} from δ_l (l > 0), then W_l, b_l updated (``direct``) or their gradients written."""
+    """δ_{l−1} from δ_l (l > 0), then W_l, b_l updated (``direct``) or their gradients written.
+
+    Returns this layer's share of ‖∂L/∂θ‖² at batch 1, where it costs two short vectors:
+    ‖x·δᵀ‖² = ‖x‖²·‖δ‖² (kernel) + ‖δ‖² (bias); 0 at larger batches."""
     one, zero = theta.dtype.type(1), theta.dtype.type(0)
     n_in, n_out, w, b, do = layers[l, N_IN], layers[l, N_OUT], layers[l, W_OFF], layers[l, B_OFF], layers[l, D_OFF]
     d = ws[do:do + rows * n_out]
     wp, dp, ip = address(theta) + w * theta.itemsize, address(d), address(inp)
+    square = 0.0
+    if rows == 1:
+        dd = sum_squares(d, n_out)
+        square = sum_squares(inp, n_in) * dd + (dd if b >= 0 else 0.0)
     if l > 0:
         prev = ws[layers[l - 1, D_OFF]:layers[l - 1, D_OFF] + rows * n_in]
         pp = address(prev)
@@ -190,6 +212,7 @@ def backward(fns, theta, grad, ws, layers, l, inp, rows, direct, eta, ints, floa
                 theta[b + j] = theta[b + j] - total * eta
             else:
                 grad[b + j] = total
+    return square
 
 
 @jit
@@ -220,7 +243,8 @@ def run(fns, x, y_lab, y_val, order, starts, layers, loss_code, theta, grad, ws,
 
     As the reference loop does, every ``norm_every``-th iteration of the fit (counting the
     ``n_before`` done in earlier epochs) records ‖∂L/∂θ‖ in ``norms`` (NaN elsewhere); plain SGD then
-    takes the gradient-buffer route for that step."""
+    takes the gradient-buffer route for that step, except at batch 1, where the norm comes from the
+    vectors a_{l−1} and δ_l."""
     n_layers = layers.shape[0]
     n0, k = layers[0, N_IN], layers[n_layers - 1, N_OUT]
     eta = theta.dtype.type(hp[LR])
@@ -248,16 +272,15 @@ def run(fns, x, y_lab, y_val, order, starts, layers, loss_code, theta, grad, ws,
         if loss_code == MSE:
             vjp(d, out, rows * k, layers[n_layers - 1, ACT])
         record = (n_before + i) % norm_every == 0
+        buffered = not direct or (record and rows > 1)
+        square = 0.0
         for l in range(n_layers - 1, -1, -1):
             inp = x_b if l == 0 else ws[layers[l - 1, A_OFF]:layers[l - 1, A_OFF] + rows * layers[l, N_IN]]
-            backward(fns, theta, grad, ws, layers, l, inp, rows, direct and not record, eta, ints, floats, chars)
+            square += backward(fns, theta, grad, ws, layers, l, inp, rows, not buffered, eta, ints, floats, chars)
         norms[i] = math.nan
         if record:
-            total = 0.0
-            for j in range(grad.size):
-                total += grad[j] * grad[j]
-            norms[i] = math.sqrt(total)
-        if record or not direct:
+            norms[i] = math.sqrt(square if rows == 1 else sum_squares(grad, grad.size))
+        if buffered:
             step(theta, grad, opt, hp, s1, s2, t0 + i + 1, tiny)
     correct[0] = n_correct
     return starts.size - 1

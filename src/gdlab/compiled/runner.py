@@ -5,7 +5,7 @@ loss and accuracy, and a non-finite loss reported through the fit loop's own dia
 from __future__ import annotations
 
 import weakref
-from contextlib import nullcontext
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -27,7 +27,7 @@ except ImportError:  # part of the fast extra; without it BLAS keeps its own thr
 SINGLE_THREAD_BELOW = 64
 
 _workspaces: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_controller = []
+_blas_controllers: list | None = None  # threadpoolctl's, found on first use
 
 
 class Workspace:
@@ -73,14 +73,27 @@ def optimizer_arguments(opt, dtype):
     return code, hp, opt.state["m"], opt.state["v"]
 
 
+@contextmanager
 def blas_threads(batch: int):
-    """A context that sets the BLAS thread count for an epoch: 1 below ``SINGLE_THREAD_BELOW``, else
-    BLAS's own (all cores)."""
-    if batch >= SINGLE_THREAD_BELOW or threadpoolctl is None:
-        return nullcontext()
-    if not _controller:  # finding the loaded BLAS libraries takes milliseconds: do it once
-        _controller.append(threadpoolctl.ThreadpoolController())
-    return _controller[0].limit(limits=1, user_api="blas")
+    """Sets the BLAS thread count for an epoch: 1 below ``SINGLE_THREAD_BELOW``, else BLAS's own."""
+    libraries = _blas_libraries() if batch < SINGLE_THREAD_BELOW else []
+    before = [lib.num_threads for lib in libraries]
+    for lib in libraries:
+        lib.set_num_threads(1)
+    try:
+        yield
+    finally:
+        for lib, n in zip(libraries, before):
+            lib.set_num_threads(n)
+
+
+def _blas_libraries() -> list:
+    """threadpoolctl's controllers of the loaded BLAS libraries (found once: it takes milliseconds)."""
+    global _blas_controllers
+    if _blas_controllers is None:
+        _blas_controllers = ([] if threadpoolctl is None else
+                             threadpoolctl.ThreadpoolController().select(user_api="blas").lib_controllers)
+    return _blas_controllers
 
 
 def run_epoch(model, x, y, batches, epoch, history, callbacks, diverged, grad_norms, every) -> dict:
@@ -105,14 +118,13 @@ def run_epoch(model, x, y, batches, epoch, history, callbacks, diverged, grad_no
                       kernels.tiny(dtype), threshold, batch_loss, correct, n_before, every, norms, ws.args.ints,
                       ws.args.floats, ws.args.chars)
     opt.iterations += done
+    for i in np.flatnonzero(~np.isnan(norms[:done])).tolist():
+        grad_norms.append((n_before + i, float(norms[i])))
     loss_sum, seen = 0.0, 0
-    for i in range(done):
-        if not np.isnan(norms[i]):
-            grad_norms.append((n_before + i, float(norms[i])))
-        loss = float(batch_loss[i])
+    for i, (loss, b) in enumerate(zip(batch_loss[:done].tolist(), sizes[:done].tolist())):
         history.record_iteration(epoch, i, loss)
-        loss_sum += loss * int(sizes[i])
-        seen += int(sizes[i])
+        loss_sum += loss * b
+        seen += b
         for cb in callbacks.batch_end:  # only progress bars (scope), advanced after the fact
             cb.on_train_batch_end(i, {"loss": loss_sum / seen})
     if done < len(batches):
