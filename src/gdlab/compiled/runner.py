@@ -97,12 +97,14 @@ def _blas_libraries() -> list:
 
 
 def run_epoch(model, x, y, batches, epoch, history, callbacks, diverged, grad_norms, every) -> dict:
+    """The epoch's batches in one kernel call; returns its logs (see ``try_run_epoch``)."""
     sizes = np.array([b.shape[0] for b in batches], dtype=np.int64)
+    largest = int(sizes.max(initial=1))
     starts = np.zeros(sizes.size + 1, dtype=np.int64)
     np.cumsum(sizes, out=starts[1:])
     order = np.concatenate(batches).astype(np.intp, copy=False) if batches else np.zeros(0, dtype=np.intp)
     dtype, opt, params = model.dtype, model.optimizer, model.parameters
-    ws = Workspace.get(model, int(sizes.max(initial=1)))
+    ws = Workspace.get(model, largest)
     code, hp, s1, s2 = optimizer_arguments(opt, dtype)
     loss_code = LOSSES[type(model.loss)]
     if loss_code == ek.SPARSE_CE:
@@ -112,7 +114,7 @@ def run_epoch(model, x, y, batches, epoch, history, callbacks, diverged, grad_no
     threshold = model.metrics[0].threshold if model.metrics else 0.5
     batch_loss, norms, correct = np.empty(len(batches)), np.empty(len(batches)), np.zeros(1, dtype=np.int64)
     n_before = len(history.iteration_loss)
-    with blas_threads(ws.batch):
+    with blas_threads(largest):  # this epoch's batch size, not the workspace's (it may be larger)
         done = ek.run(blas.pointers(dtype), np.ascontiguousarray(x), y_lab, y_val, order, starts, ws.layers,
                       loss_code, params.theta, params.grad, ws.ws, code, hp, s1, s2, opt.iterations,
                       kernels.tiny(dtype), threshold, batch_loss, correct, n_before, every, norms, ws.args.ints,
