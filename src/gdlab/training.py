@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from gdlab import compiled as compiled_path
 from gdlab.batching import EpochPlan
 from gdlab.callbacks import Callback, CallbackList, History, ProgressLogger
 from gdlab.forensics import diagnose, first_nonfinite_parameter
@@ -141,7 +142,7 @@ def train_on_batch(model, x, y, return_dict: bool = False):
 def fit(model, x, y, batch_size=32, epochs: int = 1, verbose="auto", callbacks=None,
         validation_split: float = 0.0, validation_data=None, shuffle: bool = True,
         initial_epoch: int = 0, seed=None, partial_batch: str = "keep",
-        sampling: str = "without_replacement") -> History:
+        sampling: str = "without_replacement", compiled=False) -> History:
     """Train for epochs ``initial_epoch … epochs − 1``; returns the ``History``.
 
     ``batch_size``: an int, ``1`` (SGD) or ``"full"``/``None`` (batch gradient descent).
@@ -154,6 +155,10 @@ def fit(model, x, y, batch_size=32, epochs: int = 1, verbose="auto", callbacks=N
     that fit with its seed (so fit(3 epochs) + fit(6, initial_epoch=3) ≡ fit(6)).
     After ``gdlab.load_checkpoint`` (or with a ``BackupAndRestore`` callback whose backup exists)
     the fit resumes where the checkpoint stopped, history included.
+    ``compiled``: False (default) runs the NumPy reference loop; None runs each epoch in one compiled call
+    when the model and the run are in the scope of ``gdlab.compiled`` (else the reference loop; a DEBUG log
+    on ``gdlab.compiled`` says why); True requires it. The compiled epoch agrees with the reference to
+    float rounding, not bit for bit, and its first call compiles for a while (then cached on disk).
     """
     if not model.compiled:
         raise RuntimeError("the model is not compiled: call model.compile(optimizer, loss) before fit")
@@ -163,6 +168,7 @@ def fit(model, x, y, batch_size=32, epochs: int = 1, verbose="auto", callbacks=N
         _check_count("seed", seed, 0)
     verbose = _resolve_verbose(verbose)
     callbacks = _check_callbacks(callbacks)
+    compiled = compiled_path.check_mode(compiled)
     x, y = model.prepare(x, y)
     split_at = validation_split_point(x.shape[0], validation_split)
     val = None
@@ -183,7 +189,7 @@ def fit(model, x, y, batch_size=32, epochs: int = 1, verbose="auto", callbacks=N
     state = _starting_state(model, initial_epoch, seed, callbacks)
     saved_callbacks, state.saved_callbacks = state.saved_callbacks, []
     model.training_state = state
-    loop = _Loop(model, x, y, val, plan, state, verbose, epochs)
+    loop = _Loop(model, x, y, val, plan, state, verbose, epochs, compiled)
     loop.cbs.on_train_begin({})
     for cb, (name, cb_state) in zip(callbacks, saved_callbacks):
         if type(cb).__name__ == name and cb_state is not None:
@@ -224,8 +230,9 @@ def _starting_state(model, initial_epoch: int, seed, callbacks) -> TrainingState
 class _Loop:
     """Runs the epochs of one fit over prepared data, updating the TrainingState as it goes."""
 
-    def __init__(self, model, x, y, val, plan, state: TrainingState, verbose: int, epochs: int):
+    def __init__(self, model, x, y, val, plan, state: TrainingState, verbose: int, epochs: int, compiled):
         self.model, self.x, self.y, self.val, self.plan, self.state = model, x, y, val, plan, state
+        self.compiled = compiled
         all_cbs = [state.history, *state.callbacks]
         if verbose:
             all_cbs.append(ProgressLogger(verbose=verbose, epochs=epochs))
@@ -265,6 +272,11 @@ class _Loop:
     def run_epoch(self, epoch: int, batches) -> dict:
         """One epoch; returns the sample-weighted mean training loss and metrics over its batches."""
         model, x, y, cbs, history = self.model, self.x, self.y, self.cbs, self.state.history
+        logs = compiled_path.try_run_epoch(  # the whole epoch in one compiled call when in scope, else None
+            model, x, y, batches, epoch=epoch, history=history, callbacks=cbs, mode=self.compiled,
+            grad_norms=self.grad_norms, every=self.every, diverged=lambda xb, i, loss: self.diverged(xb, epoch, i, loss))
+        if logs is not None:
+            return logs
         grad, metrics = model.parameters.grad, model.metrics
         loss_sum, seen = 0.0, 0
         m_sums, m_counts = [0.0] * len(metrics), [0] * len(metrics)

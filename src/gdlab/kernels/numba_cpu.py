@@ -51,7 +51,7 @@ def _flush(x, tiny):
 
 # -- optimizers: kernel(optimizer, θ, g, state, t, η), the same numbers as optimizer.update --------------
 @_kernel
-def _sgd(theta, g, eta):
+def sgd_plain(theta, g, eta):
     """θ ← θ − g·η."""
     for i in range(theta.size):
         theta[i] = theta[i] - g[i] * eta
@@ -59,11 +59,11 @@ def _sgd(theta, g, eta):
 
 @register("sgd", momentum=False)
 def sgd(opt, theta, g, state, t, lr):
-    _sgd(theta, g, theta.dtype.type(lr))
+    sgd_plain(theta, g, theta.dtype.type(lr))
 
 
 @_kernel
-def _sgd_velocity(theta, g, v, mu, eta, nesterov, tiny):
+def sgd_velocity(theta, g, v, mu, eta, nesterov, tiny):
     """v ← v·μ − g·η;  θ ← θ + v  or  θ ← θ + (v·μ − g·η)."""
     for i in range(theta.size):
         step = g[i] * eta
@@ -73,7 +73,7 @@ def _sgd_velocity(theta, g, v, mu, eta, nesterov, tiny):
 
 
 @_kernel
-def _sgd_buffer(theta, g, b, mu, one_minus_tau, eta, first, nesterov, tiny):
+def sgd_buffer(theta, g, b, mu, one_minus_tau, eta, first, nesterov, tiny):
     """b ← g (first step) or b·μ + g·(1 − τ);  d ← g + b·μ  or  b;  θ ← θ − d·η."""
     for i in range(theta.size):
         bi = g[i] if first else _flush(b[i] * mu + g[i] * one_minus_tau, tiny)
@@ -85,9 +85,9 @@ def _sgd_buffer(theta, g, b, mu, one_minus_tau, eta, first, nesterov, tiny):
 def _sgd_momentum(opt, theta, g, state, t, lr):
     dt = theta.dtype.type
     if opt.lr_inside_momentum:
-        _sgd_velocity(theta, g, state["velocity"], dt(opt.momentum), dt(lr), opt.nesterov, tiny(dt))
+        sgd_velocity(theta, g, state["velocity"], dt(opt.momentum), dt(lr), opt.nesterov, tiny(dt))
     else:
-        _sgd_buffer(theta, g, state["velocity"], dt(opt.momentum), dt(1 - opt.dampening), dt(lr), t == 1,
+        sgd_buffer(theta, g, state["velocity"], dt(opt.momentum), dt(1 - opt.dampening), dt(lr), t == 1,
                     opt.nesterov, tiny(dt))
 
 
@@ -97,7 +97,7 @@ for _nesterov in (False, True):
 
 
 @_kernel
-def _adam(theta, g, m, v, one_minus_b1, b2, one_minus_b2, alpha, eps_hat, root_c2, eps, tiny):
+def adam_moments(theta, g, m, v, one_minus_b1, b2, one_minus_b2, alpha, eps_hat, root_c2, eps, tiny):
     """m ← m + (g − m)·(1 − β₁);  v ← v·β₂ + g·(1 − β₂)·g;
     θ ← θ − (m·α)/(√v + ε̂)  (eps_hat)  or  θ ← θ − (m·α)/(√v/√c₂ + ε)."""
     for i in range(theta.size):
@@ -115,7 +115,7 @@ def _adam_step(opt, theta, g, state, t, lr):
         alpha = lr * math.sqrt(1 - b2**t) / (1 - b1**t)  # α = η·√(1 − β₂ᵗ)/(1 − β₁ᵗ)
     else:
         alpha = lr / (1 - b1**t)  # s = η/(1 − β₁ᵗ)
-    _adam(theta, g, state["m"], state["v"], dt(1 - b1), dt(b2), dt(1 - b2), dt(alpha), opt.eps_hat,
+    adam_moments(theta, g, state["m"], state["v"], dt(1 - b1), dt(b2), dt(1 - b2), dt(alpha), opt.eps_hat,
           dt(math.sqrt(1 - b2**t)), dt(opt.epsilon), tiny(dt))
 
 

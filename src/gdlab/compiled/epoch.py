@@ -1,0 +1,286 @@
+"""One epoch of a Dense network as one compiled call: every batch's forward → loss → backward →
+update, with no Python between the steps.
+
+For batch b of B rows (x_b gathered from the data by the epoch's index array), layers l = 1 … L:
+
+    forward    z_l = a_{l−1}·W_l + b_l,  a_l = f_l(z_l)                 (a_0 = x_b)
+    loss       softmax + cross-entropy: δ_L = (p − y)/B
+               mean squared error:       δ_L = (2/(B·K))·(a_L − y) ⊙ f_L'(a_L)
+    backward   δ_{l−1} = (δ_l·W_lᵀ) ⊙ f_{l−1}'(a_{l−1})                 (with W_l before its update)
+               ∂L/∂W_l = a_{l−1}ᵀ·δ_l,  ∂L/∂b_l = Σ_rows δ_l
+    update     plain SGD: W_l ← W_l − η·a_{l−1}ᵀ·δ_l, b_l ← b_l − η·Σ δ_l, written straight into θ
+               (one GEMM with α = −η, β = 1; at B = 1 the rank-1 update ``ger``), no gradient buffer;
+               momentum and Adam: ∂L/∂θ into the gradient buffer, then the fused update kernel of
+               ``gdlab.kernels`` over all of θ, as the reference path calls it.
+
+f' comes from the output as on the reference path: relu' = [a > 0], tanh' = 1 − a², σ' = a(1 − a).
+The matrix products go to BLAS (``gdlab.compiled.blas``): ``gemv``/``ger`` at B = 1, ``gemm`` above.
+Everything between them (bias, activation, softmax, loss, the gather of the batch) is a loop in
+the network's dtype; the loss of each batch is summed in float64.
+
+Every function here is compiled once per dtype and cached on disk (``cache=True``); the BLAS
+addresses come in as the argument ``fns`` (see ``gdlab.compiled.blas``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+
+from gdlab.compiled.blas import N, T, address, gemm, gemv, ger
+from gdlab.kernels.numba_cpu import adam_moments, outer, sgd_buffer, sgd_plain, sgd_velocity
+from gdlab.losses import EPSILON
+
+#: activation codes (``HIDDEN`` in ``scope`` maps the classes to the first four)
+LINEAR, RELU, TANH, SIGMOID, SOFTMAX = range(5)
+#: loss codes
+SPARSE_CE, ONEHOT_CE, MSE = range(3)
+#: optimizer codes: plain SGD writes into θ; the others go through a fused kernel
+SGD, SGD_KERAS, SGD_TORCH, ADAM_KERAS, ADAM_TORCH = range(5)
+#: columns of the layer table (one row per Dense layer; B_OFF = −1 without bias)
+N_IN, N_OUT, W_OFF, B_OFF, ACT, A_OFF, D_OFF = range(7)
+#: entries of the float64 hyperparameter vector
+LR, MU, ONE_MINUS_TAU, NESTEROV, BETA_1, BETA_2, EPS = range(7)
+
+jit = numba.njit(nogil=True, cache=True, fastmath=False, error_model="numpy")
+
+
+@jit
+def activate(a, rows, n, code):
+    """a ← f(a) in place, for rows × n values."""
+    one, zero = a.dtype.type(1), a.dtype.type(0)
+    if code == RELU:
+        for i in range(rows * n):
+            v = a[i]
+            a[i] = v if (v >= zero or v != v) else zero  # max(v, 0); NaN passes, as NumPy's
+    elif code == TANH:
+        for i in range(rows * n):
+            a[i] = math.tanh(a[i])
+    elif code == SIGMOID:
+        for i in range(rows * n):
+            v = a[i]
+            e = math.exp(-abs(v))
+            r = one / (one + e)
+            a[i] = r if v >= zero else e * r  # the stable form of 1/(1 + e^(−v))
+    elif code == SOFTMAX:
+        for r in range(rows):
+            row = a[r * n:(r + 1) * n]
+            top = row[0]
+            for j in range(1, n):
+                top = max(top, row[j])
+            total = zero
+            for j in range(n):
+                row[j] = math.exp(row[j] - top)
+                total += row[j]
+            for j in range(n):
+                row[j] = row[j] / total
+
+
+@jit
+def vjp(d, a, count, code):
+    """d ← d ⊙ f'(a) in place, f' from the output a."""
+    one, zero = d.dtype.type(1), d.dtype.type(0)
+    if code == RELU:
+        for i in range(count):
+            d[i] = d[i] * (one if a[i] > zero else zero)
+    elif code == TANH:
+        for i in range(count):
+            d[i] = d[i] * (one - a[i] * a[i])
+    elif code == SIGMOID:
+        for i in range(count):
+            d[i] = d[i] * (a[i] * (one - a[i]))
+
+
+@jit
+def head(out, d, rows, k, loss_code, y_lab, y_val, order, s, threshold):
+    """(loss, correct predictions) of one batch; writes δ_L = ∂L/∂a_L (∂L/∂z_L for softmax)."""
+    dt = out.dtype.type
+    one, zero, eps_lo, eps_hi = dt(1), dt(0), dt(EPSILON), dt(1 - EPSILON)
+    total, correct = 0.0, 0
+    count = rows * k
+    scale = dt(2.0 / count) if loss_code == MSE else dt(rows)
+    for r in range(rows):
+        src = order[s + r]
+        p = out[r * k:(r + 1) * k]
+        g = d[r * k:(r + 1) * k]
+        if loss_code == SPARSE_CE:
+            c = y_lab[src]
+            total -= math.log(max(min(p[c], eps_hi), eps_lo))
+            for j in range(k):
+                g[j] = (p[j] - (one if j == c else zero)) / scale  # (p − one_hot(c))/B
+        else:
+            y = y_val[src]
+            for j in range(k):
+                if loss_code == ONEHOT_CE:
+                    total -= y[j] * math.log(max(min(p[j], eps_hi), eps_lo))
+                    g[j] = (p[j] - y[j]) / scale  # (p − y)/B
+                else:
+                    e = p[j] - y[j]
+                    total += e * e
+                    g[j] = scale * e  # 2(ŷ − y)/(B·K)
+        if k > 1:
+            best = 0
+            for j in range(1, k):
+                if p[j] > p[best]:
+                    best = j
+            if loss_code == SPARSE_CE:
+                truth = y_lab[src]
+            else:
+                truth = 0
+                for j in range(1, k):
+                    if y_val[src, j] > y_val[src, truth]:
+                        truth = j
+            correct += best == truth
+        else:
+            truth_1 = y_lab[src] > 0.5 if loss_code == SPARSE_CE else y_val[src, 0] > 0.5
+            correct += (p[0] > threshold) == truth_1
+    return total / (count if loss_code == MSE else rows), correct
+
+
+@jit
+def forward(fns, theta, ws, layer, inp, rows, ints, floats, chars):
+    one, zero = theta.dtype.type(1), theta.dtype.type(0)
+    n_in, n_out, w, b, act, ao = layer[N_IN], layer[N_OUT], layer[W_OFF], layer[B_OFF], layer[ACT], layer[A_OFF]
+    out = ws[ao:ao + rows * n_out]
+    beta = zero
+    if b >= 0:  # z starts as b in every row; the product is added to it (β = 1)
+        for r in range(rows):
+            out[r * n_out:(r + 1) * n_out] = theta[b:b + n_out]
+        beta = one
+    wp, ip, op = address(theta) + w * theta.itemsize, address(inp), address(out)
+    if rows == 1:
+        gemv(fns, N, n_out, n_in, one, wp, n_out, ip, beta, op, ints, floats, chars)
+    else:
+        gemm(fns, N, N, n_out, rows, n_in, one, wp, n_out, ip, n_in, beta, op, n_out, ints, floats, chars)
+    activate(out, rows, n_out, act)
+
+
+@jit
+def sum_squares(v, count):
+    """Σ v² over the first ``count`` entries, in float64 with four running sums (which vectorise)."""
+    s0, s1, s2, s3 = 0.0, 0.0, 0.0, 0.0
+    quads = count // 4 * 4
+    for j in range(0, quads, 4):
+        s0 += float(v[j]) * float(v[j])
+        s1 += float(v[j + 1]) * float(v[j + 1])
+        s2 += float(v[j + 2]) * float(v[j + 2])
+        s3 += float(v[j + 3]) * float(v[j + 3])
+    for j in range(quads, count):
+        s0 += float(v[j]) * float(v[j])
+    return (s0 + s1) + (s2 + s3)
+
+
+@jit
+def backward(fns, theta, grad, ws, layers, l, inp, rows, direct, eta, ints, floats, chars):
+    """δ_{l−1} from δ_l (l > 0), then W_l, b_l updated (``direct``) or their gradients written.
+
+    Returns this layer's share of ‖∂L/∂θ‖² at batch 1, where it costs two short vectors:
+    ‖x·δᵀ‖² = ‖x‖²·‖δ‖² (kernel) + ‖δ‖² (bias); 0 at larger batches."""
+    one, zero = theta.dtype.type(1), theta.dtype.type(0)
+    n_in, n_out, w, b, do = layers[l, N_IN], layers[l, N_OUT], layers[l, W_OFF], layers[l, B_OFF], layers[l, D_OFF]
+    d = ws[do:do + rows * n_out]
+    wp, dp, ip = address(theta) + w * theta.itemsize, address(d), address(inp)
+    square = 0.0
+    if rows == 1:
+        dd = sum_squares(d, n_out)
+        square = sum_squares(inp, n_in) * dd + (dd if b >= 0 else 0.0)
+    if l > 0:
+        prev = ws[layers[l - 1, D_OFF]:layers[l - 1, D_OFF] + rows * n_in]
+        pp = address(prev)
+        if rows == 1:
+            gemv(fns, T, n_out, n_in, one, wp, n_out, dp, zero, pp, ints, floats, chars)
+        else:
+            gemm(fns, T, N, n_in, rows, n_out, one, wp, n_out, dp, n_out, zero, pp, n_in, ints, floats, chars)
+        vjp(prev, inp, rows * n_in, layers[l - 1, ACT])
+    if direct:
+        if rows == 1:
+            ger(fns, n_out, n_in, -eta, dp, ip, wp, n_out, ints, floats, chars)
+        else:
+            gemm(fns, N, T, n_out, n_in, rows, -eta, dp, n_out, ip, n_in, one, wp, n_out, ints, floats, chars)
+    elif rows == 1:
+        outer(inp, d, grad[w:w + n_in * n_out].reshape((n_in, n_out)))
+    else:
+        gp = address(grad) + w * grad.itemsize
+        gemm(fns, N, T, n_out, n_in, rows, one, dp, n_out, ip, n_in, zero, gp, n_out, ints, floats, chars)
+    if b >= 0:
+        for j in range(n_out):
+            total = zero
+            for r in range(rows):
+                total += d[r * n_out + j]
+            if direct:
+                theta[b + j] = theta[b + j] - total * eta
+            else:
+                grad[b + j] = total
+    return square
+
+
+@jit
+def step(theta, grad, opt, hp, s1, s2, t, tiny):
+    """The fused update of ``gdlab.kernels`` with the scalars the optimizer's fast path passes."""
+    dt = theta.dtype.type
+    lr, b1, b2 = hp[LR], hp[BETA_1], hp[BETA_2]
+    if opt == SGD:
+        sgd_plain(theta, grad, dt(lr))
+    elif opt == SGD_KERAS:
+        sgd_velocity(theta, grad, s1, dt(hp[MU]), dt(lr), hp[NESTEROV] != 0, tiny)
+    elif opt == SGD_TORCH:
+        sgd_buffer(theta, grad, s1, dt(hp[MU]), dt(hp[ONE_MINUS_TAU]), dt(lr), t == 1, hp[NESTEROV] != 0, tiny)
+    elif opt == ADAM_KERAS:
+        alpha = lr * math.sqrt(1 - b2 ** float(t)) / (1 - b1 ** float(t))
+        adam_moments(theta, grad, s1, s2, dt(1 - b1), dt(b2), dt(1 - b2), dt(alpha), True,
+                     dt(math.sqrt(1 - b2 ** float(t))), dt(hp[EPS]), tiny)
+    elif opt == ADAM_TORCH:
+        adam_moments(theta, grad, s1, s2, dt(1 - b1), dt(b2), dt(1 - b2), dt(lr / (1 - b1 ** float(t))), False,
+                     dt(math.sqrt(1 - b2 ** float(t))), dt(hp[EPS]), tiny)
+
+
+@jit
+def run(fns, x, y_lab, y_val, order, starts, layers, loss_code, theta, grad, ws, opt, hp, s1, s2, t0, tiny,
+        threshold, batch_loss, correct, n_before, norm_every, norms, ints, floats, chars):
+    """The epoch; returns the number of steps done (fewer than the batches: a non-finite loss at
+    that step, left in ``batch_loss``, and nothing updated by it).
+
+    As the reference loop does, every ``norm_every``-th iteration of the fit (counting the
+    ``n_before`` done in earlier epochs) records ‖∂L/∂θ‖ in ``norms`` (NaN elsewhere); plain SGD then
+    takes the gradient-buffer route for that step, except at batch 1, where the norm comes from the
+    vectors a_{l−1} and δ_l."""
+    n_layers = layers.shape[0]
+    n0, k = layers[0, N_IN], layers[n_layers - 1, N_OUT]
+    eta = theta.dtype.type(hp[LR])
+    direct = opt == SGD
+    n_correct = 0
+    for i in range(starts.size - 1):
+        s, rows = starts[i], starts[i + 1] - starts[i]
+        if rows == 1:
+            x_b = x[order[s]]
+        else:
+            for r in range(rows):
+                ws[r * n0:(r + 1) * n0] = x[order[s + r]]
+            x_b = ws[:rows * n0]
+        for l in range(n_layers):
+            inp = x_b if l == 0 else ws[layers[l - 1, A_OFF]:layers[l - 1, A_OFF] + rows * layers[l, N_IN]]
+            forward(fns, theta, ws, layers[l], inp, rows, ints, floats, chars)
+        ao, do = layers[n_layers - 1, A_OFF], layers[n_layers - 1, D_OFF]
+        out, d = ws[ao:ao + rows * k], ws[do:do + rows * k]
+        loss, c = head(out, d, rows, k, loss_code, y_lab, y_val, order, s, threshold)
+        batch_loss[i] = loss
+        if not math.isfinite(loss):
+            correct[0] = n_correct
+            return i
+        n_correct += c
+        if loss_code == MSE:
+            vjp(d, out, rows * k, layers[n_layers - 1, ACT])
+        record = (n_before + i) % norm_every == 0
+        buffered = not direct or (record and rows > 1)
+        square = 0.0
+        for l in range(n_layers - 1, -1, -1):
+            inp = x_b if l == 0 else ws[layers[l - 1, A_OFF]:layers[l - 1, A_OFF] + rows * layers[l, N_IN]]
+            square += backward(fns, theta, grad, ws, layers, l, inp, rows, not buffered, eta, ints, floats, chars)
+        norms[i] = math.nan
+        if record:
+            norms[i] = math.sqrt(square if rows == 1 else sum_squares(grad, grad.size))
+        if buffered:
+            step(theta, grad, opt, hp, s1, s2, t0 + i + 1, tiny)
+    correct[0] = n_correct
+    return starts.size - 1

@@ -1,0 +1,267 @@
+"""The compiled whole-epoch path (gdlab.compiled) against the NumPy reference loop.
+
+Per step: from the same weights and optimizer state, on the same batch, both paths give the same
+loss, θ and state to rtol 1e-4 (float32) / 1e-10 (float64). Over whole epochs float32 runs are
+compared with a float64 reference, not with each other (a pre-activation within rounding of zero
+may flip a ReLU). Out-of-scope fits fall back, and say why.
+"""
+
+import logging
+import re
+
+import numpy as np
+import pytest
+
+import gdlab
+from gdlab import Sequential, compiled, kernels
+from gdlab.batching import EpochPlan
+from gdlab.callbacks import Callback, EarlyStopping, ModelCheckpoint, ReduceLROnPlateau
+from gdlab.layers import Dense, Dropout
+from gdlab.optimizers import SGD, Adam, RMSprop
+from gdlab.schedules import ExponentialDecay
+from gdlab.training import NonFiniteLossError
+
+pytestmark = pytest.mark.skipif(not kernels.registered("sgd"), reason="the compiled path needs numba (gdlab[fast])")
+
+RNG = np.random.default_rng(0)
+X = RNG.normal(size=(41, 6))
+LABELS = RNG.integers(0, 3, 41)
+ONE_HOT = np.eye(3)[LABELS]
+TARGETS = RNG.normal(size=(41, 2))
+TOL = {"float32": dict(rtol=1e-4, atol=1e-6), "float64": dict(rtol=1e-10, atol=1e-13)}
+
+# name: (hidden activations, output activation, output width, loss, targets)
+NETWORKS = {
+    "relu-softmax-sparse": (("relu", "relu"), "softmax", 3, "sparse_categorical_crossentropy", LABELS),
+    "tanh-softmax-onehot": (("tanh",), "softmax", 3, "categorical_crossentropy", ONE_HOT),
+    "sigmoid-linear-mse": (("sigmoid", "linear"), "linear", 2, "mse", TARGETS),
+    "relu-tanh-mse": (("relu",), "tanh", 2, "mse", TARGETS),
+    "linear-sigmoid-mse": (("linear",), "sigmoid", 2, "mse", TARGETS),
+}
+OPTIMIZERS = {
+    "sgd": lambda c: SGD(0.1, convention=c),
+    "momentum": lambda c: SGD(0.05, momentum=0.9, convention=c),
+    "nesterov": lambda c: SGD(0.05, momentum=0.9, nesterov=True, convention=c),
+    "dampening": lambda c: SGD(0.05, momentum=0.8, dampening=0.3, convention="torch"),
+    "adam": lambda c: Adam(0.01, convention=c),
+}
+
+
+def network(name, opt="sgd", convention="keras", dtype="float64", metrics=("accuracy",)):
+    hidden, out, width, loss, y = NETWORKS[name]
+    layers = [Dense(5 - i, activation=a, use_bias=i != 1) for i, a in enumerate(hidden)]
+    model = Sequential(layers + [Dense(width, activation=out)], dtype=dtype, seed=3)
+    has_accuracy = width > 1 and loss != "mse"
+    model.compile(OPTIMIZERS[opt](convention), loss, list(metrics) if has_accuracy else [])
+    return model, y
+
+
+def run_batch(model, x, y, path):
+    """One optimizer step on exactly this batch."""
+    return model.fit(x, y, batch_size=len(x), epochs=1, shuffle=False, verbose=0, compiled=path)
+
+
+def assert_models_close(a, b, tol):
+    np.testing.assert_allclose(a.parameters.theta, b.parameters.theta, **tol)
+    assert a.optimizer.iterations == b.optimizer.iterations
+    for key in a.optimizer.state:
+        np.testing.assert_allclose(a.optimizer.state[key], b.optimizer.state[key], **tol)
+
+
+def copy_training_state(source, target):
+    target.parameters.theta[...] = source.parameters.theta
+    for key, value in source.optimizer.state.items():
+        target.optimizer.state[key][...] = value
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("opt, convention", [(o, c) for o in OPTIMIZERS for c in ("keras", "torch")
+                                             if not (o == "dampening" and c == "keras")])  # a torch option
+@pytest.mark.parametrize("name", list(NETWORKS))
+def test_each_step_agrees_with_the_reference(name, opt, convention, dtype):
+    fast, y = network(name, opt, convention, dtype)
+    ref, _ = network(name, opt, convention, dtype)
+    x = X.astype(dtype)
+    plan = EpochPlan(len(x), 7, shuffle=True)  # 6 batches of 7 and one of 6 ...
+    batches = plan.epoch(np.random.default_rng(1))[:4] + [np.array([5]), np.array([17])]  # ... and batch 1
+    for idx in batches:
+        h_fast = run_batch(fast, x[idx], y[idx], True)
+        h_ref = run_batch(ref, x[idx], y[idx], False)
+        np.testing.assert_allclose(h_fast.iteration_loss, h_ref.iteration_loss, rtol=TOL[dtype]["rtol"])
+        assert h_fast.history.keys() == h_ref.history.keys()
+        assert_models_close(fast, ref, TOL[dtype])
+        copy_training_state(fast, ref)  # the next step starts from the same weights again
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("convention", ["keras", "torch"])
+@pytest.mark.parametrize("batch_size", [1, 7])
+def test_plain_sgd_writes_straight_into_theta_and_agrees(batch_size, convention, dtype):
+    """With over 20 000 parameters the gradient norm is recorded every 2nd iteration only, so the
+    steps alternate between the direct update (GEMM or ger into θ) and the gradient buffer."""
+    x = np.random.default_rng(4).normal(size=(12, 300)).astype(dtype)
+    y = np.arange(12) % 3
+    models, histories = [], []
+    for path in (True, False):
+        model = Sequential([Dense(70, activation="relu"), Dense(3, activation="softmax")], dtype=dtype, seed=3)
+        model.compile(SGD(0.02, convention=convention), "sparse_categorical_crossentropy", ["accuracy"])
+        histories.append(model.fit(x, y, batch_size=batch_size, epochs=2, seed=1, verbose=0, compiled=path))
+        models.append(model)
+    assert models[0].parameters.size > 20_000
+    # two whole epochs (up to 24 steps): float32 rounding differences accumulate, so allow 10× the per-step rtol
+    tol = {k: v * (10 if dtype == "float32" else 1) for k, v in TOL[dtype].items()}
+    np.testing.assert_allclose(histories[0].iteration_loss, histories[1].iteration_loss, rtol=tol["rtol"])
+    assert_models_close(*models, tol)
+
+
+@pytest.mark.parametrize("opt", ["momentum", "adam"])
+@pytest.mark.parametrize("name", ["relu-softmax-sparse", "tanh-softmax-onehot", "sigmoid-linear-mse"])
+def test_whole_epochs_follow_the_float64_reference(name, opt):
+    """float64: compiled and reference agree over 4 epochs of shuffled batches with a partial one;
+    float32 (compiled) stays as close to the float64 run as float32 precision allows."""
+    fit = dict(batch_size=6, epochs=4, seed=5, verbose=0)
+    ref64, y = network(name, opt)
+    fast64, _ = network(name, opt)
+    fast32, _ = network(name, opt, dtype="float32")
+    h_ref = ref64.fit(X, y, compiled=False, **fit)
+    h_fast = fast64.fit(X, y, compiled=True, **fit)
+    h_32 = fast32.fit(X, y, compiled=True, **fit)
+    assert len(h_fast.iteration_loss) == len(h_ref.iteration_loss) == 4 * 7
+    np.testing.assert_allclose(h_fast.iteration_loss, h_ref.iteration_loss, rtol=1e-10)
+    for key in h_ref.history:
+        np.testing.assert_allclose(h_fast.history[key], h_ref.history[key], rtol=1e-10)
+    assert_models_close(fast64, ref64, TOL["float64"])
+    np.testing.assert_allclose(h_32.iteration_loss, h_ref.iteration_loss, rtol=1e-4)
+    np.testing.assert_allclose(fast32.parameters.theta, ref64.parameters.theta, rtol=1e-3, atol=1e-5)
+
+
+def test_the_same_seed_gives_the_same_batches_and_bits():
+    runs = []
+    for _ in range(2):
+        model, y = network("relu-softmax-sparse", "adam", dtype="float32")
+        history = model.fit(X, y, batch_size=4, epochs=3, seed=11, verbose=0, compiled=True)
+        runs.append((model.parameters.theta.copy(), history.iteration_loss))
+    np.testing.assert_array_equal(runs[0][0], runs[1][0])
+    assert runs[0][1] == runs[1][1]
+    other, y = network("relu-softmax-sparse", "adam", dtype="float32")
+    assert other.fit(X, y, batch_size=4, epochs=3, seed=12, verbose=0, compiled=True).iteration_loss != runs[0][1]
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_resuming_from_a_checkpoint_is_bit_identical(tmp_path, dtype):
+    def callbacks():
+        return [ReduceLROnPlateau("val_loss", factor=0.5, patience=1), EarlyStopping("val_loss", patience=50)]
+    fit = dict(batch_size=5, validation_split=0.2, verbose=0, compiled=True)
+    straight, y = network("relu-softmax-sparse", "momentum", dtype=dtype)
+    h_straight = straight.fit(X, y, epochs=5, callbacks=[ModelCheckpoint(tmp_path / "c-{epoch}.safetensors"),
+                                                          *callbacks()], **fit)
+    resumed = gdlab.load_checkpoint(tmp_path / "c-2.safetensors")
+    h_resumed = resumed.fit(X, y, epochs=5, callbacks=callbacks(), **fit)
+    np.testing.assert_array_equal(resumed.parameters.theta, straight.parameters.theta)
+    np.testing.assert_array_equal(resumed.optimizer.state["velocity"], straight.optimizer.state["velocity"])
+    assert h_resumed.iteration_loss == h_straight.iteration_loss
+    assert h_resumed.history == h_straight.history
+
+
+@pytest.mark.parametrize("batch, threads", [(1, 1), (32, 1), (63, 1), (64, None), (2048, None)])
+def test_the_blas_thread_count_follows_the_batch_size(batch, threads):
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    from gdlab.compiled import runner
+
+    default = [lib["num_threads"] for lib in threadpoolctl.threadpool_info() if lib["user_api"] == "blas"]
+    with runner.blas_threads(batch):
+        inside = [lib["num_threads"] for lib in threadpoolctl.threadpool_info() if lib["user_api"] == "blas"]
+    assert inside == ([threads] * len(default) if threads else default)
+
+
+class EveryBatch(Callback):
+    def on_train_batch_end(self, iteration, logs=None):
+        pass
+
+
+def _build(layers, optimizer, loss="sparse_categorical_crossentropy", metrics=("accuracy",)):
+    model = Sequential(layers, seed=0)
+    model.compile(optimizer, loss, list(metrics))
+    return model
+
+
+def relu_net(optimizer=None, metrics=("accuracy",), out="softmax", loss="sparse_categorical_crossentropy"):
+    return _build([Dense(4, activation="relu"), Dense(3, activation=out)], optimizer or SGD(0.1), loss, metrics)
+
+
+# (model, callbacks, words the reason contains)
+FALLBACKS = {
+    "dropout": (lambda: _build([Dense(4), Dropout(0.5), Dense(3, activation="softmax")], SGD(0.1)), [],
+                "layer 'dropout' is a Dropout"),
+    "activation": (lambda: _build([Dense(4, activation="elu"), Dense(3, activation="softmax")], SGD(0.1)), [],
+                   "layer 'dense' has activation ELU"),
+    "loss": (lambda: relu_net(loss="huber", metrics=(), out="linear"), [], "loss Huber"),
+    "logits": (lambda: relu_net(loss=gdlab.losses.SparseCategoricalCrossentropy(from_logits=True), out="linear"),
+               [], "SparseCategoricalCrossentropy without a softmax output"),
+    "output": (lambda: relu_net(loss="mse", metrics=(), out="softmax"), [], "output activation Softmax"),
+    "metric": (lambda: relu_net(metrics=("mae",), out="linear", loss="mse"), [], "metric 'mae'"),
+    "optimizer": (lambda: relu_net(RMSprop(0.01)), [], "optimizer RMSprop"),
+    "clipnorm": (lambda: relu_net(SGD(0.1, clipnorm=1.0)), [], "optimizer setting clipnorm=1.0"),
+    "weight decay": (lambda: relu_net(Adam(0.01, weight_decay=0.01)), [], "optimizer setting weight_decay=0.01"),
+    "ema": (lambda: relu_net(SGD(0.1, use_ema=True)), [], "optimizer setting use_ema=True"),
+    "accumulation": (lambda: relu_net(SGD(0.1, gradient_accumulation_steps=2)), [],
+                     "optimizer setting gradient_accumulation_steps=2"),
+    "amsgrad": (lambda: relu_net(Adam(0.01, amsgrad=True)), [], "Adam(amsgrad=True)"),
+    "schedule": (lambda: relu_net(SGD(ExponentialDecay(0.1, 10, 0.5))), [], "the learning rate is a schedule (ExponentialDecay)"),
+    "batch callback": (relu_net, [EveryBatch()], "callback EveryBatch acts on every batch"),
+}
+
+
+@pytest.mark.parametrize("case", list(FALLBACKS))
+def test_out_of_scope_falls_back_and_says_why(case, caplog):
+    make, callbacks, words = FALLBACKS[case]
+    auto, forced = make(), make()
+    with caplog.at_level(logging.DEBUG, logger="gdlab.compiled"):
+        auto.fit(X, LABELS if auto.loss.sparse_targets else TARGETS[:, :1].repeat(3, 1), epochs=1, verbose=0,
+                 callbacks=list(callbacks), compiled=None)
+    assert f"epoch 0: reference path: {words}" in caplog.text
+    with pytest.raises(ValueError, match=re.escape(f"compiled=True, but this fit is outside the compiled path's "
+                                                   f"scope: {words}")):
+        forced.fit(X, LABELS if forced.loss.sparse_targets else TARGETS[:, :1].repeat(3, 1), epochs=1, verbose=0,
+                   callbacks=list(callbacks), compiled=True)
+
+
+def test_the_fused_switch_and_compiled_false_keep_the_reference(caplog, monkeypatch):
+    with caplog.at_level(logging.DEBUG, logger="gdlab.compiled"):
+        relu_net().fit(X, LABELS, epochs=1, verbose=2, compiled=None)  # a per-epoch progress line is in scope
+        relu_net().fit(X, LABELS, epochs=1, verbose=0, compiled=False)
+        with kernels.fused(False):
+            relu_net().fit(X, LABELS, epochs=1, verbose=0, compiled=None)
+        monkeypatch.setattr(kernels, "registered", lambda op=None: {})  # as without numba
+        relu_net().fit(X, LABELS, epochs=1, verbose=0, compiled=None)
+    assert [r.getMessage() for r in caplog.records] == [
+        "epoch 0: compiled path",
+        "epoch 0: reference path (compiled=False)",
+        "epoch 0: reference path: the fused kernels are switched off (gdlab.kernels.fused(False))",
+        "epoch 0: reference path: numba is not installed (pip install gdlab[fast])",
+    ]
+
+
+@pytest.mark.parametrize("bad", ["yes", 1, 0, "auto"])
+def test_compiled_must_be_none_true_or_false(bad):
+    with pytest.raises(ValueError, match=f"compiled={bad!r}; valid: None"):
+        relu_net().fit(X, LABELS, epochs=1, verbose=0, compiled=bad)
+
+
+@pytest.mark.parametrize("batch_size", [1, 4])
+def test_a_diverging_run_stops_where_the_reference_stops(batch_size):
+    errors = []
+    for path in (True, False):
+        model = _build([Dense(8, activation="relu"), Dense(1)], SGD(50.0), "mse", ())
+        with pytest.raises(NonFiniteLossError) as err:
+            model.fit(X * 100, TARGETS[:, 0] * 100, batch_size=batch_size, epochs=3, seed=0, verbose=0,
+                      compiled=path)
+        errors.append(err.value)
+    fast, ref = errors
+    assert (fast.epoch, fast.iteration) == (ref.epoch, ref.iteration)
+    assert len(fast.history.iteration_loss) == len(ref.history.iteration_loss)
+    np.testing.assert_allclose(fast.history.iteration_loss, ref.history.iteration_loss, rtol=1e-4)  # float32
+    # the diagnosis quotes the gradient norms recorded along the way (batch 1: from ‖x‖·‖δ‖ per layer)
+    tails = [re.findall(r"([-+.\de]+) \(it\. (\d+)\)", str(e)) for e in errors]
+    assert [i for _, i in tails[0]] == [i for _, i in tails[1]] and tails[0]
+    np.testing.assert_allclose([float(n) for n, _ in tails[0]], [float(n) for n, _ in tails[1]], rtol=1e-2)
