@@ -255,7 +255,7 @@ def _add_sweep(sub) -> None:
     p.add_argument("dir", nargs="?", default=None, help="the sweep folder (for status and report)")
     p.add_argument("--engine", choices=("local", "ray"), default="local", help="local processes (default) or Ray")
     p.add_argument("--workers", type=_positive_int, default=None,
-                   help="parallel trials (default: the CPU count; with Ray, of the local cluster)")
+                   help="parallel trials (default: the CPU count; with --address, the cluster decides)")
     p.add_argument("--address", default=None, help="attach to a Ray cluster: auto or HOST:PORT (with --engine ray)")
     p.add_argument("--out", default=None, help="the sweep folder (default: sweeps/<sweep file name>)")
     p.add_argument("--retry-failed", dest="retry_failed", action="store_true", help="run trials that failed again")

@@ -39,9 +39,11 @@ def run_trial(task: dict) -> dict:
     ``files`` (for workers that do not share the driver's disk).
     """
     t0 = time.perf_counter()
-    work = Path(task["workdir"]) if task["workdir"] else Path(tempfile.mkdtemp(prefix="gdlab-trial-"))
+    work = Path(task["workdir"] or tempfile.mkdtemp(prefix=f"gdlab-trial-{task['trial_id']}-"))
     try:
         result = _train(task, work)
+        # the same message wherever the trial ran: its folder as the sweep folder names it
+        result["error"] = result["error"].replace(str(work), f"trials/{task['trial_id']}")
         if task["workdir"] is None:
             result["files"] = {n: (work / n).read_bytes() for n in KEPT_FILES if (work / n).is_file()}
     finally:
