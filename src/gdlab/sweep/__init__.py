@@ -1,7 +1,7 @@
 """Hyperparameter sweeps: many ``gdlab train`` runs on a local process pool or a Ray cluster.
 
 >>> from gdlab.sweep import run_sweep
->>> rows = run_sweep("examples/sweep.toml", workers=2, out="sweeps/iris")   # doctest: +SKIP
+>>> rows = run_sweep("examples/sweeps/iris.toml", workers=2, out="sweeps/iris")   # doctest: +SKIP
 
 ``spec`` expands a sweep file into trials, ``trial`` runs one in a worker, ``local`` and
 ``ray_engine`` are the two engines, ``results`` is the CSV table, ``runner`` ties them together,
