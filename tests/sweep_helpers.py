@@ -24,9 +24,10 @@ dir = "unused"
 
 
 def write_sweep(folder: Path, sweep: str, base: str = BASE) -> Path:
-    """``folder/base.toml`` and ``folder/sweep.toml`` (whose ``base`` is base.toml unless it says so)."""
+    """``folder/base.toml`` and ``folder/sweep.toml`` (base.toml, val_loss, min unless ``sweep`` says)."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "base.toml").write_text(base, encoding="utf-8")
-    text = sweep if "base =" in sweep else 'base = "base.toml"\n' + sweep
+    text = ("" if "metric =" in sweep else 'metric = "val_loss"\n') + ("" if "mode =" in sweep else 'mode = "min"\n') \
+        + ("" if "base =" in sweep else 'base = "base.toml"\n') + sweep
     (folder / "sweep.toml").write_text(text, encoding="utf-8")
     return folder / "sweep.toml"

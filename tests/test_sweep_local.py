@@ -30,8 +30,8 @@ def csv_ids(out):
 def swept(tmp_path_factory):
     """A 4-trial sweep on 2 workers: learning rate 0.05 (ok) and -1 (rejected) × seeds 0 and 1."""
     folder = tmp_path_factory.mktemp("sweep")
-    spec = write_sweep(folder, 'metric = "val_accuracy"\n[grid]\n"optimizer.learning_rate" = [0.05, -1.0]\n'
-                               'seed = [0, 1]\n')
+    spec = write_sweep(folder, 'metric = "val_accuracy"\nmode = "max"\n'
+                               '[grid]\n"optimizer.learning_rate" = [0.05, -1.0]\nseed = [0, 1]\n')
     out = folder / "out"
     return spec, out, run_sweep(spec, workers=2, out=out, progress=False)
 
@@ -203,19 +203,29 @@ def test_a_sigkilled_worker_reruns_only_its_trial(tmp_path):
     assert rows[slow]["epochs"] == 400 and rows[slow]["pid"] != victim
 
 
-@LINUX
-def test_a_killed_driver_is_finished_by_running_again(tmp_path):
-    spec = write_sweep(tmp_path, '[grid]\nseed = [0, 1, 2, 3, 4, 5]\n')
-    out = tmp_path / "out"
+def _interrupt(spec, out, sig, rows):
+    """Start the CLI on one worker, send ``sig`` to the driver once ``rows`` rows are written."""
     driver = _cli(spec, out, "--workers", "1")
-    _wait_for(lambda: (out / "results.csv").exists() and len(csv_ids(out)) >= 2)
+    _wait_for(lambda: (out / "results.csv").exists() and len(csv_ids(out)) >= rows)
     workers = _children(driver.pid)
-    os.kill(driver.pid, signal.SIGKILL)
-    driver.communicate()
+    os.kill(driver.pid, sig)
+    _, stderr = driver.communicate(timeout=120)
+    _wait_for(lambda: not any(Path(f"/proc/{pid}").exists() for pid in workers), seconds=30)
+    return driver.returncode, stderr
+
+
+@LINUX
+def test_ctrl_c_and_a_killed_driver_keep_the_rows_and_running_again_finishes(tmp_path):
+    spec = write_sweep(tmp_path, '[grid]\nseed = [0, 1, 2, 3, 4, 5, 6, 7]\n')
+    out = tmp_path / "out"
+    code, stderr = _interrupt(spec, out, signal.SIGINT, rows=1)
+    assert code == 130 and "interrupted; the finished trials are in" in stderr
+    first = read_rows(out / "results.csv")
+    code, _ = _interrupt(spec, out, signal.SIGKILL, rows=len(first) + 2)
+    assert code == -signal.SIGKILL
     before = read_rows(out / "results.csv")
-    assert 2 <= len(before) < 6
-    _wait_for(lambda: not any(Path(f"/proc/{pid}").exists() for pid in workers), seconds=30)   # they follow it
+    assert before[:len(first)] == first and len(first) + 2 <= len(before) < 8
     rows = run_sweep(spec, out=out, workers=2, progress=False)
-    assert [r["status"] for r in rows] == ["ok"] * 6
+    assert [r["status"] for r in rows] == ["ok"] * 8
     assert sorted(csv_ids(out)) == sorted(r["trial_id"] for r in rows)        # each trial exactly once
     assert read_rows(out / "results.csv")[:len(before)] == before

@@ -18,7 +18,6 @@ from safetensors.numpy import load_file
 from sweep_helpers import write_sweep
 
 from gdlab.sweep import load_sweep, read_rows, run_sweep
-from gdlab.sweep.results import comparable
 
 ray = pytest.importorskip("ray")
 from gdlab.sweep.ray_engine import connect  # noqa: E402
@@ -81,6 +80,11 @@ def test_a_two_node_cluster_runs_trials_on_both_nodes(tmp_path):
             node.wait(timeout=60)
         log.close()
         shutil.rmtree(temp, ignore_errors=True)
+
+
+def comparable(row: dict) -> dict:
+    """A row without the columns that differ between runs of the same trial (timing and placement)."""
+    return {k: v for k, v in row.items() if k not in ("seconds", "host", "node", "pid")}
 
 
 @pytest.fixture(scope="module")

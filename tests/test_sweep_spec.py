@@ -2,6 +2,7 @@
 
 import hashlib
 import math
+from pathlib import Path
 
 import pytest
 from sweep_helpers import write_sweep
@@ -82,6 +83,12 @@ def test_random_draws_cross_the_grid_and_duplicates_collapse(tmp_path):
         (n, k) for n in ("adam", "sgd") for k in (0, 1, 2))
 
 
+def test_the_example_sweep_file_expands():
+    s = load_sweep(Path(__file__).parent.parent / "examples" / "sweeps" / "iris.toml")
+    assert (len(s.trials), s.metric, s.mode) == (12, "val_loss", "min")
+    assert s.base_path.resolve() == (Path(__file__).parent.parent / "examples" / "iris.toml").resolve()
+
+
 BAD = [
     ("unknown key in base", '[grid]\n"optimizer.momentum" = [0.9]\n', "no 'momentum' in optimizer"),
     ("unknown section in base", '[grid]\n"train.epochs" = [1]\n', "no 'train' in the top level"),
@@ -92,6 +99,7 @@ BAD = [
     ("unknown section", '[grid]\nseed = [1]\n[search]\nx = 1\n', "unknown key(s) or section(s) ['search']"),
     ("nothing to sweep", 'metric = "loss"\n', "give a [grid] and/or a [random] section"),
     ("bad mode", 'mode = "best"\n[grid]\nseed = [1]\n', "mode = 'best'; valid: max, min"),
+    ("missing metric", 'metric = ""\n[grid]\nseed = [1]\n', "(a key of the training history) is required"),
     ("bad max_retries", 'max_retries = -1\n[grid]\nseed = [1]\n', "max_retries = -1"),
     ("metric not logged", 'metric = "val_mae"\n[grid]\nseed = [1]\n', "metric = 'val_mae' is not logged"),
     ("invalid trial config", '[grid]\n"data.dataset" = ["iris", "cifar"]\n',

@@ -7,7 +7,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from gdlab.lab.plots import WIDE, _figure, plt
+from gdlab.lab.plots import DPI, WIDE, plt
 
 SEED_KEYS = ("seed",)
 MAX_CATEGORIES = 12        # more distinct values than this: a continuous axis (random search)
@@ -35,6 +35,10 @@ def settings(rows, keys, metric) -> list[dict]:
         out.append({"values": {k: group[0][0][k] for k in keys}, "mean": float(ys.mean()), "min": float(ys.min()),
                     "max": float(ys.max()), "n": len(ys)})
     return out
+
+
+def _figure(size):
+    return plt.figure(figsize=size, dpi=DPI, layout="constrained")
 
 
 def best_by(entries, mode: str):
@@ -119,7 +123,3 @@ def against_keys(rows, keys, metric: str, mode: str):
         ax.set(xlabel=key, ylabel=metric)
         ax.legend(loc="best")
     return fig
-
-
-def close(fig) -> None:
-    plt.close(fig)

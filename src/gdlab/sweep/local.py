@@ -40,9 +40,9 @@ def _exit_with_parent() -> None:
 
 
 class _Worker:
-    def __init__(self, ctx, target):
+    def __init__(self, ctx):
         self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=target, args=(child,), daemon=True)
+        self.process = ctx.Process(target=_serve, args=(child,), daemon=True)
         self.process.start()
         child.close()
         self.task = None
@@ -60,16 +60,15 @@ class _Worker:
         self.conn.close()
 
 
-def run_local(tasks, workers: int, max_retries: int, target=_serve):
+def run_local(tasks, workers: int, max_retries: int):
     """Yield ``(task, result, attempts)`` as trials finish; a worker's death reruns its trial.
 
-    ``target`` is the worker's main function (tests swap in one that misbehaves). Closing the
-    generator early (Ctrl-C in the driver) stops every worker.
+    Closing the generator early (Ctrl-C in the driver) stops every worker.
     """
     ctx = multiprocessing.get_context("spawn")
     pending = deque(tasks)
     attempts = {task["trial_id"]: 0 for task in pending}
-    pool = [_Worker(ctx, target) for _ in range(max(1, min(workers, len(pending))))]
+    pool = [_Worker(ctx) for _ in range(max(1, min(workers, len(pending))))]
     try:
         while pending or any(w.task for w in pool):
             for w in pool:
@@ -98,7 +97,7 @@ def run_local(tasks, workers: int, max_retries: int, target=_serve):
                 code = w.process.exitcode
                 w.task = None
                 w.stop(0)
-                pool[i] = _Worker(ctx, target)
+                pool[i] = _Worker(ctx)
                 n = attempts[task["trial_id"]]
                 if n <= max_retries:
                     pending.appendleft(task)

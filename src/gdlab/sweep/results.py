@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
 import os
 from pathlib import Path
 
@@ -23,8 +22,6 @@ FIXED_HEAD = ("trial_id", "status", "attempts")
 FIXED_TAIL = ("epochs", "seconds", "host", "node", "pid", "error")
 INTS = ("attempts", "epochs", "pid")
 TEXTS = ("trial_id", "status", "host", "node", "error")
-# columns that differ between two runs of the same trial (timing and placement)
-RUN_COLUMNS = ("seconds", "host", "node", "pid")
 
 
 def columns(sweep: Sweep) -> list[str]:
@@ -114,8 +111,3 @@ class ResultsFile:
             f.flush()
             os.fsync(f.fileno())
 
-
-def comparable(row: dict) -> dict:
-    """A row without the columns that differ between runs (timing, host, node, pid); NaN made equal."""
-    return {k: ("nan" if isinstance(v, float) and math.isnan(v) else v)
-            for k, v in row.items() if k not in RUN_COLUMNS}

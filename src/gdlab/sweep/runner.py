@@ -54,6 +54,8 @@ def run_sweep(spec, *, engine: str = "local", workers: int | None = None, addres
         todo = [t for t in sweep.trials
                 if t.trial_id not in rows or (retry_failed and rows[t.trial_id]["status"] != "ok")]
         tasks = [_task(sweep, t, out, engine, fresh=t.trial_id in rows) for t in todo]
+        if not tasks:
+            return [rows[t.trial_id] for t in sweep.trials]
         bar = Progress(len(sweep.trials), len(sweep.trials) - len(todo), sweep.metric) if progress else None
         if engine == "local":
             from gdlab.sweep.local import run_local

@@ -106,9 +106,11 @@ def load_sweep(spec) -> Sweep:
         raise SweepError(f"{where}: base = \"train.toml\" (a gdlab train config) is required")
     base_path = (path.parent if path else Path.cwd()) / raw["base"]
     base = runconfig.load_config(base_path).raw
-    mode = raw.get("mode", "max")
+    metric, mode = raw.get("metric"), raw.get("mode")
+    if not isinstance(metric, str) or not metric:
+        raise SweepError(f"{where}: metric = \"val_loss\" (a key of the training history) is required")
     if mode not in MODES:
-        raise SweepError(f"{where}: mode = {mode!r}; valid: {', '.join(MODES)}")
+        raise SweepError(f"{where}: mode = {mode!r}; valid: {', '.join(MODES)} (is a larger {metric} better?)")
     retries = raw.get("max_retries", 2)
     if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
         raise SweepError(f"{where}: max_retries = {retries!r} must be an integer >= 0")
@@ -131,7 +133,6 @@ def load_sweep(spec) -> Sweep:
             if trial.trial_id not in seen:          # two random draws can coincide (choice)
                 seen.add(trial.trial_id)
                 trials.append(trial)
-    metric = raw.get("metric", "val_loss")
     sweep = Sweep(path, base_path, metric, mode, retries, keys, trials)
     sweep.test_metrics = _check_trials(sweep, where)
     return sweep
