@@ -82,6 +82,16 @@ def test_a_two_node_cluster_runs_trials_on_both_nodes(tmp_path):
         shutil.rmtree(temp, ignore_errors=True)
 
 
+def test_local_rays_can_start_one_after_the_other():
+    """Ray caches the auth token per process; a second local Ray here must still authenticate."""
+    assert not ray.is_initialized()
+    token = os.environ.get("RAY_AUTH_TOKEN")
+    for n in (1, 2):
+        with connect(None, 1):
+            assert ray.get(ray.remote(lambda x: x * x).remote(n)) == n * n
+        assert not ray.is_initialized() and os.environ.get("RAY_AUTH_TOKEN") == token
+
+
 def comparable(row: dict) -> dict:
     """A row without the columns that differ between runs of the same trial (timing and placement)."""
     return {k: v for k, v in row.items() if k not in ("seconds", "host", "node", "pid")}

@@ -24,6 +24,11 @@ import secrets
 from gdlab.sweep.trial import THREAD_VARIABLES, limit_threads, run_trial
 
 
+# one token per driver process: Ray's token loader keeps the first token it reads for the process's
+# life, so a second local Ray started here must get the same one
+_LOCAL_TOKEN = secrets.token_hex(32)
+
+
 def _require_ray():
     try:
         import ray
@@ -59,7 +64,7 @@ def connect(address: str | None, workers: int | None):
         if address is None:
             if not any(os.environ.get(k) for k in ("RAY_AUTH_MODE", "RAY_AUTH_TOKEN", "RAY_AUTH_TOKEN_PATH")):
                 # ray.init turns token mode on by itself (RAY_AUTH_MODE unset) and then finds this token
-                os.environ["RAY_AUTH_TOKEN"] = secrets.token_hex(32)
+                os.environ["RAY_AUTH_TOKEN"] = _LOCAL_TOKEN
                 logging.getLogger("ray._private.authentication.authentication_token_setup").setLevel(logging.ERROR)
             os.environ.update(dict.fromkeys(THREAD_VARIABLES, "1"))      # the local workers inherit these
             ray.init(num_cpus=workers or os.cpu_count(), include_dashboard=False, logging_level="WARNING",

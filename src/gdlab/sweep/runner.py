@@ -53,7 +53,7 @@ def run_sweep(spec, *, engine: str = "local", workers: int | None = None, addres
         by_id = {t.trial_id: t for t in sweep.trials}
         todo = [t for t in sweep.trials
                 if t.trial_id not in rows or (retry_failed and rows[t.trial_id]["status"] != "ok")]
-        tasks = [_task(sweep, t, out, engine, fresh=t.trial_id in rows) for t in todo]
+        tasks = [make_task(sweep, t, out, engine, fresh=t.trial_id in rows) for t in todo]
         if not tasks:
             return [rows[t.trial_id] for t in sweep.trials]
         bar = Progress(len(sweep.trials), len(sweep.trials) - len(todo), sweep.metric) if progress else None
@@ -82,7 +82,7 @@ def run_sweep(spec, *, engine: str = "local", workers: int | None = None, addres
     return [rows[t.trial_id] for t in sweep.trials if t.trial_id in rows]
 
 
-def _task(sweep: Sweep, trial, out: Path, engine: str, fresh: bool) -> dict:
+def make_task(sweep: Sweep, trial, out: Path, engine: str, fresh: bool) -> dict:
     """What a worker needs; a trial run again after an error starts from an empty folder."""
     folder = out / "trials" / trial.trial_id
     if fresh:
