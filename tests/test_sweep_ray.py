@@ -68,7 +68,8 @@ def test_a_two_node_cluster_runs_trials_on_both_nodes(tmp_path):
         rows = read_rows(out / "results.csv")
         assert [r["status"] for r in rows] == ["ok"] * 6
         assert len({r["node"] for r in rows}) == 2
-        wrong = subprocess.run(cmd, env={**env, "RAY_AUTH_TOKEN": "wrong"}, capture_output=True, text=True)
+        wrong = subprocess.run(cmd[:-1] + [str(tmp_path / "out2")], env={**env, "RAY_AUTH_TOKEN": "wrong"},
+                               capture_output=True, text=True)
         assert wrong.returncode == 2
         assert f"could not attach to the Ray cluster at --address 127.0.0.1:{port}" in wrong.stderr
         assert "RAY_AUTH_TOKEN" in wrong.stderr

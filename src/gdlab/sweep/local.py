@@ -75,7 +75,10 @@ def run_local(tasks, workers: int, max_retries: int):
                 if w.task is None and pending:
                     w.task = pending.popleft()
                     attempts[w.task["trial_id"]] += 1
-                    w.conn.send(w.task)
+                    try:
+                        w.conn.send(w.task)
+                    except OSError:           # it died while idle: its sentinel says so below
+                        pass
             busy = [w for w in pool if w.task is not None]
             wait([w.conn for w in busy] + [w.process.sentinel for w in busy])
             for i, w in enumerate(pool):
