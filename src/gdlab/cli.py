@@ -318,6 +318,61 @@ def _add_playground(sub) -> None:
     p.set_defaults(func=_playground)
 
 
+# -- gdlab sweep ------------------------------------------------------------------------------------
+def _sweep(args) -> int:
+    from gdlab.sweep.status import open_folder, summary
+
+    if args.target in ("status", "report"):
+        if args.dir is None:
+            raise ValueError(f"gdlab sweep {args.target} needs the sweep folder: gdlab sweep {args.target} DIR")
+        if args.target == "status":
+            print(summary(open_folder(args.dir)))
+            return 0
+        from gdlab.sweep.report import write_report
+
+        print(f"wrote {write_report(args.dir, x=args.x, y=args.y)}")
+        return 0
+    if args.dir is not None:
+        raise ValueError(f"unexpected argument {args.dir!r}: use gdlab sweep SWEEP.toml [options], "
+                         "gdlab sweep status DIR or gdlab sweep report DIR")
+    from gdlab.sweep import run_sweep
+    from gdlab.sweep.runner import default_out
+
+    out = Path(args.out) if args.out else default_out(args.target)
+    try:
+        rows = run_sweep(args.target, engine=args.engine, workers=args.workers, address=args.address, out=out,
+                         retry_failed=args.retry_failed, resume=not args.no_resume)
+    except KeyboardInterrupt:
+        print(f"interrupted; the finished trials are in {out / 'results.csv'}; run the same command again to "
+              "finish the rest", file=sys.stderr)
+        return 130
+    except (RuntimeError, ConnectionError, ImportError) as err:
+        print(f"gdlab: error: {err}", file=sys.stderr)
+        return 2
+    print(summary(open_folder(out)))
+    return 0 if all(r["status"] == "ok" for r in rows) else 1
+
+
+def _add_sweep(sub) -> None:
+    p = sub.add_parser("sweep", help="run many `gdlab train` configs (a grid or random search) locally or on Ray",
+                       description="gdlab sweep SWEEP.toml [options] runs a sweep (resumable: run it again to "
+                                   "finish); gdlab sweep status DIR summarises one; gdlab sweep report DIR writes "
+                                   "DIR/report.html")
+    p.add_argument("target", help="the sweep file, or `status` / `report`")
+    p.add_argument("dir", nargs="?", default=None, help="the sweep folder (for status and report)")
+    p.add_argument("--engine", choices=("local", "ray"), default="local", help="local processes (default) or Ray")
+    p.add_argument("--workers", type=_positive_int, default=None,
+                   help="parallel trials (default: the CPU count; with --address, the cluster decides)")
+    p.add_argument("--address", default=None, help="attach to a Ray cluster: auto or HOST:PORT (with --engine ray)")
+    p.add_argument("--out", default=None, help="the sweep folder (default: sweeps/<sweep file name>)")
+    p.add_argument("--retry-failed", dest="retry_failed", action="store_true", help="run trials that failed again")
+    p.add_argument("--no-resume", dest="no_resume", action="store_true",
+                   help="forget earlier results in the folder and run every trial")
+    p.add_argument("--x", default=None, help="report: the heatmap's x key (default: the first swept key)")
+    p.add_argument("--y", default=None, help="report: the heatmap's y key (default: the second swept key)")
+    p.set_defaults(func=_sweep)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gdlab", description="A NumPy neural-network library and gradient-descent lab.")
     parser.add_argument("--version", action="version", version=f"gdlab {_version()}")
@@ -349,6 +404,9 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--output", default=None, help="write the predictions here instead of stdout")
     pr.set_defaults(func=_predict)
     _add_playground(sub)
+
+
+    _add_sweep(sub)
     return parser
 
 

@@ -1,0 +1,294 @@
+"""A sweep file → the list of trials it stands for, checked before anything runs.
+
+A sweep file names a ``gdlab train`` config (``base``), the metric to rank trials by and the
+values to try, as dotted keys into the base config::
+
+    base = "train.toml"            # relative to the sweep file
+    metric = "val_accuracy"        # a key of the training history
+    mode = "max"                   # or "min"
+    max_retries = 2                # reruns of a trial whose worker died (optional)
+
+    [grid]                         # the Cartesian product of every list
+    "optimizer.learning_rate" = [0.01, 0.1]
+    "fit.batch_size" = [8, 32, 128]
+    seed = [0, 1, 2]
+
+    [random]                       # and/or: `trials` draws, each crossed with the grid
+    trials = 20
+    seed = 0                       # the sampler's seed (a training seed to sweep goes in [grid])
+    "optimizer.learning_rate" = { loguniform = [1e-4, 1e-1] }
+    "optimizer.beta_1" = { uniform = [0.8, 0.99] }
+    "optimizer.name" = { choice = ["adam", "nadam"] }
+
+A trial is the base config with one value per swept key; its id is the first 12 hex digits of the
+SHA-256 of its canonical JSON (sorted keys, the ``[output]`` table left out: every trial writes
+into its own folder), so the same trial has the same id in every sweep that contains it.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import itertools
+import json
+import math
+import tempfile
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import tomli_w
+
+from gdlab import runconfig
+
+TOP_KEYS = ("base", "metric", "mode", "max_retries", "grid", "random")
+MODES = ("max", "min")
+DISTRIBUTIONS = ("loguniform", "uniform", "choice")
+# [data] keys that name files; runconfig reads them relative to the config's folder, so a trial's
+# config (written elsewhere) gets them as absolute paths.
+DATA_PATH_KEYS = ("csv", "idx_train_images", "idx_train_labels", "idx_test_images", "idx_test_labels")
+
+
+class SweepError(ValueError):
+    """A bad sweep file: names the key, the value and what is valid."""
+
+
+@dataclass(frozen=True)
+class Trial:
+    trial_id: str
+    values: dict          # swept key -> value, in the sweep file's key order
+    config: dict          # the full train config (base + values), data paths as in the base
+
+
+@dataclass
+class Sweep:
+    path: Path | None
+    base_path: Path
+    metric: str
+    mode: str
+    max_retries: int
+    keys: list[str]
+    trials: list[Trial]
+    test_metrics: list[str] = field(default_factory=list)
+
+    def to_plan(self) -> dict:
+        """What ``DIR/sweep.json`` holds: the settings and every trial with its values."""
+        return {"sweep": str(self.path) if self.path else None, "base": str(self.base_path),
+                "metric": self.metric, "mode": self.mode, "max_retries": self.max_retries, "keys": self.keys,
+                "test_metrics": self.test_metrics,
+                "trials": [{"trial_id": t.trial_id, "values": t.values} for t in self.trials]}
+
+
+def trial_id(config: dict) -> str:
+    """First 12 hex digits of SHA-256 of the canonical JSON of ``config`` without ``[output]``."""
+    canon = {k: v for k, v in config.items() if k != "output"}
+    text = json.dumps(canon, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+
+def load_sweep(spec) -> Sweep:
+    """A sweep file's path, or the same content as a dict (``base`` then relative to the working folder)."""
+    if isinstance(spec, dict):
+        path, raw, where = None, copy.deepcopy(spec), "sweep"
+    else:
+        path = Path(spec)
+        if not path.is_file():
+            raise FileNotFoundError(f"no such sweep file: {path}")
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as err:
+            raise SweepError(f"{path}: not valid TOML ({err})") from None
+        where = str(path)
+    unknown = sorted(set(raw) - set(TOP_KEYS))
+    if unknown:
+        raise SweepError(f"{where}: unknown key(s) or section(s) {unknown}; valid: {', '.join(TOP_KEYS)}")
+    if not isinstance(raw.get("base"), str) or not raw["base"]:
+        raise SweepError(f"{where}: base = \"train.toml\" (a gdlab train config) is required")
+    base_path = (path.parent if path else Path.cwd()) / raw["base"]
+    base = runconfig.load_config(base_path).raw
+    metric, mode = raw.get("metric"), raw.get("mode")
+    if not isinstance(metric, str) or not metric:
+        raise SweepError(f"{where}: metric = \"val_loss\" (a key of the training history) is required")
+    if mode not in MODES:
+        raise SweepError(f"{where}: mode = {mode!r}; valid: {', '.join(MODES)} (is a larger {metric} better?)")
+    retries = raw.get("max_retries", 2)
+    if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+        raise SweepError(f"{where}: max_retries = {retries!r} must be an integer >= 0")
+    if "grid" not in raw and "random" not in raw:
+        raise SweepError(f"{where}: give a [grid] and/or a [random] section with the keys to sweep")
+    grid = _grid(raw.get("grid", {}), base, where)
+    draws = _random(raw["random"], base, where) if "random" in raw else [{}]
+    keys = list(draws[0]) + list(grid)
+    doubled = sorted(set(draws[0]) & set(grid))
+    if doubled:
+        raise SweepError(f"{where}: key(s) {doubled} are in both [grid] and [random]; sweep each in one place")
+    trials, seen = [], set()
+    for draw in draws:
+        for combo in itertools.product(*grid.values()):
+            values = {**draw, **dict(zip(grid, combo))}
+            config = copy.deepcopy(base)
+            for key, value in values.items():
+                _set(config, key, value)
+            trial = Trial(trial_id(config), values, config)
+            if trial.trial_id not in seen:          # two random draws can coincide (choice)
+                seen.add(trial.trial_id)
+                trials.append(trial)
+    sweep = Sweep(path, base_path, metric, mode, retries, keys, trials)
+    sweep.test_metrics = _check_trials(sweep, where)
+    return sweep
+
+
+def _flatten(table: dict, base, prefix: str = "") -> dict:
+    """``{"optimizer": {"learning_rate": …}}`` and ``{"optimizer.learning_rate": …}`` alike.
+
+    A nested table is followed where the base config has a table or list at that place; anywhere
+    else it is a value (or, in [random], a distribution).
+    """
+    out = {}
+    for key, value in table.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, dict) and isinstance(_find(base, path), (dict, list)):
+            out.update(_flatten(value, base, f"{path}."))
+        else:
+            out[path] = value
+    return out
+
+
+def _find(config, key):
+    node = config
+    for step in _steps(key):
+        try:
+            node = node[step]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return node
+
+
+def _grid(table, base, where) -> dict:
+    if not isinstance(table, dict):
+        raise SweepError(f"{where}: grid must be a table ([grid]), got {table!r}")
+    grid = _flatten(table, base)
+    for key, values in grid.items():
+        _get(base, key, where, "[grid]")
+        if not isinstance(values, list) or not values:
+            raise SweepError(f"{where} [grid] {key} = {values!r} must be a non-empty list of values to try")
+        canon = [json.dumps(v, sort_keys=True) for v in values]
+        if len(set(canon)) != len(canon):
+            raise SweepError(f"{where} [grid] {key} = {values!r} lists a value twice")
+    return grid
+
+
+def _random(table, base, where) -> list[dict]:
+    import numpy as np
+
+    if not isinstance(table, dict):
+        raise SweepError(f"{where}: random must be a table ([random]), got {table!r}")
+    table = dict(table)
+    n, seed = table.pop("trials", None), table.pop("seed", 0)
+    if isinstance(n, bool) or not isinstance(n, int) or n <= 0:
+        raise SweepError(f"{where} [random] trials = {n!r} must be an integer > 0")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise SweepError(f"{where} [random] seed = {seed!r} is the sampler's seed: an integer >= 0 "
+                         "(to sweep the training seed, put seed = [0, 1, …] in [grid])")
+    dists = _flatten(table, base)
+    if not dists:
+        raise SweepError(f"{where} [random]: no keys to draw; add e.g. "
+                         "\"optimizer.learning_rate\" = { loguniform = [1e-4, 1e-1] }")
+    for key, dist in dists.items():
+        _get(base, key, where, "[random]")
+        _check_distribution(key, dist, where)
+    rng = np.random.default_rng(seed)
+    return [{key: _draw(rng, dist) for key, dist in dists.items()} for _ in range(n)]
+
+
+def _check_distribution(key, dist, where):
+    form = ("{ loguniform = [low, high] }, { uniform = [low, high] } or { choice = [a, b, …] }")
+    if not isinstance(dist, dict) or len(dist) != 1 or next(iter(dist)) not in DISTRIBUTIONS:
+        raise SweepError(f"{where} [random] {key} = {dist!r}; valid: {form}")
+    (kind, args), = dist.items()
+    if kind == "choice":
+        if not isinstance(args, list) or not args:
+            raise SweepError(f"{where} [random] {key}: choice = {args!r} must be a non-empty list")
+        return
+    ok = (isinstance(args, list) and len(args) == 2
+          and all(isinstance(a, (int, float)) and not isinstance(a, bool) and math.isfinite(a) for a in args)
+          and args[0] < args[1] and (kind == "uniform" or args[0] > 0))
+    if not ok:
+        need = "0 < low < high" if kind == "loguniform" else "low < high"
+        raise SweepError(f"{where} [random] {key}: {kind} = {args!r} must be [low, high] with {need}")
+
+
+def _draw(rng, dist):
+    """``loguniform``: exp(U(ln a, ln b)); ``uniform``: U(a, b); ``choice``: one element, equally likely."""
+    (kind, args), = dist.items()
+    if kind == "choice":
+        return args[int(rng.integers(len(args)))]
+    if kind == "loguniform":
+        return float(math.exp(rng.uniform(math.log(args[0]), math.log(args[1]))))
+    return float(rng.uniform(args[0], args[1]))
+
+
+def _steps(key: str):
+    return [int(part) if part.isdigit() else part for part in key.split(".")]
+
+
+def _get(config, key, where, section):
+    node = config
+    for depth, step in enumerate(_steps(key)):
+        inside = ".".join(str(s) for s in _steps(key)[:depth]) or "the top level"
+        if isinstance(step, int) and isinstance(node, list):
+            if step >= len(node):
+                raise SweepError(f"{where} {section} {key}: index {step} is out of range; {inside} has "
+                                 f"{len(node)} entries")
+        elif not isinstance(node, dict) or step not in node:
+            known = ", ".join(map(str, node)) if isinstance(node, dict) else f"a {type(node).__name__}"
+            raise SweepError(f"{where} {section} {key}: the base config has no {step!r} in {inside} "
+                             f"(there: {known}); add it to the base config first")
+        node = node[step]
+    return node
+
+
+def _set(config, key, value):
+    steps = _steps(key)
+    node = config
+    for step in steps[:-1]:
+        node = node[step]
+    node[steps[-1]] = copy.deepcopy(value)
+
+
+def trial_toml(sweep: Sweep, trial: Trial) -> str:
+    """The trial's config as TOML, its data file paths made absolute (it runs from another folder)."""
+    config = copy.deepcopy(trial.config)
+    data = config.get("data", {})
+    for key in DATA_PATH_KEYS:
+        if key in data:
+            data[key] = str((sweep.base_path.parent / data[key]).resolve())
+    return tomli_w.dumps(config)
+
+
+def _check_trials(sweep: Sweep, where: str) -> list[str]:
+    """Every trial's config passes ``gdlab train``'s checks and logs ``metric``; returns the test columns."""
+    from gdlab import metrics
+
+    test = {}
+    with tempfile.TemporaryDirectory(prefix="gdlab-sweep-check-") as tmp:
+        for trial in sweep.trials:
+            file = Path(tmp) / f"{trial.trial_id}.toml"
+            file.write_text(trial_toml(sweep, trial), encoding="utf-8")
+            try:
+                cfg = runconfig.load_config(file)
+            except runconfig.ConfigError as err:
+                raise SweepError(f"{where}: trial {trial.values} is not a valid train config: "
+                                 f"{str(err).replace(str(file), 'config')}") from None
+            try:
+                names = ["loss"] + [metrics.get(m).name for m in cfg.compile.get("metrics") or []]
+            except (KeyError, ValueError, TypeError) as err:
+                raise SweepError(f"{where}: trial {trial.values}: {err}") from None
+            logged = names + ([f"val_{n}" for n in names] if cfg.fit.get("validation_split", 0) else [])
+            if sweep.metric not in logged:
+                raise SweepError(f"{where}: metric = {sweep.metric!r} is not logged by trial {trial.values}; "
+                                 f"it logs {', '.join(logged)}"
+                                 + ("" if cfg.fit.get("validation_split", 0)
+                                    else " (val_… metrics need [fit] validation_split > 0)"))
+            test.update(dict.fromkeys(f"test_{n}" for n in names))
+    return list(test)

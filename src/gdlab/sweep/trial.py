@@ -1,0 +1,85 @@
+"""One trial, in a worker: the real ``gdlab train`` on the trial's config, then its numbers.
+
+This module runs inside worker processes (the local pool's and Ray's). It imports nothing heavy
+at the top, so :func:`limit_threads` can set the BLAS/OpenMP thread counts before NumPy loads.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import shutil
+import socket
+import tempfile
+import time
+from pathlib import Path
+
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS",
+                    "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS", "NUMBA_NUM_THREADS")
+# what a trial leaves besides its backup folder; Ray sends these back to the driver
+KEPT_FILES = ("config.toml", "train.log", "history.json", "history.csv", "metrics.json", "model.safetensors")
+
+
+def limit_threads() -> None:
+    """One thread per worker: set the variables for libraries not loaded yet, and limit loaded ones."""
+    for name in THREAD_VARIABLES:
+        os.environ[name] = "1"
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)
+
+
+def run_trial(task: dict) -> dict:
+    """Run ``gdlab train`` for ``task`` and return its result (never raises for a failing trial).
+
+    ``task``: ``trial_id``, ``toml`` (the config text), ``metric``, ``mode`` and ``workdir`` — the
+    trial's folder, or ``None`` to train in a temporary folder and return the files' bytes under
+    ``files`` (for workers that do not share the driver's disk).
+    """
+    t0 = time.perf_counter()
+    work = Path(task["workdir"] or tempfile.mkdtemp(prefix=f"gdlab-trial-{task['trial_id']}-"))
+    try:
+        result = _train(task, work)
+        # the same message wherever the trial ran: its folder as the sweep folder names it
+        result["error"] = result["error"].replace(str(work), f"trials/{task['trial_id']}")
+        if task["workdir"] is None:
+            result["files"] = {n: (work / n).read_bytes() for n in KEPT_FILES if (work / n).is_file()}
+    finally:
+        if task["workdir"] is None:
+            shutil.rmtree(work, ignore_errors=True)
+    result.update(seconds=time.perf_counter() - t0, host=socket.gethostname(), pid=os.getpid())
+    return result
+
+
+def _train(task, work: Path) -> dict:
+    from gdlab import cli
+    from gdlab.checkpoint import write_atomic
+
+    work.mkdir(parents=True, exist_ok=True)
+    config = work / "config.toml"
+    write_atomic(config, task["toml"].encode("utf-8"))
+    log = work / "train.log"
+    with open(log, "a", encoding="utf-8", buffering=1) as stream, contextlib.redirect_stdout(stream), \
+            contextlib.redirect_stderr(stream):
+        try:
+            code = cli.main(["train", str(config), "--out", str(work)])
+        except SystemExit as stop:
+            code = stop.code
+        except Exception as err:  # a trial's failure is its row's error, not the sweep's
+            return {"status": "error", "error": f"{type(err).__name__}: {err}"}
+    if code != 0:
+        lines = [line for line in log.read_text(encoding="utf-8").splitlines() if line.strip()]
+        return {"status": "error", "error": f"gdlab train exited with {code}: {lines[-1] if lines else ''}"}
+    return {"status": "ok", "error": "", **read_numbers(work, task["metric"], task["mode"])}
+
+
+def read_numbers(work: Path, metric: str, mode: str) -> dict:
+    """Best (by ``mode``) and final ``metric`` over the epochs, the test metrics and the epoch count."""
+    history = json.loads((work / "history.json").read_text(encoding="utf-8"))["history"]
+    metrics = json.loads((work / "metrics.json").read_text(encoding="utf-8"))
+    values = history[metric]
+    finite = [v for v in values if math.isfinite(v)]
+    best = (max if mode == "max" else min)(finite) if finite else math.nan
+    return {"best": best, "final": values[-1], "test": metrics["test"], "epochs": metrics["epochs"]}
