@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import gdlab
-from gdlab import Sequential, compiled, kernels
+from gdlab import Sequential, kernels
 from gdlab.batching import EpochPlan
 from gdlab.callbacks import Callback, EarlyStopping, ModelCheckpoint, ReduceLROnPlateau
 from gdlab.layers import Dense, Dropout
