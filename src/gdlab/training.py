@@ -124,13 +124,13 @@ def train_on_batch(model, x, y, return_dict: bool = False):
     """
     x, y = model.prepare(x, y)
     with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below, by value
-        loss, y_pred = train_step(model, x, y)
+        loss, y_pred = train_step(model, model.backend.asarray(x), model.backend.asarray(y))
     if not math.isfinite(loss):
         raise NonFiniteLossError(f"the batch loss is {loss}; θ was not updated (learning rate "
                                  f"{model.optimizer.current_learning_rate():g})")
     logs = {"loss": loss}
     for m in model.metrics:
-        s, c = m.batch(y, y_pred)
+        s, c = m.batch(y, model.backend.to_numpy(y_pred))
         logs[m.name] = s / c
     if return_dict:
         return logs
@@ -271,17 +271,17 @@ class _Loop:
         for i, idx in enumerate(batches):
             for cb in cbs.batch_begin:
                 cb.on_train_batch_begin(i)
-            xb, yb = x[idx], y[idx]
+            xb, yb = model.backend.asarray(x[idx]), model.backend.asarray(y[idx])  # host → the model's backend
             loss, out = train_step(model, xb, yb)
             if not math.isfinite(loss):
-                self.diverged(xb, epoch, i, loss)
+                self.diverged(x[idx], epoch, i, loss)
             for k, m in enumerate(metrics):
-                s, c = m.batch(yb, out)
+                s, c = m.batch(y[idx], model.backend.to_numpy(out))
                 m_sums[k] += s
                 m_counts[k] += c
             n_done = len(history.iteration_loss)
             if n_done % self.every == 0:
-                self.grad_norms.append((n_done, math.sqrt(float(np.dot(grad, grad)))))
+                self.grad_norms.append((n_done, math.sqrt(float(model.backend.dot(grad, grad)))))
             history.record_iteration(epoch, i, loss)
             b = idx.shape[0]
             loss_sum += loss * b

@@ -32,9 +32,9 @@ class Adamax(MomentsOptimizer):
         m, u, b1, eps = state["m"], state["u"], self.beta_1, self.epsilon
         m += (g - m) * (1 - b1)  # m ← m + (1 − β₁)·(g − m)
         if self.eps_in_max:
-            np.maximum(u * self.beta_2, np.abs(g) + eps, out=u)  # u ← max(β₂·u, |g| + ε)
+            u[...] = self.xp.maximum(u * self.beta_2, self.xp.abs(g) + eps)  # u ← max(β₂·u, |g| + ε)
             d = u  # d = u
         else:
-            np.maximum(u * self.beta_2, np.abs(g), out=u)  # u ← max(β₂·u, |g|)
+            u[...] = self.xp.maximum(u * self.beta_2, self.xp.abs(g))  # u ← max(β₂·u, |g|)
             d = u + eps  # d = u + ε
         theta -= lr / (1 - b1**t) * m / d  # θ ← θ − (η/(1 − β₁ᵗ))·m/d

@@ -46,7 +46,7 @@ class RMSprop(Optimizer):
             gbar = state["average_gradient"]
             gbar[...] = gbar * rho + (1 - rho) * g  # ḡ ← ρ·ḡ + (1 − ρ)·g
             s = v - gbar * gbar  # s = v − ḡ²
-        d = np.sqrt(s + eps) if self.eps_inside_sqrt else np.sqrt(s) + eps  # √(s + ε)  or  √s + ε
+        d = self.xp.sqrt(s + eps) if self.eps_inside_sqrt else self.xp.sqrt(s) + eps  # √(s + ε)  or  √s + ε
         if not mu:
             theta -= lr * g / d  # θ ← θ − η·g/d
         elif self.lr_inside_momentum:
