@@ -53,8 +53,8 @@ class Activation_(Configurable):
         """a = f(z) in a new array (z is left as it is)."""
         xp = self.backend.xp
         z = xp.asarray(z)
-        return self.forward(z, xp.empty(z.shape, dtype=z.dtype if xp.isdtype(z.dtype, "real floating")
-                                        else xp.float64))
+        return self.forward(z, xp.empty_like(z, dtype=z.dtype if xp.isdtype(z.dtype, "real floating")
+                                             else xp.float64))
 
     def derivative(self, z, a=None):
         """f'(z) elementwise, as the vjp of a vector of ones (a = f(z) when not given)."""

@@ -22,7 +22,10 @@ from gdlab.losses import MeanSquaredError
 
 
 def first_nonfinite_parameter(model) -> str | None:
-    theta = model.parameters.theta
+    xp, theta = model.backend.xp, model.parameters.theta
+    if bool(xp.all(xp.isfinite(theta))):  # one reduction (and one device sync) in the common case
+        return None
+    theta = model.backend.to_numpy(theta)
     for seg in model.parameters.segments:
         bad = ~np.isfinite(theta[seg.slice])
         if bad.any():
