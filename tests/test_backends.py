@@ -12,6 +12,7 @@ import pytest
 import gdlab
 from gdlab import optimizers
 from gdlab.backend import Backend, get_backend
+from gdlab.gradcheck import gradcheck
 from gdlab.layers import Activation, Dense, Dropout, Flatten
 
 strict = pytest.importorskip("array_api_strict")
@@ -174,3 +175,44 @@ def test_exact_gelu_needs_erfc_on_a_strict_namespace():
     layer.use_backend(backend)
     with pytest.raises(TypeError, match="no erfc"):
         layer.activation(backend.asarray(np.array([0.5, -1.0])))
+
+
+CUPY_KERNEL_CASES = [  # every kernel of gdlab.kernels.cupy_gpu, through the optimizer that selects it
+    ("sgd", {}), ("sgd", {"momentum": 0.9}), ("sgd", {"momentum": 0.9, "nesterov": True}),
+    ("sgd", {"momentum": 0.9, "convention": "torch"}), ("sgd", {"momentum": 0.9, "nesterov": True, "convention": "torch"}),
+    ("sgd", {"momentum": 0.9, "dampening": 0.1, "convention": "torch"}),
+    ("adam", {}), ("adam", {"convention": "torch"}),
+]
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name,config", CUPY_KERNEL_CASES)
+def test_cupy_kernels_equal_the_reference_bitwise(name, config, dtype):
+    backend = _cupy_backend()
+    rng = np.random.default_rng(13)
+    theta0, grads = rng.normal(size=1000).astype(dtype), rng.normal(size=(6, 1000)).astype(dtype)
+    runs = []
+    for fused in (True, False):
+        opt = optimizers.get(name, learning_rate=0.01, fused=fused, **config)
+        theta = backend.asarray(theta0)
+        for g in grads:
+            g_dev = backend.asarray(g)
+            opt.apply_gradients(theta, g_dev)
+            np.testing.assert_array_equal(backend.to_numpy(g_dev), g)  # g is only read
+        assert (opt.kernel() is not None) is fused
+        runs.append((backend.to_numpy(theta), opt.state_dict()["arrays"]))
+    (theta_k, state_k), (theta_r, state_r) = runs
+    np.testing.assert_array_equal(theta_k, theta_r)
+    for k in state_r:
+        np.testing.assert_array_equal(state_k[k], state_r[k], err_msg=k)
+
+
+@pytest.mark.parametrize("make", BACKENDS)
+@pytest.mark.parametrize("name", ["relu-softmax-cce", "tanh-sigmoid-bce"])
+def test_gradcheck_on_the_backend(make, name):
+    backend = make()
+    model, x, y = _model(name, backend)
+    result = gradcheck(model, x, y, max_params=25)
+    assert result.passed and result.checked == 25, result
+    assert result.max_relative_error < 1e-6

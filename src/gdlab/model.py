@@ -350,8 +350,8 @@ class Sequential:
         return model
 
     def clone(self, dtype=None) -> "Sequential":
-        """A new model with the same layers, weights and compile settings (optionally another dtype)."""
-        twin = Sequential.from_config(self.get_config(), dtype=dtype)
+        """A new model with the same layers, weights, compile settings and backend (optionally another dtype)."""
+        twin = Sequential.from_config(self.get_config(), dtype=dtype).to(self.backend)
         if self.built:
             twin.build(self.input_shape)
             twin.set_weights(self.get_weights())
