@@ -15,7 +15,10 @@ from gdlab.backend import Backend, get_backend
 from gdlab.gradcheck import gradcheck
 from gdlab.layers import Activation, Dense, Dropout, Flatten
 
-strict = pytest.importorskip("array_api_strict")
+try:  # the dev extra has it; a GPU machine without it still runs the CuPy tests
+    import array_api_strict as strict
+except ImportError:
+    strict = None
 
 
 def _cupy_backend():
@@ -30,6 +33,8 @@ class StrictBackend(Backend):
     (``np.dot``, ``np.sqrt``, ``out=``), as CuPy's do, so any NumPy call left in the model path fails here."""
 
     def __init__(self):
+        if strict is None:
+            pytest.skip("array-api-strict is not installed (pip install -e '.[dev]')")
         super().__init__("array_api_strict", strict)
         self.device = strict.Device("device1")
 

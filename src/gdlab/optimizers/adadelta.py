@@ -12,7 +12,6 @@ Keras: η = 0.001, ρ = 0.95, ε = 1e-7.   PyTorch: γ = 1.0, ρ = 0.9, ε = 1e-
 
 from __future__ import annotations
 
-import numpy as np
 
 from gdlab.optimizers.base import Optimizer, Slot, registry
 from gdlab.validation import nonnegative, unit_interval

@@ -12,7 +12,6 @@ replace the sum by a decaying average to stop that.
 
 from __future__ import annotations
 
-import numpy as np
 
 from gdlab.optimizers.base import Optimizer, Slot, registry
 from gdlab.validation import flag, nonnegative

@@ -10,7 +10,6 @@ Keras: η = 0.001, ε = 1e-7.  PyTorch: γ = 0.002, ε = 1e-8.  Both: β₁ = 0.
 
 from __future__ import annotations
 
-import numpy as np
 
 from gdlab.optimizers.base import MomentsOptimizer, Slot, registry
 from gdlab.validation import flag

@@ -14,7 +14,6 @@ smaller η than for Adam.
 
 from __future__ import annotations
 
-import numpy as np
 
 from gdlab.optimizers.base import Optimizer, Slot, registry
 from gdlab.validation import unit_interval

@@ -18,7 +18,6 @@ warms up 250× more slowly (μ_t reaches 0.99·β₁ at t ≈ 24 000 instead of 
 
 from __future__ import annotations
 
-import math
 
 import numpy as np
 

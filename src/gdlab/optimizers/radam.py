@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 
 from gdlab.optimizers.base import MomentsOptimizer, Slot, registry
 from gdlab.validation import flag

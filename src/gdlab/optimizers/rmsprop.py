@@ -17,7 +17,6 @@ Keras: η = 0.001, ρ = 0.9, ε = 1e-7.  PyTorch: γ = 0.01, α = ρ = 0.99, ε 
 
 from __future__ import annotations
 
-import numpy as np
 
 from gdlab.optimizers.base import Optimizer, Slot, registry
 from gdlab.validation import flag, nonnegative, unit_interval
