@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from gdlab import kernels
+
 FLOAT_DTYPES = {"float32": np.float32, "float64": np.float64}
 
 _root = np.random.SeedSequence()
@@ -101,8 +103,6 @@ class Backend:
     # -- fused operations (array-API forms; a backend overrides those it does faster) ---------------------------
     def kernel(self, op: str, **flags):
         """The fused kernel of ``gdlab.kernels`` for ``op`` on this backend, or None."""
-        from gdlab import kernels
-
         return kernels.lookup(op, self.name, **flags)
 
     def weight_gradient(self, x, dz, out) -> None:
@@ -248,7 +248,5 @@ def get_backend(name) -> Backend:
 
 def backend_for(array) -> Backend:
     """The backend of an array made outside a model (an optimizer built on a bare vector)."""
-    from gdlab import kernels
-
     name = kernels.backend_of(array)
     return get_backend(name) if name in _FACTORIES else Backend(name, array.__array_namespace__())
