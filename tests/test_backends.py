@@ -30,7 +30,10 @@ def _cupy_backend():
 
 class StrictBackend(Backend):
     """``array_api_strict`` on its non-CPU device "device1": its arrays refuse every implicit conversion to NumPy
-    (``np.dot``, ``np.sqrt``, ``out=``), as CuPy's do, so any NumPy call left in the model path fails here."""
+    (``np.dot``, ``np.sqrt``, ``out=``), as CuPy's do, so any NumPy call left in the model path fails here. Like
+    CuPy it keeps batch losses on the device (``defers_sync``), so the fit loop's once-per-epoch read runs here."""
+
+    defers_sync = True
 
     def __init__(self):
         if strict is None:
@@ -124,17 +127,19 @@ def test_every_optimizer_matches_numpy(make, name, convention):
 
 
 @pytest.mark.parametrize("make", BACKENDS)
+@pytest.mark.parametrize("metrics", [["accuracy"], []])  # per-batch metrics read every loss; without, once an epoch
 @pytest.mark.parametrize("optimizer", [{"class_name": "adam", "config": {"clipnorm": 0.5}},
                                        {"class_name": "sgd", "config": {"momentum": 0.9, "weight_decay": 0.01}}])
-def test_short_fit_matches_numpy(make, optimizer):
+def test_short_fit_matches_numpy(make, optimizer, metrics):
     backend = make()
     histories, weights = [], []
     for b in ("numpy", backend):
         model = gdlab.Sequential([Dense(8, "relu"), Dropout(0.25), Dense(3, "softmax")], dtype="float64", seed=5,
                                  backend=b)
-        model.compile(optimizer=optimizers.get(optimizer), loss="categorical_crossentropy", metrics=["accuracy"])
+        model.compile(optimizer=optimizers.get(optimizer), loss="categorical_crossentropy", metrics=metrics)
         x, y = _data("onehot", n=40)
-        histories.append(model.fit(x, y, epochs=3, batch_size=8, seed=2, verbose=0).history)
+        history = model.fit(x, y, epochs=3, batch_size=8, seed=2, verbose=0)
+        histories.append({**history.history, "iteration_loss": history.iteration_loss})
         weights.append(model.get_weights())
         assert model.predict(x).__class__ is np.ndarray
     for k in histories[0]:
@@ -221,3 +226,17 @@ def test_gradcheck_on_the_backend(make, name):
     result = gradcheck(model, x, y, max_params=25)
     assert result.passed and result.checked == 25, result
     assert result.max_relative_error < 1e-6
+
+
+@pytest.mark.parametrize("make", BACKENDS)
+def test_divergence_is_reported_at_the_same_iteration(make):
+    backend = make()
+    errors = []
+    for b in ("numpy", backend):
+        model, x, y = _model("elu-softplus-mse", b)
+        model.compile(optimizer=optimizers.get("sgd", learning_rate=1e6), loss="mse")
+        with pytest.raises(gdlab.training.NonFiniteLossError) as info:
+            model.fit(x * 1e3, y, epochs=3, batch_size=4, seed=0, verbose=0)
+        errors.append((info.value.epoch, info.value.iteration, info.value.history.iteration_loss))
+    assert errors[1][:2] == errors[0][:2]
+    np.testing.assert_allclose(errors[1][2], errors[0][2], rtol=1e-12)

@@ -73,6 +73,9 @@ class Backend:
     and moved with ``asarray``, so one seed gives the same numbers on every backend.
     """
 
+    #: whether a scalar result (the batch loss) stays on the device until the fit loop reads a whole epoch's at once
+    defers_sync = False
+
     def __init__(self, name: str, xp):
         self.name, self.xp = name, xp
 
@@ -99,6 +102,10 @@ class Backend:
 
     def zeros(self, shape, dtype):
         return self.xp.zeros(shape, dtype=self.dtype(dtype))
+
+    def scalar(self, value):
+        """A 0-d result (a loss) as the caller gets it: a float, or the device array itself with ``defers_sync``."""
+        return value if self.defers_sync else float(value)
 
     # -- fused operations (array-API forms; a backend overrides those it does faster) ---------------------------
     def kernel(self, op: str, **flags):
@@ -189,7 +196,9 @@ class NumpyBackend(Backend):
 
 class CupyBackend(Backend):
     """CuPy on an NVIDIA GPU (``pip install gdlab[cuda]``); its fused optimizer kernels are in
-    ``gdlab.kernels.cupy_gpu``."""
+    ``gdlab.kernels.cupy_gpu``. Batch losses stay on the GPU: the fit loop reads an epoch's in one transfer."""
+
+    defers_sync = True
 
     def __init__(self):
         super().__init__("cupy", _usable_cupy())

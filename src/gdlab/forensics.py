@@ -34,11 +34,12 @@ def first_nonfinite_parameter(model) -> str | None:
 
 
 def first_overflowing_layer(model, xb) -> str | None:
+    xp = model.backend.xp
     with np.errstate(all="ignore"):
-        out = xb
+        out = model.backend.asarray(xb)
         for layer in model.layers:
             out = layer.forward(out, training=False)
-            if not np.all(np.isfinite(out)):
+            if not bool(xp.all(xp.isfinite(out))):
                 return layer.name
     return None
 

@@ -69,7 +69,7 @@ def gradcheck(model, x, y, h: float = 1e-5, tolerance: float = 1e-6, max_params:
         indices = np.sort(np.random.default_rng(seed).choice(theta.size, max_params, replace=False))
 
     def loss_at():
-        return model64.loss(y64, model64.forward(x64))
+        return float(model64.loss(y64, model64.forward(x64)))
 
     numeric = np.empty(indices.size)
     for k, i in enumerate(indices):

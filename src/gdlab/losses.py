@@ -27,7 +27,8 @@ EPSILON = 1e-7  # probability clipping, as Keras's backend epsilon
 
 
 class Loss(Configurable):
-    """Base: ``__call__(y, ŷ) -> float`` and ``gradient(y, ŷ) -> dL/dŷ``."""
+    """Base: ``__call__(y, ŷ) -> L`` and ``gradient(y, ŷ) -> dL/dŷ``. L is a float, or on a backend that defers
+    synchronisation (CuPy) a 0-d device array, read once per epoch by the fit loop (``Backend.scalar``)."""
 
     #: the output activation this loss fuses with (``None``: none)
     fuses_with: type | None = None
@@ -63,7 +64,7 @@ class MeanSquaredError(Loss):
 
     def __call__(self, y_true, y_pred):
         e = y_pred - y_true
-        return float(self.backend.xp.mean(e * e))
+        return self.backend.scalar(self.backend.xp.mean(e * e))
 
     def gradient(self, y_true, y_pred):
         return (2.0 / _per_element_count(y_pred)) * (y_pred - y_true)
@@ -75,7 +76,7 @@ class MeanAbsoluteError(Loss):
 
     def __call__(self, y_true, y_pred):
         xp = self.backend.xp
-        return float(xp.mean(xp.abs(y_pred - y_true)))
+        return self.backend.scalar(xp.mean(xp.abs(y_pred - y_true)))
 
     def gradient(self, y_true, y_pred):
         return self.backend.xp.sign(y_pred - y_true) / _per_element_count(y_pred)
@@ -99,7 +100,7 @@ class Huber(Loss):
         xp = self.backend.xp
         e = xp.abs(y_pred - y_true)
         d = self.delta
-        return float(xp.mean(xp.where(e <= d, 0.5 * e * e, d * (e - 0.5 * d))))
+        return self.backend.scalar(xp.mean(xp.where(e <= d, 0.5 * e * e, d * (e - 0.5 * d))))
 
     def gradient(self, y_true, y_pred):
         return self.backend.xp.clip(y_pred - y_true, -self.delta, self.delta) / _per_element_count(y_pred)
@@ -136,9 +137,9 @@ class BinaryCrossentropy(Loss):
         xp = self.backend.xp
         if self.from_logits:
             z = y_pred
-            return float(xp.mean(xp.maximum(z, 0.0) - z * y_true + xp.log1p(xp.exp(-xp.abs(z)))))
+            return self.backend.scalar(xp.mean(xp.maximum(z, 0.0) - z * y_true + xp.log1p(xp.exp(-xp.abs(z)))))
         p = xp.clip(y_pred, EPSILON, 1 - EPSILON)
-        return float(-xp.mean(y_true * xp.log(p) + (1 - y_true) * xp.log(1 - p)))
+        return self.backend.scalar(-xp.mean(y_true * xp.log(p) + (1 - y_true) * xp.log(1 - p)))
 
     def gradient(self, y_true, y_pred):
         xp, n = self.backend.xp, _per_element_count(y_pred)
@@ -208,7 +209,7 @@ class CategoricalCrossentropy(Loss):
             logq = _log_softmax(xp, y_pred)
         else:
             logq = xp.log(xp.clip(y_pred / xp.sum(y_pred, axis=-1, keepdims=True), EPSILON, 1 - EPSILON))
-        return float(-xp.sum(y * logq) / y_pred.shape[0])
+        return self.backend.scalar(-xp.sum(y * logq) / y_pred.shape[0])
 
     def gradient(self, y_true, y_pred):
         xp, y, b = self.backend.xp, self._one_hot(y_true, y_pred), y_pred.shape[0]

@@ -211,7 +211,7 @@ class Sequential:
         y_pred = self.forward(x, training=training)
         value = self.loss(y, y_pred)
         self.backward(y, y_pred)
-        return value, np.array(self.backend.to_numpy(self.parameters.grad))
+        return float(value), np.array(self.backend.to_numpy(self.parameters.grad))
 
     # -- data --------------------------------------------------------------------------------
     def prepare_inputs(self, x, xname="x"):
@@ -286,7 +286,7 @@ class Sequential:
                 s, c = m.batch(yb, out)
                 sums[k] += s
                 counts[k] += c
-        logs = {"loss": loss_sum / n}
+        logs = {"loss": float(loss_sum) / n}
         for m, s, c in zip(self.metrics, sums, counts):
             logs[m.name] = s / c
         return logs
