@@ -63,6 +63,12 @@ ARCHITECTURES = {  # name → (layers, loss, targets)
     "leaky-gelu-huber": (lambda: [Dense(4, "leaky_relu"), Dense(3, gdlab.activations.GELU(approximate=True)),
                                   Activation("linear"), Dense(2)], "huber", "real"),
     "flatten-softmax-logits": (lambda: [Flatten(), Dense(3), Activation("softmax")], "mae", "real3"),
+    "relu-softmax-scce": (lambda: [Dense(6, "relu"), Dense(3, "softmax")], "sparse_categorical_crossentropy",
+                          "labels"),
+    "linear-scce-logits": (lambda: [Dense(6, "sigmoid"), Dense(3)],
+                           {"class_name": "sparse_categorical_crossentropy", "config": {"from_logits": True}}, "labels"),
+    "relu-cce-logits": (lambda: [Dense(6, "relu"), Dense(3)],
+                        {"class_name": "categorical_crossentropy", "config": {"from_logits": True}}, "onehot"),
 }
 
 
@@ -70,7 +76,7 @@ def _data(kind, n=12):
     rng = np.random.default_rng(7)
     x = rng.normal(size=(n, 2, 2) if kind == "real3" else (n, 4))
     y = {"onehot": np.eye(3)[rng.integers(0, 3, n)], "binary": rng.integers(0, 2, (n, 1)).astype(float),
-         "real": rng.normal(size=(n, 2)), "real3": rng.normal(size=(n, 3))}[kind]
+         "real": rng.normal(size=(n, 2)), "real3": rng.normal(size=(n, 3)), "labels": rng.integers(0, 3, n)}[kind]
     return x, y
 
 
@@ -240,3 +246,21 @@ def test_divergence_is_reported_at_the_same_iteration(make):
         errors.append((info.value.epoch, info.value.iteration, info.value.history.iteration_loss))
     assert errors[1][:2] == errors[0][:2]
     np.testing.assert_allclose(errors[1][2], errors[0][2], rtol=1e-12)
+
+
+def test_train_cli_with_cupy_and_no_gpu_exits_with_the_reason(tmp_path, capsys):
+    from test_train_cli import TINY, write_config
+
+    from gdlab.cli import main
+
+    try:
+        get_backend("cupy")
+    except RuntimeError as e:
+        reason = str(e)
+    else:
+        pytest.skip("a usable GPU is present")
+    out = tmp_path / "run"
+    assert main(["train", str(write_config(tmp_path, TINY.format(epochs=2, out=out))), "--backend", "cupy"]) == 1
+    err = capsys.readouterr().err
+    assert err == f"gdlab: error: {reason}\n"
+    assert not out.exists()

@@ -132,6 +132,15 @@ class Backend:
         """vᵀw of two vectors, a 0-d array in their dtype."""
         return self.xp.vecdot(v, w)
 
+    def pick(self, p, labels):
+        """p[b, labels[b]] for every row b (integer labels)."""
+        return self.xp.take_along_axis(p, labels[:, None], axis=-1)[:, 0]
+
+    def minus_one_hot(self, p, labels):
+        """A new array p − one_hot(labels): 1 subtracted at each row's label."""
+        columns = self.asarray(np.arange(p.shape[-1]))  # made on the host: on the backend's device after asarray
+        return p - self.xp.astype(labels[:, None] == columns, p.dtype)
+
     def erfc(self, x):
         """The complementary error function (not in the array API: a backend that has one overrides this)."""
         raise TypeError(f"backend {self.name!r} has no erfc (the array API lacks it): exact GELU cannot run on it; "
@@ -149,7 +158,7 @@ class NumpyBackend(Backend):
 
     def __init__(self):
         super().__init__("numpy", np)
-        self._ones = np.ones(0)
+        self._ones, self._row_index = np.ones(0), np.arange(0)
 
     def asarray(self, x, dtype=None):
         return np.asarray(x, dtype=dtype)
@@ -187,6 +196,21 @@ class NumpyBackend(Backend):
 
     def dot(self, v, w):
         return np.dot(v, w)
+
+    def pick(self, p, labels):
+        return p[self._rows(p.shape[0]), labels]
+
+    def minus_one_hot(self, p, labels):
+        """Without building the one-hot matrix: p − 0 = p exactly, so the result is bitwise the same."""
+        g = p.copy()
+        g[self._rows(g.shape[0]), labels] -= 1
+        return g
+
+    def _rows(self, b: int) -> np.ndarray:
+        """0, 1, …, b − 1 (cached: the fit loop asks for the same b every iteration)."""
+        if self._row_index.shape[0] < b:
+            self._row_index = np.arange(max(b, 2 * self._row_index.shape[0]))
+        return self._row_index[:b]
 
     def erfc(self, x):
         from scipy.special import erfc

@@ -155,17 +155,6 @@ class BinaryCrossentropy(Loss):
         return (y_pred - y_true) / _per_element_count(y_pred)
 
 
-_ROWS = np.arange(0)
-
-
-def _rows(b: int) -> np.ndarray:
-    """0, 1, …, b − 1 (cached: the fit loop asks for the same b every iteration)."""
-    global _ROWS
-    if _ROWS.shape[0] < b:
-        _ROWS = np.arange(max(b, 2 * _ROWS.shape[0]))
-    return _ROWS[:b]
-
-
 def _log_softmax(xp, z):
     s = z - xp.max(z, axis=-1, keepdims=True)
     return s - xp.log(xp.sum(xp.exp(s), axis=-1, keepdims=True))
@@ -252,27 +241,25 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
             )
 
     def _one_hot(self, y_true, y_pred):
-        labels = y_true.reshape(-1).astype(np.intp)
-        y = np.zeros_like(y_pred)
-        y[np.arange(labels.size), labels] = 1
-        return y
+        ones = self.backend.xp.ones_like(y_pred)
+        return 1 - self.backend.minus_one_hot(ones, self._labels(y_true))  # 1 − (1 − one_hot): exact, no −0
+
+    def _labels(self, y_true):
+        return self.backend.xp.reshape(y_true, (-1,))
 
     def __call__(self, y_true, y_pred):
         """−(1/B) Σ_b log q_{b,c_b}: only the true class's probability (and its row's sum) is read."""
-        b = y_pred.shape[0]
-        rows, labels = _rows(b), y_true.reshape(-1)
+        xp, backend, b, labels = self.backend.xp, self.backend, y_pred.shape[0], self._labels(y_true)
         if self.from_logits:
-            return float(-np.add.reduce(_log_softmax(np, y_pred)[rows, labels]) / b)
-        p = y_pred[rows, labels] / np.add.reduce(y_pred, axis=-1)  # p_c / s
-        q = np.maximum(np.minimum(p, 1 - EPSILON), EPSILON)         # clip to [ε, 1 − ε]
-        return float(-np.add.reduce(np.log(q)) / b)
+            return backend.scalar(-xp.sum(backend.pick(_log_softmax(xp, y_pred), labels)) / b)
+        p = backend.pick(y_pred, labels) / backend.row_sum(y_pred)[:, 0]  # p_c / s
+        q = xp.maximum(xp.minimum(p, 1 - EPSILON), EPSILON)                # clip to [ε, 1 − ε]
+        return backend.scalar(-xp.sum(xp.log(q)) / b)
 
     def logit_gradient(self, y_true, y_pred):
-        """(p − one_hot(c))/B without building the one-hot matrix: p − 0 = p exactly, so the
-        result is bitwise the same."""
-        g = y_pred.copy()
-        g[_rows(g.shape[0]), y_true.reshape(-1)] -= 1
-        g /= g.dtype.type(g.shape[0])
+        """(p − one_hot(c))/B."""
+        g = self.backend.minus_one_hot(y_pred, self._labels(y_true))
+        g /= g.shape[0]
         return g
 
 
