@@ -66,7 +66,8 @@ ARCHITECTURES = {  # name → (layers, loss, targets)
     "relu-softmax-scce": (lambda: [Dense(6, "relu"), Dense(3, "softmax")], "sparse_categorical_crossentropy",
                           "labels"),
     "linear-scce-logits": (lambda: [Dense(6, "sigmoid"), Dense(3)],
-                           {"class_name": "sparse_categorical_crossentropy", "config": {"from_logits": True}}, "labels"),
+                           {"class_name": "sparse_categorical_crossentropy", "config": {"from_logits": True}},
+                           "labels"),
     "relu-cce-logits": (lambda: [Dense(6, "relu"), Dense(3)],
                         {"class_name": "categorical_crossentropy", "config": {"from_logits": True}}, "onehot"),
 }
@@ -195,7 +196,8 @@ def test_exact_gelu_needs_erfc_on_a_strict_namespace():
 
 CUPY_KERNEL_CASES = [  # every kernel of gdlab.kernels.cupy_gpu, through the optimizer that selects it
     ("sgd", {}), ("sgd", {"momentum": 0.9}), ("sgd", {"momentum": 0.9, "nesterov": True}),
-    ("sgd", {"momentum": 0.9, "convention": "torch"}), ("sgd", {"momentum": 0.9, "nesterov": True, "convention": "torch"}),
+    ("sgd", {"momentum": 0.9, "convention": "torch"}),
+    ("sgd", {"momentum": 0.9, "nesterov": True, "convention": "torch"}),
     ("sgd", {"momentum": 0.9, "dampening": 0.1, "convention": "torch"}),
     ("adam", {}), ("adam", {"convention": "torch"}),
 ]
