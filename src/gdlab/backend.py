@@ -128,6 +128,10 @@ class Backend:
         """Σ over the last axis, kept as an axis."""
         return self.xp.sum(z, axis=-1, keepdims=True)
 
+    def sum(self, z, axis=None):
+        """Σ over ``axis`` (all entries when None)."""
+        return self.xp.sum(z, axis=axis)
+
     def dot(self, v, w):
         """vᵀw of two vectors, a 0-d array in their dtype."""
         return self.xp.vecdot(v, w)
@@ -193,6 +197,9 @@ class NumpyBackend(Backend):
 
     def row_sum(self, z):
         return np.add.reduce(z, axis=-1, keepdims=True)
+
+    def sum(self, z, axis=None):
+        return np.add.reduce(z, axis=axis)
 
     def dot(self, v, w):
         return np.dot(v, w)

@@ -240,25 +240,24 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
                 f"valid labels for {n_outputs} outputs are 0..{n_outputs - 1}"
             )
 
+    # the labels c arrive as prepared by the model: integers of shape (B,)
+
     def _one_hot(self, y_true, y_pred):
         ones = self.backend.xp.ones_like(y_pred)
-        return 1 - self.backend.minus_one_hot(ones, self._labels(y_true))  # 1 − (1 − one_hot): exact, no −0
-
-    def _labels(self, y_true):
-        return self.backend.xp.reshape(y_true, (-1,))
+        return 1 - self.backend.minus_one_hot(ones, y_true)  # 1 − (1 − one_hot): exact, no −0
 
     def __call__(self, y_true, y_pred):
         """−(1/B) Σ_b log q_{b,c_b}: only the true class's probability (and its row's sum) is read."""
-        xp, backend, b, labels = self.backend.xp, self.backend, y_pred.shape[0], self._labels(y_true)
+        xp, backend, b = self.backend.xp, self.backend, y_pred.shape[0]
         if self.from_logits:
-            return backend.scalar(-xp.sum(backend.pick(_log_softmax(xp, y_pred), labels)) / b)
-        p = backend.pick(y_pred, labels) / backend.row_sum(y_pred)[:, 0]  # p_c / s
-        q = xp.maximum(xp.minimum(p, 1 - EPSILON), EPSILON)                # clip to [ε, 1 − ε]
-        return backend.scalar(-xp.sum(xp.log(q)) / b)
+            return backend.scalar(-backend.sum(backend.pick(_log_softmax(xp, y_pred), y_true)) / b)
+        p = backend.pick(y_pred, y_true) / backend.sum(y_pred, axis=-1)  # p_c / s
+        q = xp.maximum(xp.minimum(p, 1 - EPSILON), EPSILON)              # clip to [ε, 1 − ε]
+        return backend.scalar(-backend.sum(xp.log(q)) / b)
 
     def logit_gradient(self, y_true, y_pred):
         """(p − one_hot(c))/B."""
-        g = self.backend.minus_one_hot(y_pred, self._labels(y_true))
+        g = self.backend.minus_one_hot(y_pred, y_true)
         g /= g.shape[0]
         return g
 
