@@ -16,6 +16,8 @@ numbers are drawn on the host for every backend and then moved.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from gdlab import kernels
@@ -78,6 +80,9 @@ class Backend:
 
     def __init__(self, name: str, xp):
         self.name, self.xp = name, xp
+        #: ``kernel(op, **flags)``: the fused kernel of ``gdlab.kernels`` for ``op`` on this backend, or None
+        #: (a partial of ``kernels.lookup``: layers ask on every call, so that ``kernels.fused(False)`` holds)
+        self.kernel = functools.partial(kernels.lookup, backend=name)
 
     def __repr__(self):
         return f"<gdlab backend {self.name!r}>"
@@ -108,10 +113,6 @@ class Backend:
         return value if self.defers_sync else float(value)
 
     # -- fused operations (array-API forms; a backend overrides those it does faster) ---------------------------
-    def kernel(self, op: str, **flags):
-        """The fused kernel of ``gdlab.kernels`` for ``op`` on this backend, or None."""
-        return kernels.lookup(op, self.name, **flags)
-
     def weight_gradient(self, x, dz, out) -> None:
         """out ← xᵀ·dz."""
         out[...] = x.T @ dz
