@@ -117,7 +117,7 @@ class Timer:
 def gdlab_timer(backend) -> Timer:
     if backend.name != "cupy":
         return Timer(backend.sync)
-    return Timer(backend.sync, backend.xp.cuda.Event, backend.xp.cuda.get_elapsed_time)
+    return Timer(backend.sync, backend.cupy.cuda.Event, backend.cupy.cuda.get_elapsed_time)
 
 
 def time_gdlab(backend, widths, b, n, fused) -> float:
@@ -199,7 +199,7 @@ def main(argv=None) -> int:
     backend = get_backend(args.backend)
     device = platform.processor() or platform.machine()
     if backend.name == "cupy":
-        device = backend.xp.cuda.runtime.getDeviceProperties(0)["name"].decode()
+        device = backend.cupy.cuda.runtime.getDeviceProperties(0)["name"].decode()
     report = {"backend": backend.name, "device": device, "gradcheck": check_gradients(backend),
               "trajectories": check_trajectories(backend), "speed": check_speed(backend)}
     out = Path(args.out)

@@ -5,8 +5,10 @@
 #   against NumPy, step times against PyTorch CUDA); results in benchmarks/results/gpu_check.{json,md}
 #   and gpu_tests.txt, and copied to $OUT when the device tool sets it.
 # It uses a Python that already has cupy and torch (the H200 image's /opt/torch/.venv has both, with numpy,
-# scipy, numba, pytest, safetensors, scikit-learn and tqdm); wheels carried in .whl/ (array-api-strict, ...)
-# are installed from there without an index. gdlab itself runs from src/ (no install needed).
+# scipy, numba, pytest, safetensors, scikit-learn and tqdm). What the image lacks travels as wheels in .whl/
+# (untracked, so the device tool carries them; both are small, pure Python), installed without an index:
+#   pip download array-api-compat array-api-strict --no-deps -d .whl      # on the machine that has PyPI
+# gdlab itself runs from src/ (no install needed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,6 +24,10 @@ if [ -z "$PY" ]; then
 fi
 if compgen -G ".whl/*.whl" > /dev/null; then
   "$PY" -m pip install --quiet --no-index --no-deps .whl/*.whl
+fi
+if ! "$PY" -c "import array_api_compat" 2>/dev/null; then
+  echo "gpu_check: $PY lacks array-api-compat; put its wheel in .whl/ (see the top of this script)" >&2
+  exit 2
 fi
 export PYTHONPATH="$PWD/src${PYTHONPATH:+:$PYTHONPATH}"
 RESULTS=benchmarks/results

@@ -228,19 +228,28 @@ class NumpyBackend(Backend):
 
 class CupyBackend(Backend):
     """CuPy on an NVIDIA GPU (``pip install gdlab[cuda]``); its fused optimizer kernels are in
-    ``gdlab.kernels.cupy_gpu``. Batch losses stay on the GPU: the fit loop reads an epoch's in one transfer."""
+    ``gdlab.kernels.cupy_gpu``. Batch losses stay on the GPU: the fit loop reads an epoch's in one transfer.
+
+    ``xp`` is ``array_api_compat.cupy``: CuPy's functions with the array API's signatures (``astype``,
+    ``isdtype``, ``vecdot``, ``asarray(copy=)``), returning plain CuPy arrays; ``cupy`` is the module itself."""
 
     defers_sync = True
 
     def __init__(self):
-        super().__init__("cupy", _usable_cupy())
+        self.cupy = _usable_cupy()
+        try:
+            import array_api_compat.cupy as xp
+        except ImportError as e:
+            raise RuntimeError(f"backend='cupy' needs array-api-compat ({e}); install it with "
+                               "pip install 'gdlab[cuda]'") from None
+        super().__init__("cupy", xp)
         from gdlab.kernels import cupy_gpu  # noqa: F401  (registers the CuPy kernels)
 
     def to_numpy(self, x) -> np.ndarray:
-        return self.xp.asnumpy(x)
+        return self.cupy.asnumpy(x)
 
     def sync(self) -> None:
-        self.xp.cuda.get_current_stream().synchronize()
+        self.cupy.cuda.get_current_stream().synchronize()
 
     def erfc(self, x):
         from cupyx.scipy.special import erfc
