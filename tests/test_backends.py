@@ -51,8 +51,21 @@ class StrictBackend(Backend):
         return np.from_dlpack(x.to_device(strict.Device("CPU_DEVICE")))
 
 
+class CompatNumpyBackend(Backend):
+    """NumPy arrays through ``array_api_compat.numpy``, the wrapper the CuPy backend computes through
+    (``array_api_compat.cupy``): its functions' copies and views are checked here, on the CPU."""
+
+    def __init__(self):
+        compat = pytest.importorskip("array_api_compat.numpy")
+        super().__init__("numpy", compat)
+
+    def to_numpy(self, x):
+        return np.asarray(x)
+
+
 BACKENDS = [
     pytest.param(StrictBackend, id="strict"),
+    pytest.param(CompatNumpyBackend, id="compat"),
     pytest.param(_cupy_backend, id="cupy", marks=pytest.mark.gpu),
 ]
 
