@@ -88,14 +88,8 @@ class Backend:
         return f"<gdlab backend {self.name!r}>"
 
     # -- moving arrays ---------------------------------------------------------------------------------------
-    def dtype(self, dtype):
-        """The namespace's dtype object for a NumPy dtype (float32, float64, int64, bool)."""
-        return getattr(self.xp, np.dtype(dtype).name)
-
-    def asarray(self, x, dtype=None):
+    def asarray(self, x):
         """x (a NumPy array, a scalar, or an array of this backend) as an array of this backend."""
-        if dtype is not None:
-            return self.xp.asarray(np.asarray(x, dtype=dtype) if _is_host(x) else x, dtype=self.dtype(dtype))
         return self.xp.asarray(x)
 
     def to_numpy(self, x) -> np.ndarray:
@@ -106,7 +100,8 @@ class Backend:
         """Wait until queued work is done (for timing; host backends have nothing queued)."""
 
     def zeros(self, shape, dtype):
-        return self.xp.zeros(shape, dtype=self.dtype(dtype))
+        """Zeros of a NumPy ``dtype`` (float32, float64), as the namespace's dtype of that name."""
+        return self.xp.zeros(shape, dtype=getattr(self.xp, np.dtype(dtype).name))
 
     def scalar(self, value):
         """A 0-d result (a loss) as the caller gets it: a float, or the device array itself with ``defers_sync``."""
@@ -152,10 +147,6 @@ class Backend:
                         "use GELU(approximate=True)")
 
 
-def _is_host(x) -> bool:
-    return isinstance(x, (np.ndarray, np.generic, int, float, list, tuple))
-
-
 class NumpyBackend(Backend):
     """NumPy on the CPU, with the operations that pay there: BLAS ``np.dot(…, out=)`` (also for the batch-1
     product and for the bias sum as 1ᵀ·dz), the numba outer product, and ``np.maximum.reduce`` /
@@ -165,14 +156,11 @@ class NumpyBackend(Backend):
         super().__init__("numpy", np)
         self._ones, self._row_index = np.ones(0), np.arange(0)
 
-    def asarray(self, x, dtype=None):
-        return np.asarray(x, dtype=dtype)
+    def asarray(self, x):
+        return np.asarray(x)
 
     def to_numpy(self, x) -> np.ndarray:
         return np.asarray(x)
-
-    def dtype(self, dtype):
-        return np.dtype(dtype)
 
     def weight_gradient(self, x, dz, out) -> None:
         outer = self.kernel("outer") if dz.shape[0] == 1 else None
