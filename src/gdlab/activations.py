@@ -14,6 +14,10 @@ The base class adds the allocating call ``f(z)`` and, for elementwise activation
 ``derivative(z)`` = f'(z), both built on these two methods.
 
 All forms are numerically stable: no overflow for |z| up to 1e4 in float32.
+
+They are written in the array-API subset, in the namespace ``xp`` of the activation's ``backend``
+(NumPy unless a model moved its layers to another, ``gdlab.backend``); fused kernels and
+NumPy-only reductions come through the backend object.
 """
 
 from __future__ import annotations
@@ -21,9 +25,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.special import erfc
-
-from gdlab import kernels
+from gdlab.backend import NUMPY, Backend
 from gdlab.config import Configurable
 from gdlab.registry import Registry
 
@@ -36,6 +38,8 @@ class Activation_(Configurable):
     needs_z = False
     #: whether aᵢ depends on zᵢ alone (its Jacobian is diagonal, so ``derivative`` is defined)
     elementwise = True
+    #: the array backend (its layer's: set by ``Layer.use_backend``)
+    backend: Backend = NUMPY
 
     def forward(self, z, out):
         """a = f(z) written into ``out`` (which may be z); returns ``out``."""
@@ -47,17 +51,19 @@ class Activation_(Configurable):
 
     def __call__(self, z):
         """a = f(z) in a new array (z is left as it is)."""
-        z = np.asarray(z)
-        return self.forward(z, np.empty(z.shape, z.dtype if z.dtype.kind == "f" else np.float64))
+        xp = self.backend.xp
+        z = xp.asarray(z)
+        return self.forward(z, xp.empty_like(z, dtype=z.dtype if xp.isdtype(z.dtype, "real floating")
+                                             else xp.float64))
 
     def derivative(self, z, a=None):
         """f'(z) elementwise, as the vjp of a vector of ones (a = f(z) when not given)."""
         if not self.elementwise:
             raise TypeError(f"{type(self).__name__} is not elementwise (its Jacobian is not diagonal): "
                             f"use vjp(z, a, g) for its vector–Jacobian product")
-        z = np.asarray(z)
+        z = self.backend.xp.asarray(z)
         a = self(z) if a is None else a
-        return self.vjp(z, a, np.ones_like(a))
+        return self.vjp(z, a, self.backend.xp.ones_like(a))
 
 
 registry = Registry("activation", Activation_)
@@ -84,8 +90,10 @@ class Sigmoid(Activation_):
     """
 
     def forward(self, z, out):
-        e = np.exp(-np.abs(z))                                  # e^(−|z|)
-        return np.divide(np.where(z >= 0, 1.0, e), 1.0 + e, out=out)
+        xp = self.backend.xp
+        e = xp.exp(-xp.abs(z))                                  # e^(−|z|)
+        out[...] = xp.where(z >= 0, 1.0, e) / (1.0 + e)         # 1/(1 + e)  or  e/(1 + e)
+        return out
 
     def vjp(self, z, a, g):
         g *= a * (1.0 - a)                                      # σ' = a(1 − a)
@@ -97,7 +105,8 @@ class Tanh(Activation_):
     """tanh(z);  tanh' = 1 − a²."""
 
     def forward(self, z, out):
-        return np.tanh(z, out=out)
+        out[...] = self.backend.xp.tanh(z)
+        return out
 
     def vjp(self, z, a, g):
         g *= 1.0 - a * a                                        # tanh' = 1 − a²
@@ -109,14 +118,16 @@ class ReLU(Activation_):
     """relu(z) = max(z, 0);  relu' = [z > 0] = [a > 0]  (0 at the kink, as Keras and PyTorch)."""
 
     def forward(self, z, out):
-        return np.maximum(z, 0, out=out)
+        out[...] = self.backend.xp.maximum(z, 0.0)
+        return out
 
     def vjp(self, z, a, g):
-        fused = kernels.lookup("activation_backward", kernels.backend_of(g), activation="ReLU")
+        fused = self.backend.kernel("activation_backward", activation="ReLU")
         if fused is not None and g.flags.c_contiguous and a.flags.c_contiguous:
             fused(g, a)  # g ← g·[a > 0] in one pass
             return g
-        return np.multiply(g, a > 0, out=g)  # multiply by the mask: much faster than np.where
+        g *= self.backend.xp.astype(a > 0, g.dtype)  # multiply by the mask: much faster than a where
+        return g
 
 
 class _WithAlpha(Activation_):
@@ -142,11 +153,11 @@ class LeakyReLU(_WithAlpha):
     default_alpha = 0.2
 
     def forward(self, z, out):
-        out[...] = np.where(z > 0, z, self.alpha * z)
+        out[...] = self.backend.xp.where(z > 0, z, self.alpha * z)
         return out
 
     def vjp(self, z, a, g):
-        return np.where(a > 0, g, self.alpha * g)
+        return self.backend.xp.where(a > 0, g, self.alpha * g)
 
 
 @registry.register("elu")
@@ -157,11 +168,12 @@ class ELU(_WithAlpha):
     default_alpha = 1.0
 
     def forward(self, z, out):
-        out[...] = np.where(z > 0, z, self.alpha * np.expm1(np.minimum(z, 0)))
+        xp = self.backend.xp
+        out[...] = xp.where(z > 0, z, self.alpha * xp.expm1(xp.minimum(z, 0.0)))
         return out
 
     def vjp(self, z, a, g):
-        return np.where(a > 0, g, g * (a + self.alpha))
+        return self.backend.xp.where(a > 0, g, g * (a + self.alpha))
 
 
 @registry.register("softplus")
@@ -170,10 +182,12 @@ class Softplus(Activation_):
     derivative σ(z) = 1 − e^(−a)  (since e^a = 1 + e^z), computed as −expm1(−a)."""
 
     def forward(self, z, out):
-        return np.add(np.maximum(z, 0), np.log1p(np.exp(-np.abs(z))), out=out)
+        xp = self.backend.xp
+        out[...] = xp.maximum(z, 0.0) + xp.log1p(xp.exp(-xp.abs(z)))
+        return out
 
     def vjp(self, z, a, g):
-        g *= -np.expm1(-a)                                      # σ(z) = 1 − e^(−a)
+        g *= -self.backend.xp.expm1(-a)                         # σ(z) = 1 − e^(−a)
         return g
 
 
@@ -206,17 +220,20 @@ class GELU(Activation_):
 
     def forward(self, z, out):
         if self.approximate:
-            return np.multiply(0.5 * z, 1.0 + np.tanh(_SQRT_2_OVER_PI * (z + 0.044715 * z**3)), out=out)
-        return np.multiply(0.5 * z, erfc(-z / _SQRT_2), out=out)  # z·Φ(z)
+            out[...] = 0.5 * z * (1.0 + self.backend.xp.tanh(_SQRT_2_OVER_PI * (z + 0.044715 * z**3)))
+        else:
+            out[...] = 0.5 * z * self.backend.erfc(-z / _SQRT_2)  # z·Φ(z)
+        return out
 
     def vjp(self, z, a, g):
+        xp = self.backend.xp
         if self.approximate:
-            t = np.tanh(_SQRT_2_OVER_PI * (z + 0.044715 * z**3))
+            t = xp.tanh(_SQRT_2_OVER_PI * (z + 0.044715 * z**3))
             du = _SQRT_2_OVER_PI * (1.0 + 3 * 0.044715 * z**2)
             g *= 0.5 * (1.0 + t) + 0.5 * z * (1.0 - t * t) * du
             return g
-        phi = np.exp(-0.5 * z * z) / _SQRT_2PI                  # φ(z)
-        g *= 0.5 * erfc(-z / _SQRT_2) + z * phi                 # Φ(z) + z·φ(z)
+        phi = xp.exp(-0.5 * z * z) / _SQRT_2PI                  # φ(z)
+        g *= 0.5 * self.backend.erfc(-z / _SQRT_2) + z * phi    # Φ(z) + z·φ(z)
         return g
 
 
@@ -230,16 +247,14 @@ class Softmax(Activation_):
 
     elementwise = False
 
-    # np.maximum.reduce and np.add.reduce are np.max and np.sum without their Python wrapper's cost
-
     def forward(self, z, out):
-        np.subtract(z, np.maximum.reduce(z, axis=-1, keepdims=True), out=out)  # z − max z
-        np.exp(out, out=out)
-        out /= np.add.reduce(out, axis=-1, keepdims=True)
+        b = self.backend
+        out[...] = b.xp.exp(z - b.row_max(z))                   # e^(z − max z)
+        out /= b.row_sum(out)
         return out
 
     def vjp(self, z, a, g):
-        g -= np.add.reduce(a * g, axis=-1, keepdims=True)       # g − Σⱼ aⱼ gⱼ
+        g -= self.backend.row_sum(a * g)                         # g − Σⱼ aⱼ gⱼ
         g *= a
         return g
 

@@ -86,7 +86,7 @@ def _train(args) -> int:
     if args.out:
         cfg.output_dir = Path(args.out)
     train, test = runconfig.load_data(cfg)
-    model = runconfig.build_model(cfg, train[0])
+    model = runconfig.build_model(cfg, train[0]).to(args.backend)
     callbacks = runconfig.build_callbacks(cfg, model)
     fingerprint = runconfig.fingerprint(cfg, train, test)
     fit_args = runconfig.fit_arguments(cfg)
@@ -392,6 +392,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--out", default=None, help="override [output] dir")
     train.add_argument("--force", action="store_true",
                        help="start over: discard a backup or finished run of this folder and train from scratch")
+    train.add_argument("--backend", choices=["numpy", "cupy"], default="numpy",
+                       help="array backend: numpy (CPU, default) or cupy (NVIDIA GPU, pip install 'gdlab[cuda]')")
     train.set_defaults(func=_train)
     ev = sub.add_parser("evaluate", help="evaluate a trained model on its config's test split")
     ev.add_argument("config")

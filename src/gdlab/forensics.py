@@ -22,7 +22,10 @@ from gdlab.losses import MeanSquaredError
 
 
 def first_nonfinite_parameter(model) -> str | None:
-    theta = model.parameters.theta
+    xp, theta = model.backend.xp, model.parameters.theta
+    if bool(xp.all(xp.isfinite(theta))):  # one reduction (and one device sync) in the common case
+        return None
+    theta = model.backend.to_numpy(theta)
     for seg in model.parameters.segments:
         bad = ~np.isfinite(theta[seg.slice])
         if bad.any():
@@ -31,11 +34,12 @@ def first_nonfinite_parameter(model) -> str | None:
 
 
 def first_overflowing_layer(model, xb) -> str | None:
+    xp = model.backend.xp
     with np.errstate(all="ignore"):
-        out = xb
+        out = model.backend.asarray(xb)
         for layer in model.layers:
             out = layer.forward(out, training=False)
-            if not np.all(np.isfinite(out)):
+            if not bool(xp.all(xp.isfinite(out))):
                 return layer.name
     return None
 

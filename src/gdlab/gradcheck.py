@@ -5,7 +5,7 @@ For every parameter θᵢ (or a random sample of them):
     numeric_i  = (L(θ + h·eᵢ) − L(θ − h·eᵢ)) / (2h)        central difference, error O(h²)
     rel_err_i  = |analytic_i − numeric_i| / max(|analytic_i|, |numeric_i|, floor)
 
-in float64 (a float32 model is checked on a float64 copy). The check passes
+in float64 (a float32 model is checked on a float64 copy, on the model's backend). The check passes
 when max rel_err < ``tolerance``. ``floor`` keeps entries whose gradient is ~0
 from dividing round-off noise by ~0.
 """
@@ -61,7 +61,7 @@ def gradcheck(model, x, y, h: float = 1e-5, tolerance: float = 1e-6, max_params:
     if not model.compiled:
         raise RuntimeError("gradcheck needs a compiled model (it uses the model's loss)")
     model64 = model.clone(dtype="float64")
-    x64, y64 = model64.prepare(x, y)
+    x64, y64 = (model64.backend.asarray(a) for a in model64.prepare(x, y))
     _, analytic = model64.loss_and_gradient(x64, y64)
     theta = model64.parameters.theta
     indices = np.arange(theta.size)
@@ -69,7 +69,7 @@ def gradcheck(model, x, y, h: float = 1e-5, tolerance: float = 1e-6, max_params:
         indices = np.sort(np.random.default_rng(seed).choice(theta.size, max_params, replace=False))
 
     def loss_at():
-        return model64.loss(y64, model64.forward(x64))
+        return float(model64.loss(y64, model64.forward(x64)))
 
     numeric = np.empty(indices.size)
     for k, i in enumerate(indices):

@@ -12,13 +12,20 @@ A layer that ends in an activation (``Dense``, ``Activation``) also has
 dz = ∂L/∂z below the activation. The model calls it on the last layer when the
 loss is fused with that activation (softmax or sigmoid + cross-entropy, whose
 ∂L/∂z is (p − y)/B).
+
+The computation is written in the array-API subset, in the namespace ``xp`` of
+the layer's backend (``gdlab.backend``, set by the model with ``use_backend``);
+what the backend does faster (BLAS products into a buffer, numba kernels) it
+does through its own methods. Random numbers (dropout masks, initial weights)
+are drawn on the host and moved.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from gdlab import activations, initializers, kernels
+from gdlab import activations, initializers
+from gdlab.backend import NUMPY, Backend
 from gdlab.config import Configurable
 from gdlab.registry import Registry
 
@@ -43,6 +50,8 @@ class Layer(Configurable):
 
     #: the activation applied last by this layer (an ``ActivatedLayer``'s; the model fuses it with the loss)
     activation: activations.Activation_ | None = None
+    #: the array backend the layer computes with (the model's, set by ``use_backend``)
+    backend: Backend = NUMPY
 
     def __init__(self, name: str | None = None, input_shape=None):
         if name is not None and (not isinstance(name, str) or not name or "/" in name):
@@ -76,11 +85,17 @@ class Layer(Configurable):
         """Receive views of this layer's parameters and gradients in the flat buffers."""
         self.weights, self.grads = weights, grads
 
+    def use_backend(self, backend: Backend) -> None:
+        """Compute with ``backend`` from now on (the model calls this when it is made or moved)."""
+        self.backend = backend
+        if self.activation is not None:
+            self.activation.backend = backend
+
     def count_params(self) -> int:
         return int(sum(w.size for w in self.weights.values()))
 
     def get_weights(self) -> list[np.ndarray]:
-        return [w.copy() for w in self.weights.values()]
+        return [np.array(self.backend.to_numpy(w)) for w in self.weights.values()]
 
     def set_weights(self, values) -> None:
         values = list(values)
@@ -98,7 +113,7 @@ class Layer(Configurable):
             if not np.all(np.isfinite(v)):
                 raise ValueError(f"layer {self.name!r} weight {pname!r}: values contain NaN or inf")
         for w, v in zip(self.weights.values(), values):
-            w[...] = v  # write through the view into the flat buffer
+            w[...] = self.backend.xp.astype(self.backend.asarray(v), w.dtype)  # through the view into θ
 
     # -- computation ----------------------------------------------------------------------
     def forward(self, x, training: bool = False):
@@ -123,7 +138,7 @@ class ActivatedLayer(Layer):
         only a. z itself is kept only where the activation needs it (``needs_z``)."""
         act = self.activation
         self.z = z if act.needs_z else None
-        self.a = act.forward(z, z if overwrite_z and not act.needs_z else np.empty_like(z))
+        self.a = act.forward(z, z if overwrite_z and not act.needs_z else self.backend.xp.empty_like(z))
         return self.a
 
     def backward(self, g):
@@ -186,7 +201,6 @@ class Dense(ActivatedLayer):
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
-        self._ones = None  # a cached vector of ones for the bias gradient
 
     def get_config(self):
         from gdlab.registry import serialize
@@ -225,7 +239,7 @@ class Dense(ActivatedLayer):
         self.x = x
         z = x @ self.weights["kernel"]
         act = self.activation
-        fused = kernels.lookup("bias_activation", kernels.backend_of(z), activation=type(act).__name__)
+        fused = self.backend.kernel("bias_activation", activation=type(act).__name__)
         if fused is not None and self.use_bias and z.ndim == 2 and not act.needs_z:
             fused(z, self.weights["bias"])  # z + b and the activation in one pass
             self.a, self.z = z, None
@@ -235,29 +249,12 @@ class Dense(ActivatedLayer):
         return self._activate(z, overwrite_z=True)  # z = x W is ours: the activation runs in place
 
     def backward_from_preactivation(self, dz):
-        outer = kernels.lookup("outer", kernels.backend_of(dz)) if dz.shape[0] == 1 else None
-        if outer is not None and self.x.flags.c_contiguous and dz.flags.c_contiguous:
-            outer(self.x[0], dz[0], self.grads["kernel"])  # batch 1: xᵀ·dz is an outer product
-        else:
-            # np.dot goes to BLAS gemm even for the k = 1 product of batch 1 (np.matmul does not)
-            np.dot(self.x.T, dz, out=self.grads["kernel"])
+        self.backend.weight_gradient(self.x, dz, self.grads["kernel"])  # ∂L/∂W = xᵀ ∂L/∂z
         if self.use_bias:
-            self._bias_gradient(dz)
+            self.backend.bias_gradient(dz, self.grads["bias"])  # ∂L/∂b = Σ_batch ∂L/∂z
         if not self.input_grad_needed:
             return None
-        return dz @ self.weights["kernel"].T
-
-    def _bias_gradient(self, dz):
-        """∂L/∂b = Σ_batch ∂L/∂z, as 1ᵀ·dz (a BLAS gemv, faster than a reduction) from 64 rows up."""
-        if dz.shape[0] == 1:
-            self.grads["bias"][...] = dz[0]  # the sum of one row is the row
-            return
-        if dz.shape[0] < 64:
-            np.sum(dz, axis=0, out=self.grads["bias"])
-            return
-        if self._ones is None or self._ones.shape[0] != dz.shape[0] or self._ones.dtype != dz.dtype:
-            self._ones = np.ones(dz.shape[0], dtype=dz.dtype)
-        np.dot(self._ones, dz, out=self.grads["bias"])
+        return dz @ self.weights["kernel"].T  # ∂L/∂x = ∂L/∂z Wᵀ
 
 
 @registry.register("Activation")
@@ -304,8 +301,8 @@ class Dropout(Layer):
         if not training or self.rate == 0:
             self.scaled_mask = None
             return x
-        keep = self.rng.random(x.shape) >= self.rate
-        self.scaled_mask = keep.astype(x.dtype) / x.dtype.type(1 - self.rate)
+        keep = self.backend.asarray(self.rng.random(x.shape) >= self.rate)  # drawn on the host, then moved
+        self.scaled_mask = self.backend.xp.astype(keep, x.dtype) / (1 - self.rate)
         return x * self.scaled_mask
 
     def backward(self, g):
@@ -335,7 +332,7 @@ class Normalization(Layer):
                              f"{self.variance.shape} do not broadcast") from None
         std = np.sqrt(self.variance)
         self.std = np.where(std == 0, 1.0, std)
-        self._cast = {}  # dtype → (μ, σ) in that dtype, made once rather than every step
+        self._cast = {}  # (backend, dtype) → (μ, σ) as that backend's arrays, made once rather than every step
 
     @classmethod
     def adapt(cls, x, name: str | None = None) -> "Normalization":
@@ -357,9 +354,11 @@ class Normalization(Layer):
         return {}
 
     def _in(self, dtype):
-        if dtype not in self._cast:
-            self._cast[dtype] = (self.mean.astype(dtype), self.std.astype(dtype))
-        return self._cast[dtype]
+        key = (self.backend.name, dtype)
+        if key not in self._cast:
+            b = self.backend
+            self._cast[key] = tuple(b.xp.astype(b.asarray(v), dtype) for v in (self.mean, self.std))
+        return self._cast[key]
 
     def forward(self, x, training=False):
         mean, std = self._in(x.dtype)
@@ -378,10 +377,10 @@ class Flatten(Layer):
 
     def forward(self, x, training=False):
         self.x_shape = x.shape
-        return x.reshape(x.shape[0], -1)
+        return self.backend.xp.reshape(x, (x.shape[0], -1))
 
     def backward(self, g):
-        return g.reshape(self.x_shape)
+        return self.backend.xp.reshape(g, self.x_shape)
 
 
 def get(identifier, **kwargs) -> Layer:

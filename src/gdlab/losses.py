@@ -8,6 +8,10 @@ model asks for ``logit_gradient`` — the gradient with respect to the
 pre-activation z, ``(p − y)/B`` — and hands it to the last layer's
 ``backward_from_preactivation`` instead of chaining ∂L/∂p through the
 activation's Jacobian. Same value, fewer operations, no division by p.
+
+Values and gradients are computed in the namespace ``xp`` of the loss's
+``backend`` (set by the model), in the array-API subset, except the sparse
+cross-entropy's row lookup, which uses integer-array indexing (NumPy and CuPy).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from gdlab.activations import Sigmoid, Softmax
+from gdlab.backend import NUMPY, Backend
 from gdlab.config import Configurable
 from gdlab.registry import Registry
 
@@ -22,12 +27,15 @@ EPSILON = 1e-7  # probability clipping, as Keras's backend epsilon
 
 
 class Loss(Configurable):
-    """Base: ``__call__(y, ŷ) -> float`` and ``gradient(y, ŷ) -> dL/dŷ``."""
+    """Base: ``__call__(y, ŷ) -> L`` and ``gradient(y, ŷ) -> dL/dŷ``. L is a float, or on a backend that defers
+    synchronisation (CuPy) a 0-d device array, read once per epoch by the fit loop (``Backend.scalar``)."""
 
     #: the output activation this loss fuses with (``None``: none)
     fuses_with: type | None = None
     #: targets are integer class labels (checked against the number of outputs)
     sparse_targets = False
+    #: the array backend (the model's)
+    backend: Backend = NUMPY
 
     def __call__(self, y_true, y_pred) -> float:
         raise NotImplementedError  # abstract
@@ -56,7 +64,7 @@ class MeanSquaredError(Loss):
 
     def __call__(self, y_true, y_pred):
         e = y_pred - y_true
-        return float(np.mean(e * e))
+        return self.backend.scalar(self.backend.xp.mean(e * e))
 
     def gradient(self, y_true, y_pred):
         return (2.0 / _per_element_count(y_pred)) * (y_pred - y_true)
@@ -67,10 +75,11 @@ class MeanAbsoluteError(Loss):
     """L = (1/(B·K)) Σ |ŷ − y|;  ∂L/∂ŷ = sign(ŷ − y)/(B·K)  (0 where ŷ = y)."""
 
     def __call__(self, y_true, y_pred):
-        return float(np.mean(np.abs(y_pred - y_true)))
+        xp = self.backend.xp
+        return self.backend.scalar(xp.mean(xp.abs(y_pred - y_true)))
 
     def gradient(self, y_true, y_pred):
-        return np.sign(y_pred - y_true) / _per_element_count(y_pred)
+        return self.backend.xp.sign(y_pred - y_true) / _per_element_count(y_pred)
 
 
 @registry.register("huber")
@@ -88,12 +97,13 @@ class Huber(Loss):
         return {"delta": self.delta}
 
     def __call__(self, y_true, y_pred):
-        e = np.abs(y_pred - y_true)
+        xp = self.backend.xp
+        e = xp.abs(y_pred - y_true)
         d = self.delta
-        return float(np.mean(np.where(e <= d, 0.5 * e * e, d * (e - 0.5 * d))))
+        return self.backend.scalar(xp.mean(xp.where(e <= d, 0.5 * e * e, d * (e - 0.5 * d))))
 
     def gradient(self, y_true, y_pred):
-        return np.clip(y_pred - y_true, -self.delta, self.delta) / _per_element_count(y_pred)
+        return self.backend.xp.clip(y_pred - y_true, -self.delta, self.delta) / _per_element_count(y_pred)
 
 
 def _check_probabilities_targets(y, name):
@@ -124,38 +134,30 @@ class BinaryCrossentropy(Loss):
         _check_probabilities_targets(y, "binary_crossentropy")
 
     def __call__(self, y_true, y_pred):
+        xp = self.backend.xp
         if self.from_logits:
             z = y_pred
-            return float(np.mean(np.maximum(z, 0) - z * y_true + np.log1p(np.exp(-np.abs(z)))))
-        p = np.clip(y_pred, EPSILON, 1 - EPSILON)
-        return float(-np.mean(y_true * np.log(p) + (1 - y_true) * np.log(1 - p)))
+            return self.backend.scalar(xp.mean(xp.maximum(z, 0.0) - z * y_true + xp.log1p(xp.exp(-xp.abs(z)))))
+        p = xp.clip(y_pred, EPSILON, 1 - EPSILON)
+        return self.backend.scalar(-xp.mean(y_true * xp.log(p) + (1 - y_true) * xp.log(1 - p)))
 
     def gradient(self, y_true, y_pred):
-        n = _per_element_count(y_pred)
+        xp, n = self.backend.xp, _per_element_count(y_pred)
         if self.from_logits:
-            return (Sigmoid()(y_pred) - y_true) / n
-        p = np.clip(y_pred, EPSILON, 1 - EPSILON)
+            sigmoid = Sigmoid()
+            sigmoid.backend = self.backend
+            return (sigmoid(y_pred) - y_true) / n
+        p = xp.clip(y_pred, EPSILON, 1 - EPSILON)
         inside = (y_pred > EPSILON) & (y_pred < 1 - EPSILON)
-        return np.where(inside, (p - y_true) / (p * (1 - p)), 0) / n
+        return xp.where(inside, (p - y_true) / (p * (1 - p)), 0.0) / n
 
     def logit_gradient(self, y_true, y_pred):
         return (y_pred - y_true) / _per_element_count(y_pred)
 
 
-_ROWS = np.arange(0)
-
-
-def _rows(b: int) -> np.ndarray:
-    """0, 1, …, b − 1 (cached: the fit loop asks for the same b every iteration)."""
-    global _ROWS
-    if _ROWS.shape[0] < b:
-        _ROWS = np.arange(max(b, 2 * _ROWS.shape[0]))
-    return _ROWS[:b]
-
-
-def _log_softmax(z):
-    s = z - z.max(axis=-1, keepdims=True)
-    return s - np.log(np.exp(s).sum(axis=-1, keepdims=True))
+def _log_softmax(xp, z):
+    s = z - xp.max(z, axis=-1, keepdims=True)
+    return s - xp.log(xp.sum(xp.exp(s), axis=-1, keepdims=True))
 
 
 @registry.register("categorical_crossentropy", "cce")
@@ -191,21 +193,23 @@ class CategoricalCrossentropy(Loss):
         return y_true
 
     def __call__(self, y_true, y_pred):
-        y = self._one_hot(y_true, y_pred)
+        xp, y = self.backend.xp, self._one_hot(y_true, y_pred)
         if self.from_logits:
-            logq = _log_softmax(y_pred)
+            logq = _log_softmax(xp, y_pred)
         else:
-            logq = np.log(np.clip(y_pred / np.sum(y_pred, axis=-1, keepdims=True), EPSILON, 1 - EPSILON))
-        return float(-np.sum(y * logq) / y_pred.shape[0])
+            logq = xp.log(xp.clip(y_pred / xp.sum(y_pred, axis=-1, keepdims=True), EPSILON, 1 - EPSILON))
+        return self.backend.scalar(-xp.sum(y * logq) / y_pred.shape[0])
 
     def gradient(self, y_true, y_pred):
-        y, b = self._one_hot(y_true, y_pred), y_pred.shape[0]
+        xp, y, b = self.backend.xp, self._one_hot(y_true, y_pred), y_pred.shape[0]
         if self.from_logits:
-            return (Softmax()(y_pred) - y) / b
-        s = np.sum(y_pred, axis=-1, keepdims=True)
+            softmax = Softmax()
+            softmax.backend = self.backend
+            return (softmax(y_pred) - y) / b
+        s = xp.sum(y_pred, axis=-1, keepdims=True)
         q = y_pred / s
-        y_in = np.where((q > EPSILON) & (q < 1 - EPSILON), y, 0)  # clip's slope is 0 outside
-        return (np.sum(y_in, axis=-1, keepdims=True) - y_in / np.clip(q, EPSILON, 1 - EPSILON)) / (b * s)
+        y_in = xp.where((q > EPSILON) & (q < 1 - EPSILON), y, 0.0)  # clip's slope is 0 outside
+        return (xp.sum(y_in, axis=-1, keepdims=True) - y_in / xp.clip(q, EPSILON, 1 - EPSILON)) / (b * s)
 
     def logit_gradient(self, y_true, y_pred):
         return (y_pred - self._one_hot(y_true, y_pred)) / y_pred.shape[0]
@@ -236,28 +240,25 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
                 f"valid labels for {n_outputs} outputs are 0..{n_outputs - 1}"
             )
 
+    # the labels c arrive as prepared by the model: integers of shape (B,)
+
     def _one_hot(self, y_true, y_pred):
-        labels = y_true.reshape(-1).astype(np.intp)
-        y = np.zeros_like(y_pred)
-        y[np.arange(labels.size), labels] = 1
-        return y
+        ones = self.backend.xp.ones_like(y_pred)
+        return 1 - self.backend.minus_one_hot(ones, y_true)  # 1 − (1 − one_hot): exact, no −0
 
     def __call__(self, y_true, y_pred):
         """−(1/B) Σ_b log q_{b,c_b}: only the true class's probability (and its row's sum) is read."""
-        b = y_pred.shape[0]
-        rows, labels = _rows(b), y_true.reshape(-1)
+        xp, backend, b = self.backend.xp, self.backend, y_pred.shape[0]
         if self.from_logits:
-            return float(-np.add.reduce(_log_softmax(y_pred)[rows, labels]) / b)
-        p = y_pred[rows, labels] / np.add.reduce(y_pred, axis=-1)  # p_c / s
-        q = np.maximum(np.minimum(p, 1 - EPSILON), EPSILON)         # clip to [ε, 1 − ε]
-        return float(-np.add.reduce(np.log(q)) / b)
+            return backend.scalar(-backend.sum(backend.pick(_log_softmax(xp, y_pred), y_true)) / b)
+        p = backend.pick(y_pred, y_true) / backend.sum(y_pred, axis=-1)  # p_c / s
+        q = xp.maximum(xp.minimum(p, 1 - EPSILON), EPSILON)              # clip to [ε, 1 − ε]
+        return backend.scalar(-backend.sum(xp.log(q)) / b)
 
     def logit_gradient(self, y_true, y_pred):
-        """(p − one_hot(c))/B without building the one-hot matrix: p − 0 = p exactly, so the
-        result is bitwise the same."""
-        g = y_pred.copy()
-        g[_rows(g.shape[0]), y_true.reshape(-1)] -= 1
-        g /= g.dtype.type(g.shape[0])
+        """(p − one_hot(c))/B."""
+        g = self.backend.minus_one_hot(y_pred, y_true)
+        g /= g.shape[0]
         return g
 
 

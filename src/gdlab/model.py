@@ -4,13 +4,18 @@ The forward pass runs the layers in order; the loss compares the output with
 the targets; the backward pass runs the layers in reverse, each applying the
 chain rule and writing its parameter gradients into the flat gradient buffer;
 the optimizer then updates the flat parameter buffer in one go.
+
+The model computes with one array backend (``backend="numpy"`` or ``"cupy"``,
+``gdlab.backend``), chosen when it is made or moved with ``to``: its layers,
+activations, loss and θ all use that one object. Data given to fit, evaluate and
+predict is checked on the host and moved there; predict returns NumPy arrays.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from gdlab import backend, checkpoint, losses, optimizers, saving, training
+from gdlab import backend as backend_mod, checkpoint, losses, optimizers, saving, training
 from gdlab import layers as layers_mod, metrics as metrics_mod
 from gdlab.batching import resolve_batch_size
 from gdlab.inputs import as_features, as_targets
@@ -33,11 +38,12 @@ class Sequential:
     >>> history = model.fit(x, y, epochs=10, batch_size=32, validation_split=0.2)
     """
 
-    def __init__(self, layers=None, dtype="float32", seed=None, name: str = "sequential"):
-        self.dtype = backend.resolve_dtype(dtype)
+    def __init__(self, layers=None, dtype="float32", seed=None, name: str = "sequential", backend="numpy"):
+        self.backend = backend_mod.get_backend(backend)
+        self.dtype = backend_mod.resolve_dtype(dtype)
         self.name = name
         self.seed = seed
-        init_seq, fit_seq = backend.seed_sequence(seed).spawn(2)
+        init_seq, fit_seq = backend_mod.seed_sequence(seed).spawn(2)
         self.init_rng = np.random.default_rng(init_seq)
         #: draws each fit call's seed (when fit is given none); its state is saved in checkpoints
         self.fit_seed_rng = np.random.default_rng(fit_seq)
@@ -83,7 +89,30 @@ class Sequential:
                 layer.name, k = f"{base}_{k}", k + 1
         elif layer.name in {l.name for l in self._layers}:
             raise ValueError(f"layer name {layer.name!r} is used twice in this model")
+        layer.use_backend(self.backend)
         self._layers.append(layer)
+
+    def to(self, backend) -> "Sequential":
+        """Move the model — θ, its gradient, the optimizer state, the layers — to ``backend`` (``"numpy"``,
+        ``"cupy"`` or a ``gdlab.backend.Backend``); returns the model."""
+        target = backend_mod.get_backend(backend)
+        if target is self.backend:
+            return self
+        if self.built:
+            old = self.parameters
+            params = Parameters([(s.name, s.shape) for s in old.segments], self.dtype, target)
+            params.theta[...] = target.asarray(self.backend.to_numpy(old.theta))
+            self._bind(params)
+        opt_state = self.optimizer.state_dict() if self.optimizer is not None and self.optimizer.built else None
+        self.backend = target
+        for layer in self._layers:
+            layer.use_backend(target)
+        if self.loss is not None:
+            self.loss.backend = target
+        if opt_state is not None:
+            self.optimizer.build(self.parameters)
+            self.optimizer.load_state_dict(opt_state)
+        return self
 
     @property
     def built(self) -> bool:
@@ -113,18 +142,24 @@ class Sequential:
         self.input_shape = shape
         per_layer, self.output_shape = self.parameter_shapes(shape)
         specs = [(f"{layer.name}/{p}", s) for layer, shapes in zip(self._layers, per_layer) for p, s in shapes.items()]
-        params = Parameters(specs, self.dtype)
-        segments = iter(params.segments)
-        for i, (layer, param_shapes) in enumerate(zip(self._layers, per_layer)):
-            weights, grads = {}, {}
-            for p in param_shapes:
-                weights[p], grads[p] = params.views(next(segments))
-            layer.bind(weights, grads)
+        params = Parameters(specs, self.dtype, self.backend)
+        self._bind(params)
+        for layer in self._layers:  # drawn on the host, then moved: the same θ on every backend
             for p, value in layer.initial_values(self.init_rng, self.dtype).items():
-                weights[p][...] = value
+                layer.weights[p][...] = self.backend.asarray(value)
+        self._update_fusion()
+
+    def _bind(self, params: Parameters) -> None:
+        """Give each layer its views of ``params``; they become the model's parameters."""
+        for i, layer in enumerate(self._layers):
+            weights, grads = {}, {}
+            for seg in params.segments:
+                owner, _, p = seg.name.rpartition("/")
+                if owner == layer.name:
+                    weights[p], grads[p] = params.views(seg)
+            layer.bind(weights, grads)
             layer.input_grad_needed = i > 0
         self.parameters = params
-        self._update_fusion()
 
     def count_params(self) -> int:
         return self.parameters.size if self.built else 0
@@ -136,6 +171,7 @@ class Sequential:
             raise ValueError(f"compile needs loss=; known losses: {', '.join(losses.registry.names())}")
         self.optimizer = optimizers.get(optimizer)
         self.loss = losses.get(loss)
+        self.loss.backend = self.backend
         if isinstance(metrics, (str, dict)):
             raise TypeError(f"metrics={metrics!r} must be a list, e.g. metrics=['accuracy']")
         self.metrics = [metrics_mod.get(m, loss=self.loss) for m in (metrics or [])]
@@ -175,11 +211,11 @@ class Sequential:
         y_pred = self.forward(x, training=training)
         value = self.loss(y, y_pred)
         self.backward(y, y_pred)
-        return value, self.parameters.grad.copy()
+        return float(value), np.array(self.backend.to_numpy(self.parameters.grad))
 
     # -- data --------------------------------------------------------------------------------
     def prepare_inputs(self, x, xname="x"):
-        """Check and convert inputs; builds the model from x's shape if needed."""
+        """Check and convert inputs (on the host); builds the model from x's shape if needed."""
         x = as_features(x, self.dtype, self.input_shape if self.built or self.input_shape else None, xname)
         if not self.built:
             self.build(x.shape[1:])
@@ -222,7 +258,8 @@ class Sequential:
         """Outputs for x, computed in chunks of ``batch_size`` (default 4096) samples."""
         x = self.prepare_inputs(x)
         step = _chunk(batch_size, x.shape[0])
-        return np.concatenate([self.forward(x[i:i + step]) for i in range(0, x.shape[0], step)])
+        b = self.backend
+        return np.concatenate([b.to_numpy(self.forward(b.asarray(x[i:i + step]))) for i in range(0, x.shape[0], step)])
 
     def evaluate(self, x, y, batch_size=None, verbose=0, return_dict: bool = False):
         """The loss (and metrics) on (x, y): a float, a list [loss, *metrics] or a dict."""
@@ -242,13 +279,14 @@ class Sequential:
         counts = [0] * len(self.metrics)
         for i in range(0, n, step):
             xb, yb = x[i:i + step], y[i:i + step]
-            out = self.forward(xb)
-            loss_sum += self.loss(yb, out) * xb.shape[0]
+            out = self.forward(self.backend.asarray(xb))
+            loss_sum += self.loss(self.backend.asarray(yb), out) * xb.shape[0]
+            out = self.backend.to_numpy(out)  # metrics count on the host
             for k, m in enumerate(self.metrics):
                 s, c = m.batch(yb, out)
                 sums[k] += s
                 counts[k] += c
-        logs = {"loss": loss_sum / n}
+        logs = {"loss": float(loss_sum) / n}
         for m, s, c in zip(self.metrics, sums, counts):
             logs[m.name] = s / c
         return logs
@@ -312,8 +350,8 @@ class Sequential:
         return model
 
     def clone(self, dtype=None) -> "Sequential":
-        """A new model with the same layers, weights and compile settings (optionally another dtype)."""
-        twin = Sequential.from_config(self.get_config(), dtype=dtype)
+        """A new model with the same layers, weights, compile settings and backend (optionally another dtype)."""
+        twin = Sequential.from_config(self.get_config(), dtype=dtype).to(self.backend)
         if self.built:
             twin.build(self.input_shape)
             twin.set_weights(self.get_weights())

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gdlab.backend import NUMPY, Backend
+
 
 @dataclass(frozen=True)
 class Segment:
@@ -29,10 +31,11 @@ class Segment:
 
 
 class Parameters:
-    """θ (``theta``) and ∇θ (``grad``) as flat vectors, with named segments."""
+    """θ (``theta``) and ∇θ (``grad``) as flat vectors of ``backend``'s arrays, with named segments."""
 
-    def __init__(self, specs: list[tuple[str, tuple]], dtype):
+    def __init__(self, specs: list[tuple[str, tuple]], dtype, backend: Backend = NUMPY):
         self.dtype = np.dtype(dtype)
+        self.backend = backend
         self.segments: list[Segment] = []
         offset = 0
         for name, shape in specs:
@@ -40,13 +43,13 @@ class Parameters:
             self.segments.append(Segment(name, offset, offset + size, tuple(shape)))
             offset += size
         self.size = offset
-        self.theta = np.zeros(offset, dtype=self.dtype)
-        self.grad = np.zeros(offset, dtype=self.dtype)
+        self.theta = backend.zeros(offset, self.dtype)
+        self.grad = backend.zeros(offset, self.dtype)
 
     def views(self, segment: Segment) -> tuple[np.ndarray, np.ndarray]:
         """(parameter view, gradient view), both shaped like the parameter."""
-        s = segment.slice
-        return self.theta[s].reshape(segment.shape), self.grad[s].reshape(segment.shape)
+        s, xp = segment.slice, self.backend.xp
+        return xp.reshape(self.theta[s], segment.shape), xp.reshape(self.grad[s], segment.shape)
 
     def locate(self, flat_index: int) -> str:
         """``"dense_1/kernel[3, 2]"`` for a flat index into θ."""

@@ -31,7 +31,7 @@ def contents(model, training_state: TrainingState | None = None) -> tuple[dict, 
     """(tensors, entries) describing ``model`` (and, for a checkpoint, its training state)."""
     if not model.built:
         raise ValueError("the model is not built yet (no weights): call build(), fit() or predict() first")
-    theta = model.parameters.theta
+    theta = model.backend.to_numpy(model.parameters.theta)
     bad = np.flatnonzero(~np.isfinite(theta))
     if bad.size:
         raise ValueError(f"{model.parameters.locate(int(bad[0]))} is {theta[bad[0]]}: a model with non-finite "
@@ -187,7 +187,7 @@ def restore_learning_rate(model, file: Contents) -> None:
 
 def _load_weights(model, file: Contents) -> None:
     for seg in model.parameters.segments:
-        model.parameters.theta[seg.slice] = file.tensors[f"weights/{seg.name}"].reshape(-1)
+        model.parameters.theta[seg.slice] = model.backend.asarray(file.tensors[f"weights/{seg.name}"].reshape(-1))
 
 
 def _load_optimizer(model, file: Contents) -> None:

@@ -100,18 +100,19 @@ def epoch_generator(fit_seed: int, epoch: int, stream: int) -> np.random.Generat
     return np.random.default_rng([fit_seed, epoch, stream])
 
 
-def train_step(model, x_batch, y_batch) -> tuple[float, np.ndarray]:
+def train_step(model, x_batch, y_batch, defer: bool = False) -> tuple[float, np.ndarray]:
     """One iteration on prepared arrays: forward → loss → backward (chain rule) → update.
 
         ŷ = f(x; θ),   L = loss(y, ŷ),   g = ∂L/∂θ,   θ ← optimizer(θ, g)
 
     Returns (L, ŷ). When L is not finite nothing is updated: θ stays as it was, so the
     caller can report where training diverged. Afterwards ``model.parameters.grad``
-    holds g (optimizers never write into it).
+    holds g (optimizers never write into it). ``defer=True`` (a device backend's fit loop)
+    updates without reading L, which stays on the device: the caller checks it later.
     """
     y_pred = model.forward(x_batch, training=True)
     loss = model.loss(y_batch, y_pred)
-    if math.isfinite(loss):
+    if defer or math.isfinite(loss):
         model.backward(y_batch, y_pred)
         model.optimizer.apply_gradients(model.parameters.theta, model.parameters.grad)
     return loss, y_pred
@@ -125,13 +126,14 @@ def train_on_batch(model, x, y, return_dict: bool = False):
     """
     x, y = model.prepare(x, y)
     with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below, by value
-        loss, y_pred = train_step(model, x, y)
+        loss, y_pred = train_step(model, model.backend.asarray(x), model.backend.asarray(y))
+    loss = float(loss)
     if not math.isfinite(loss):
         raise NonFiniteLossError(f"the batch loss is {loss}; θ was not updated (learning rate "
                                  f"{model.optimizer.current_learning_rate():g})")
     logs = {"loss": loss}
     for m in model.metrics:
-        s, c = m.batch(y, y_pred)
+        s, c = m.batch(y, model.backend.to_numpy(y_pred))
         logs[m.name] = s / c
     if return_dict:
         return logs
@@ -269,6 +271,19 @@ class _Loop:
                            loss_tail=history.iteration_loss[-5:])
         raise NonFiniteLossError(message, history=history, epoch=epoch, iteration=i)
 
+    def read_deferred(self, epoch: int, batches, losses) -> tuple[float, int]:
+        """An epoch's device losses in one transfer: recorded, checked, summed as ``run_epoch`` does per batch."""
+        backend, history = self.model.backend, self.state.history
+        values = backend.to_numpy(backend.xp.stack(losses))
+        loss_sum, seen = 0.0, 0
+        for i, (idx, loss) in enumerate(zip(batches, values.tolist())):
+            if not math.isfinite(loss):
+                self.diverged(self.x[idx], epoch, i, loss)
+            history.record_iteration(epoch, i, loss)
+            loss_sum += loss * idx.shape[0]
+            seen += idx.shape[0]
+        return loss_sum, seen
+
     def run_epoch(self, epoch: int, batches) -> dict:
         """One epoch; returns the sample-weighted mean training loss and metrics over its batches."""
         model, x, y, cbs, history = self.model, self.x, self.y, self.cbs, self.state.history
@@ -280,26 +295,34 @@ class _Loop:
         grad, metrics = model.parameters.grad, model.metrics
         loss_sum, seen = 0.0, 0
         m_sums, m_counts = [0.0] * len(metrics), [0] * len(metrics)
+        # on a device backend with nothing to show per batch, the losses stay there until the epoch's end
+        deferred = [] if model.backend.defers_sync and not metrics and not cbs.batch_end else None
         for i, idx in enumerate(batches):
             for cb in cbs.batch_begin:
                 cb.on_train_batch_begin(i)
-            xb, yb = x[idx], y[idx]
-            loss, out = train_step(model, xb, yb)
+            xb, yb = model.backend.asarray(x[idx]), model.backend.asarray(y[idx])  # host → the model's backend
+            loss, out = train_step(model, xb, yb, defer=deferred is not None)
+            if deferred is not None:
+                deferred.append(loss)
+                continue
+            loss = float(loss)  # read now: a metric or callback wants it every batch
             if not math.isfinite(loss):
-                self.diverged(xb, epoch, i, loss)
+                self.diverged(x[idx], epoch, i, loss)
             for k, m in enumerate(metrics):
-                s, c = m.batch(yb, out)
+                s, c = m.batch(y[idx], model.backend.to_numpy(out))
                 m_sums[k] += s
                 m_counts[k] += c
             n_done = len(history.iteration_loss)
             if n_done % self.every == 0:
-                self.grad_norms.append((n_done, math.sqrt(float(np.dot(grad, grad)))))
+                self.grad_norms.append((n_done, math.sqrt(float(model.backend.dot(grad, grad)))))
             history.record_iteration(epoch, i, loss)
             b = idx.shape[0]
             loss_sum += loss * b
             seen += b
             for cb in cbs.batch_end:
                 cb.on_train_batch_end(i, {"loss": loss_sum / seen})
+        if deferred:
+            loss_sum, seen = self.read_deferred(epoch, batches, deferred)
         logs = {"loss": loss_sum / seen if seen else float("nan")}
         for m, s, c in zip(metrics, m_sums, m_counts):
             logs[m.name] = s / c if c else float("nan")

@@ -12,7 +12,6 @@ Keras: η = 0.001, ρ = 0.95, ε = 1e-7.   PyTorch: γ = 1.0, ρ = 0.9, ε = 1e-
 
 from __future__ import annotations
 
-import numpy as np
 
 from gdlab.optimizers.base import Optimizer, Slot, registry
 from gdlab.validation import nonnegative, unit_interval
@@ -32,6 +31,6 @@ class Adadelta(Optimizer):
     def update(self, theta, g, state, t, lr):
         Eg2, Ed2, rho, eps = state["accumulated_grad"], state["accumulated_delta"], self.rho, self.epsilon
         Eg2[...] = Eg2 * rho + (1 - rho) * g * g  # E[g²] ← ρ·E[g²] + (1 − ρ)·g²
-        delta = np.sqrt(Ed2 + eps) / np.sqrt(Eg2 + eps) * g  # Δ = √(E[Δ²] + ε)/√(E[g²] + ε)·g
+        delta = self.xp.sqrt(Ed2 + eps) / self.xp.sqrt(Eg2 + eps) * g  # Δ = √(E[Δ²] + ε)/√(E[g²] + ε)·g
         Ed2[...] = Ed2 * rho + (1 - rho) * delta * delta  # E[Δ²] ← ρ·E[Δ²] + (1 − ρ)·Δ²
         theta -= lr * delta  # θ ← θ − η·Δ

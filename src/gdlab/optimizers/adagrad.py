@@ -12,7 +12,6 @@ replace the sum by a decaying average to stop that.
 
 from __future__ import annotations
 
-import numpy as np
 
 from gdlab.optimizers.base import Optimizer, Slot, registry
 from gdlab.validation import flag, nonnegative
@@ -38,5 +37,5 @@ class Adagrad(Optimizer):
         a, eps = state["accumulator"], self.epsilon
         eta = lr / (1 + (t - 1) * self.lr_decay)  # η̃ = η/(1 + (t − 1)·lr_decay)
         a += g * g  # a ← a + g²
-        d = np.sqrt(a + eps) if self.eps_inside_sqrt else np.sqrt(a) + eps  # √(a + ε)  or  √a + ε
+        d = self.xp.sqrt(a + eps) if self.eps_inside_sqrt else self.xp.sqrt(a) + eps  # √(a + ε)  or  √a + ε
         theta -= eta * g / d  # θ ← θ − η̃·g/d

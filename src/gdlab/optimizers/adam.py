@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 
 from gdlab.optimizers.base import MomentsOptimizer, Slot, registry
 from gdlab.validation import flag
@@ -49,13 +48,14 @@ class Adam(MomentsOptimizer):
         m += (g - m) * (1 - b1)  # m ← m + (1 − β₁)·(g − m)
         v[...] = v * b2 + g * (1 - b2) * g  # v ← β₂·v + (1 − β₂)·g²
         if self.amsgrad:
-            v = np.maximum(state["v_hat"], v, out=state["v_hat"])  # v̂ ← max(v̂, v)
+            state["v_hat"][...] = self.xp.maximum(state["v_hat"], v)  # v̂ ← max(v̂, v)
+            v = state["v_hat"]
         if self.eps_hat:
             alpha = lr * math.sqrt(1 - b2**t) / (1 - b1**t)  # α = η·√(1 − β₂ᵗ)/(1 − β₁ᵗ)
-            theta -= m * alpha / (np.sqrt(v) + self.epsilon)  # θ ← θ − α·m/(√v + ε̂)
+            theta -= m * alpha / (self.xp.sqrt(v) + self.epsilon)  # θ ← θ − α·m/(√v + ε̂)
         else:
             s = lr / (1 - b1**t)  # s = η/(1 − β₁ᵗ)
-            theta -= m * s / (np.sqrt(v) / math.sqrt(1 - b2**t) + self.epsilon)  # θ ← θ − s·m/(√v/√(1 − β₂ᵗ) + ε)
+            theta -= m * s / (self.xp.sqrt(v) / math.sqrt(1 - b2**t) + self.epsilon)  # θ ← θ − s·m/(√v/√(1 − β₂ᵗ) + ε)
 
 
 @registry.register("adamw")

@@ -10,7 +10,6 @@ Keras: η = 0.001, ε = 1e-7.  PyTorch: γ = 0.002, ε = 1e-8.  Both: β₁ = 0.
 
 from __future__ import annotations
 
-import numpy as np
 
 from gdlab.optimizers.base import MomentsOptimizer, Slot, registry
 from gdlab.validation import flag
@@ -32,9 +31,9 @@ class Adamax(MomentsOptimizer):
         m, u, b1, eps = state["m"], state["u"], self.beta_1, self.epsilon
         m += (g - m) * (1 - b1)  # m ← m + (1 − β₁)·(g − m)
         if self.eps_in_max:
-            np.maximum(u * self.beta_2, np.abs(g) + eps, out=u)  # u ← max(β₂·u, |g| + ε)
+            u[...] = self.xp.maximum(u * self.beta_2, self.xp.abs(g) + eps)  # u ← max(β₂·u, |g| + ε)
             d = u  # d = u
         else:
-            np.maximum(u * self.beta_2, np.abs(g), out=u)  # u ← max(β₂·u, |g|)
+            u[...] = self.xp.maximum(u * self.beta_2, self.xp.abs(g))  # u ← max(β₂·u, |g|)
             d = u + eps  # d = u + ε
         theta -= lr / (1 - b1**t) * m / d  # θ ← θ − (η/(1 − β₁ᵗ))·m/d

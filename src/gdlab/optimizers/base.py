@@ -24,7 +24,9 @@ every call of ``apply_gradients(θ, g)`` (the order Keras's
    ``ema_overwrite_frequency`` steps and by ``finalize``.
 
 Clipping and decay make new vectors: the caller's gradient buffer is never
-written. ``convention="keras"`` (default) or ``"torch"`` fills every argument
+written. The arithmetic runs in θ's array namespace ``self.xp`` (array-API subset;
+set by ``build`` from the model's backend), so one ``update`` serves NumPy, CuPy
+and any array-API library. ``convention="keras"`` (default) or ``"torch"`` fills every argument
 left as None from the preset table in ``conventions.py``; ``fused=None`` uses
 a kernel when one is registered and the switch ``gdlab.kernels.fused`` is on,
 ``True`` insists on one, ``False`` always runs the NumPy ``update``.
@@ -39,6 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gdlab import kernels
+from gdlab.backend import backend_for
 from gdlab.config import Configurable
 from gdlab.optimizers.conventions import preset
 from gdlab.parameters import Parameters
@@ -123,6 +126,8 @@ class Optimizer(Configurable):
         self._segments: list[slice] = []
         #: the kernel table key of this rule, its flags and θ's backend (set by ``build``)
         self.kernel_key = None
+        #: θ's array backend and namespace (set by ``build``)
+        self.backend = self.xp = None
 
     # -- hyperparameters ----------------------------------------------------------------
     @property
@@ -207,17 +212,21 @@ class Optimizer(Configurable):
         or a bare vector θ (one segment)."""
         if isinstance(parameters, Parameters):
             theta, self._segments = parameters.theta, [s.slice for s in parameters.segments]
+            self.backend = parameters.backend
         elif getattr(parameters, "ndim", None) == 1:  # a NumPy (or other backend's) vector
             theta, self._segments = parameters, [slice(None)]
+            self.backend = backend_for(theta)
         else:
             raise TypeError(f"build(parameters={parameters!r}): expected gdlab.parameters.Parameters or a 1-D array")
-        state = {name: np.array(s.initial) if s.scalar else np.full_like(theta, s.initial)
+        xp = self.xp = self.backend.xp
+        # vectors live with θ; 0-d scalars (counters, Nadam's product) on the host
+        state = {name: np.array(s.initial) if s.scalar else xp.full_like(theta, s.initial)
                  for name, s in self.slots().items()}
         state["iterations"] = np.zeros((), np.int64)
         if self.gradient_accumulation_steps:
-            state["accumulator"], state["micro_steps"] = np.zeros_like(theta), np.zeros((), np.int64)
+            state["accumulator"], state["micro_steps"] = xp.zeros_like(theta), np.zeros((), np.int64)
         if self.use_ema:
-            state["ema"] = theta.copy()
+            state["ema"] = xp.asarray(theta, copy=True)
         self.kernel_key = kernels.key(self.rule, kernels.backend_of(theta), **self.kernel_flags())
         if self.fused and kernels.lookup_key(self.kernel_key, ignore_switch=True) is None:
             raise ValueError(f"{type(self).__name__}(fused=True): no kernel is registered for {self.kernel_key}; "
@@ -234,7 +243,8 @@ class Optimizer(Configurable):
             raise RuntimeError(f"{type(self).__name__} has no state yet: call build(θ) or train first")
         counters = {"iterations": self.iterations,
                     "micro_steps": int(self.state["micro_steps"]) if "micro_steps" in self.state else 0}
-        arrays = {self._array_name(k): v.copy() for k, v in self.state.items() if k not in counters}
+        arrays = {self._array_name(k): np.array(self.backend.to_numpy(v)) for k, v in self.state.items()
+                  if k not in counters}
         return {**counters, "arrays": arrays}
 
     def _array_name(self, key):
@@ -253,7 +263,7 @@ class Optimizer(Configurable):
             value = np.asarray(value)
             if value.shape != targets[key].shape:
                 raise ValueError(f"state array {key!r} has shape {value.shape}; expected {targets[key].shape}")
-            targets[key][...] = value
+            targets[key][...] = value if isinstance(targets[key], np.ndarray) else self.backend.asarray(value)
         self.state["iterations"][...] = int(state["iterations"])
         if "micro_steps" in self.state:
             self.state["micro_steps"][...] = int(state.get("micro_steps", 0))
@@ -312,22 +322,21 @@ class Optimizer(Configurable):
     def _clip(self, g):
         """The clipped gradient, as a new vector (g itself is left alone)."""
         if self.clipvalue is not None:
-            return np.clip(g, -self.clipvalue, self.clipvalue)  # gᵢ ← min(max(gᵢ, −c), c)
+            return self.xp.clip(g, -self.clipvalue, self.clipvalue)  # gᵢ ← min(max(gᵢ, −c), c)
         if self.global_clipnorm is not None:
-            return _clip_by_norm(g.copy(), self.global_clipnorm)
+            return self._clip_by_norm(self.xp.asarray(g, copy=True), self.global_clipnorm)
         if self.clipnorm is not None:
-            g = g.copy()
+            g = self.xp.asarray(g, copy=True)
             for s in self._segments:
-                _clip_by_norm(g[s], self.clipnorm)
+                self._clip_by_norm(g[s], self.clipnorm)
         return g
 
-
-def _clip_by_norm(g, c):
-    """g ← g · c / max(‖g‖, c)  (in place on the given copy)."""
-    norm = float(np.sqrt(np.dot(g, g)))
-    if norm > c:
-        g *= c / norm
-    return g
+    def _clip_by_norm(self, g, c):
+        """g ← g · c / max(‖g‖, c)  (in place on the given copy)."""
+        norm = float(self.xp.sqrt(self.backend.dot(g, g)))
+        if norm > c:
+            g *= c / norm
+        return g
 
 
 class MomentsOptimizer(Optimizer):

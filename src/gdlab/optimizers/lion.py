@@ -14,7 +14,6 @@ smaller η than for Adam.
 
 from __future__ import annotations
 
-import numpy as np
 
 from gdlab.optimizers.base import Optimizer, Slot, registry
 from gdlab.validation import unit_interval
@@ -33,5 +32,5 @@ class Lion(Optimizer):
 
     def update(self, theta, g, state, t, lr):
         m, b1, b2 = state["m"], self.beta_1, self.beta_2
-        theta -= lr * np.sign(m * b1 + g * (1 - b1))  # θ ← θ − η·sign(β₁·m + (1 − β₁)·g)
+        theta -= lr * self.xp.sign(m * b1 + g * (1 - b1))  # θ ← θ − η·sign(β₁·m + (1 − β₁)·g)
         m[...] = m * b2 + g * (1 - b2)  # m ← β₂·m + (1 − β₂)·g

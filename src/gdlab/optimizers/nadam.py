@@ -53,4 +53,4 @@ class Nadam(MomentsOptimizer):
         v[...] = v * b2 + g * (1 - b2) * g  # v ← β₂·v + (1 − β₂)·g²
         m_hat = mu_next * m / (1 - prod * mu_next) + (1 - mu_t) * g / (1 - prod)  # m̂
         v_hat = v / (1 - b2**t)  # v̂ = v/(1 − β₂ᵗ)
-        theta -= lr * m_hat / (np.sqrt(v_hat) + self.epsilon)  # θ ← θ − η·m̂/(√v̂ + ε)
+        theta -= lr * m_hat / (self.xp.sqrt(v_hat) + self.epsilon)  # θ ← θ − η·m̂/(√v̂ + ε)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 
 from gdlab.optimizers.base import MomentsOptimizer, Slot, registry
 from gdlab.validation import flag
@@ -59,6 +58,6 @@ class RAdam(MomentsOptimizer):
         if r is None:
             theta -= m_hat * lr  # θ ← θ − η·m̂
         elif self.eps_hat:
-            theta -= m_hat * lr * (math.sqrt(1 - b2**t) / (np.sqrt(v) + self.epsilon)) * r  # θ − η·m̂·√(1−β₂ᵗ)/(√v+ε)·r
+            theta -= m_hat * lr * (math.sqrt(1 - b2**t) / (self.xp.sqrt(v) + self.epsilon)) * r  # θ − η·m̂·√(1−β₂ᵗ)/(√v+ε)·r
         else:
-            theta -= lr * (r * m_hat / (np.sqrt(v / (1 - b2**t)) + self.epsilon))  # θ − η·r·m̂/(√v̂ + ε)
+            theta -= lr * (r * m_hat / (self.xp.sqrt(v / (1 - b2**t)) + self.epsilon))  # θ − η·r·m̂/(√v̂ + ε)

@@ -17,7 +17,6 @@ Keras: η = 0.001, ρ = 0.9, ε = 1e-7.  PyTorch: γ = 0.01, α = ρ = 0.99, ε 
 
 from __future__ import annotations
 
-import numpy as np
 
 from gdlab.optimizers.base import Optimizer, Slot, registry
 from gdlab.validation import flag, nonnegative, unit_interval
@@ -46,7 +45,7 @@ class RMSprop(Optimizer):
             gbar = state["average_gradient"]
             gbar[...] = gbar * rho + (1 - rho) * g  # ḡ ← ρ·ḡ + (1 − ρ)·g
             s = v - gbar * gbar  # s = v − ḡ²
-        d = np.sqrt(s + eps) if self.eps_inside_sqrt else np.sqrt(s) + eps  # √(s + ε)  or  √s + ε
+        d = self.xp.sqrt(s + eps) if self.eps_inside_sqrt else self.xp.sqrt(s) + eps  # √(s + ε)  or  √s + ε
         if not mu:
             theta -= lr * g / d  # θ ← θ − η·g/d
         elif self.lr_inside_momentum:
