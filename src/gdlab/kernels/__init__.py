@@ -37,6 +37,7 @@ import numpy as np
 Key = tuple[str, tuple[tuple[str, object], ...], str]
 
 _TABLE: dict[Key, Callable] = {}
+_FOUND: dict[tuple, Callable | None] = {}  # lookup's answers by its arguments, as given (layers ask every call)
 _switch = {"on": True}
 _BACKENDS: dict[type, str] = {}  # array type → backend name, filled on first sight
 
@@ -54,6 +55,7 @@ def register(op: str, backend: str = "numpy", **flags) -> Callable:
         if k in _TABLE:
             raise ValueError(f"a kernel for {k} is already registered")
         _TABLE[k] = fn
+        _FOUND.clear()
         return fn
 
     return deco
@@ -61,7 +63,14 @@ def register(op: str, backend: str = "numpy", **flags) -> Callable:
 
 def lookup(op: str, backend: str = "numpy", **flags) -> Callable | None:
     """The registered kernel, or None when there is none or the switch is off."""
-    return _TABLE.get(key(op, backend, **flags)) if _switch["on"] else None
+    if not _switch["on"]:
+        return None
+    asked = (op, backend, *flags.items())
+    try:
+        return _FOUND[asked]
+    except KeyError:
+        found = _FOUND[asked] = _TABLE.get(key(op, backend, **flags))
+        return found
 
 
 def lookup_key(k: Key, ignore_switch: bool = False) -> Callable | None:
