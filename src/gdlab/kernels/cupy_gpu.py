@@ -15,7 +15,7 @@ import math
 
 import cupy
 
-from gdlab.kernels import register
+from gdlab.kernels import adam_step_size, register
 
 _OPTIONS = ("--fmad=false",)
 
@@ -76,12 +76,8 @@ _adam = _kernel(
 
 def _adam_step(opt, theta, g, state, t, lr):
     dt, b1, b2 = theta.dtype.type, opt.beta_1, opt.beta_2
-    if opt.eps_hat:
-        alpha = lr * math.sqrt(1 - b2**t) / (1 - b1**t)  # α = η·√(1 − β₂ᵗ)/(1 − β₁ᵗ)
-    else:
-        alpha = lr / (1 - b1**t)  # s = η/(1 − β₁ᵗ)
-    _adam(g, dt(1 - b1), dt(b2), dt(1 - b2), dt(alpha), dt(math.sqrt(1 - b2**t)), dt(opt.epsilon), int(opt.eps_hat),
-          theta, state["m"], state["v"])
+    _adam(g, dt(1 - b1), dt(b2), dt(1 - b2), dt(adam_step_size(opt, t, lr)), dt(math.sqrt(1 - b2**t)),
+          dt(opt.epsilon), int(opt.eps_hat), theta, state["m"], state["v"])
 
 
 for _eps_hat in (False, True):

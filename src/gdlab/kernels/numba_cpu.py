@@ -34,7 +34,7 @@ import math
 
 import numba
 
-from gdlab.kernels import register, tiny
+from gdlab.kernels import adam_step_size, register, tiny
 
 
 def _kernel(f):
@@ -111,12 +111,8 @@ def adam_moments(theta, g, m, v, one_minus_b1, b2, one_minus_b2, alpha, eps_hat,
 
 def _adam_step(opt, theta, g, state, t, lr):
     dt, b1, b2 = theta.dtype.type, opt.beta_1, opt.beta_2
-    if opt.eps_hat:
-        alpha = lr * math.sqrt(1 - b2**t) / (1 - b1**t)  # α = η·√(1 − β₂ᵗ)/(1 − β₁ᵗ)
-    else:
-        alpha = lr / (1 - b1**t)  # s = η/(1 − β₁ᵗ)
-    adam_moments(theta, g, state["m"], state["v"], dt(1 - b1), dt(b2), dt(1 - b2), dt(alpha), opt.eps_hat,
-          dt(math.sqrt(1 - b2**t)), dt(opt.epsilon), tiny(dt))
+    adam_moments(theta, g, state["m"], state["v"], dt(1 - b1), dt(b2), dt(1 - b2), dt(adam_step_size(opt, t, lr)),
+                 opt.eps_hat, dt(math.sqrt(1 - b2**t)), dt(opt.epsilon), tiny(dt))
 
 
 for _eps_hat in (False, True):
