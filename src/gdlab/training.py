@@ -182,7 +182,8 @@ def fit(model, x, y, batch_size=32, epochs: int = 1, verbose="auto", callbacks=N
         val = (x[split_at:], y[split_at:])  # taken from the end, before any shuffling
         x, y = x[:split_at], y[:split_at]
     plan = EpochPlan(x.shape[0], batch_size, shuffle=shuffle, partial_batch=partial_batch, sampling=sampling)
-    CallbackList(callbacks, model)  # gives each callback the model before any of them restores
+    for cb in callbacks:  # each callback gets the model before any of them restores
+        cb.set_model(model)
     if not model.optimizer.built:
         model.optimizer.build(model.parameters)
     for cb in callbacks:  # e.g. BackupAndRestore after a crash
