@@ -16,6 +16,8 @@ numbers are drawn on the host for every backend and then moved.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
 
 import numpy as np
@@ -273,8 +275,32 @@ _made: dict[str, Backend] = {}
 NUMPY = _made["numpy"] = NumpyBackend()
 
 
+#: the backend of models made with ``backend=None``: NumPy, or what the innermost ``use`` set
+_default: contextvars.ContextVar = contextvars.ContextVar("gdlab_default_backend", default=NUMPY)
+
+
+@contextlib.contextmanager
+def use(backend):
+    """Inside ``with gdlab.backend.use("cupy"):`` every model made without a ``backend`` argument computes on
+    ``backend`` (a name or a ``Backend``), as ``jax.default_device`` does for arrays; ``gdlab lab --backend``
+    runs its experiments this way. The backend is checked when the block is entered."""
+    token = _default.set(get_backend(backend))
+    try:
+        yield _default.get()
+    finally:
+        _default.reset(token)
+
+
+def default_backend() -> Backend:
+    """The backend of a model made without a ``backend`` argument here (see ``use``)."""
+    return _default.get()
+
+
 def get_backend(name) -> Backend:
-    """The backend called ``name`` (``"numpy"``, ``"cupy"``), made once; a ``Backend`` is returned as it is."""
+    """The backend called ``name`` (``"numpy"``, ``"cupy"``), made once; a ``Backend`` is returned as it is;
+    None is the default backend (``use``)."""
+    if name is None:
+        return _default.get()
     if isinstance(name, Backend):
         return name
     if name not in _FACTORIES:

@@ -5,8 +5,8 @@ the targets; the backward pass runs the layers in reverse, each applying the
 chain rule and writing its parameter gradients into the flat gradient buffer;
 the optimizer then updates the flat parameter buffer in one go.
 
-The model computes with one array backend (``backend="numpy"`` or ``"cupy"``,
-``gdlab.backend``), chosen when it is made or moved with ``to``: its layers,
+The model computes with one array backend (``backend="numpy"`` or ``"cupy"``, or by
+default the one ``gdlab.backend.use`` sets), chosen when it is made or moved with ``to``: its layers,
 activations, loss and θ all use that one object. Data given to fit, evaluate and
 predict is checked on the host and moved there; predict returns NumPy arrays.
 """
@@ -38,7 +38,7 @@ class Sequential:
     >>> history = model.fit(x, y, epochs=10, batch_size=32, validation_split=0.2)
     """
 
-    def __init__(self, layers=None, dtype="float32", seed=None, name: str = "sequential", backend="numpy"):
+    def __init__(self, layers=None, dtype="float32", seed=None, name: str = "sequential", backend=None):
         self.backend = backend_mod.get_backend(backend)
         self.dtype = backend_mod.resolve_dtype(dtype)
         self.name = name
@@ -207,7 +207,8 @@ class Sequential:
             g = layer.backward(g)
 
     def loss_and_gradient(self, x, y, training: bool = False) -> tuple[float, np.ndarray]:
-        """(L, ∂L/∂θ as a flat copy) for prepared arrays x, y (used by gradcheck and the lab)."""
+        """(L, ∂L/∂θ as a flat NumPy copy) for prepared arrays x, y (used by gradcheck and the lab)."""
+        x, y = self.backend.asarray(x), self.backend.asarray(y)
         y_pred = self.forward(x, training=training)
         value = self.loss(y, y_pred)
         self.backward(y, y_pred)
