@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 import gdlab
-from gdlab import optimizers
+from gdlab import backend as backend_mod, optimizers
+from gdlab import Sequential
 from gdlab.backend import Backend, get_backend
 from gdlab.gradcheck import gradcheck
 from gdlab.layers import Activation, Dense, Dropout, Flatten
@@ -279,3 +280,71 @@ def test_train_cli_with_cupy_and_no_gpu_exits_with_the_reason(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err == f"gdlab: error: {reason}\n"
     assert not out.exists()
+
+
+# -- the lab on a backend (``gdlab lab … --backend``) ------------------------------------------------------------
+LAB_SMALL = {"basics": {}, "linear": {"steps": 5}, "lr-find": {"iterations": 20},
+             "regimes": {"n": 100, "epochs": 2, "cost_sizes": (1000,)},
+             "batch-size": {"batch_sizes": (16, "full"), "learning_rates": (0.1,), "max_steps": 40,
+                            "noise_samples": 50}}
+#: evidence measured by the clock (and what is chosen from it), which no two runs share
+TIMED = {"gd_step", "sgd_step", "gd_step_vs_sgd", "samples_per_second", "throughput_order", "recommended",
+         "smallest_time", "best_time", "smallest_vs_best", "rows"}
+
+
+def _evidence(section) -> list:
+    """(claim, verdict, evidence) with the clock's share left out; a verdict that reads the clock is not compared."""
+    return [(v.id, None if TIMED & v.evidence.keys() else v.verdict,
+             {k: e for k, e in v.evidence.items() if k not in TIMED}) for v in section.verdicts]
+
+
+def test_use_sets_the_backend_of_models_made_inside_and_restores_it():
+    assert backend_mod.default_backend() is backend_mod.NUMPY
+    strict_backend = StrictBackend()
+    with pytest.raises(KeyError), backend_mod.use(strict_backend) as chosen:
+        assert chosen is strict_backend
+        assert Sequential([Dense(2)]).backend is strict_backend
+        assert Sequential([Dense(2)], backend="numpy").backend is backend_mod.NUMPY  # an argument wins
+        raise KeyError("leaves the block")
+    assert backend_mod.default_backend() is backend_mod.NUMPY
+    assert Sequential([Dense(2)]).backend is backend_mod.NUMPY
+    with pytest.raises(ValueError, match="backend='tpu' is not known"), backend_mod.use("tpu"):
+        pass
+
+
+@pytest.mark.parametrize("key", list(LAB_SMALL))
+def test_lab_sections_on_a_strict_namespace_conclude_as_on_numpy(key, tmp_path):
+    """Each network section of the lab runs with its models on the strict namespace (so no host-only call is
+    left in it) and reaches the same verdicts on the same evidence as on NumPy."""
+    from gdlab.lab import sections, settings
+
+    cfg = settings.SETTINGS[key](**LAB_SMALL[key])
+    on_numpy = sections.SECTIONS[key](tmp_path / "numpy", cfg)
+    with backend_mod.use(StrictBackend()):
+        on_strict = sections.SECTIONS[key](tmp_path / "strict", cfg)
+    for a, b in zip(_evidence(on_numpy), _evidence(on_strict), strict=True):
+        assert a[:2] == b[:2]
+        assert a[2].keys() == b[2].keys()
+        for name, value in a[2].items():
+            numeric = np.asarray(value).dtype.kind in "fiu"
+            rel = 1e-2 if name == "memory_kib" else 1e-6  # tracemalloc also counts a few interpreter bytes
+            if numeric:
+                np.testing.assert_allclose(b[2][name], value, rtol=rel, atol=1e-9, err_msg=f"{a[0]} {name}")
+            else:
+                assert b[2][name] == value, (a[0], name)
+
+
+def test_lab_cli_with_cupy_and_no_gpu_exits_with_the_reason(tmp_path, capsys):
+    from gdlab.cli import main
+
+    try:
+        get_backend("cupy")
+    except RuntimeError as e:
+        reason = str(e)
+    else:
+        pytest.skip("a usable GPU is present")
+    assert main(["lab", "linear", "--steps", "3", "--out", str(tmp_path / "lab"), "--backend", "cupy"]) == 1
+    assert capsys.readouterr().err == f"gdlab: error: {reason}\n"
+    assert main(["lab", "report", "--only", "linear", "--out", str(tmp_path / "r"), "--backend", "cupy"]) == 1
+    assert capsys.readouterr().err == f"gdlab: error: {reason}\n"
+    assert not (tmp_path / "r" / "index.html").exists()

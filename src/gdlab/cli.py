@@ -48,13 +48,15 @@ def _demo(args) -> int:
 def _lab_section(args) -> int:
     from dataclasses import fields
 
+    from gdlab.backend import use as use_backend
     from gdlab.lab import settings as lab_settings
     from gdlab.lab.report import write_json
     from gdlab.lab.sections import SECTIONS
 
     key = args.lab_command
     cfg = lab_settings.make(key, **{f.name: getattr(args, f.name) for f in fields(lab_settings.SETTINGS[key])})
-    section = SECTIONS[key](Path(args.out), cfg)
+    with use_backend(args.backend):
+        section = SECTIONS[key](Path(args.out), cfg)
     for name, content in section.data.items():
         write_json(Path(args.out) / name, content)
     print(section.to_text())
@@ -67,7 +69,8 @@ def _lab_report(args) -> int:
     t0 = time.perf_counter()
     overrides = {"batch-size": {"memory_mib": args.memory_mib}} if args.memory_mib else None
     index = build_report(args.out, only=args.only, overrides=overrides, thorough=args.thorough,
-                         blas_threads=args.blas_threads or None, echo=lambda line: print(line, file=sys.stderr))
+                         blas_threads=args.blas_threads or None, echo=lambda line: print(line, file=sys.stderr),
+                         backend=args.backend)
     print(f"wrote {index} in {time.perf_counter() - t0:.1f} s")
     return 0
 
@@ -285,6 +288,7 @@ def _add_lab(sub) -> None:
             shown = ",".join(map(str, f.default)) if isinstance(f.default, tuple) else f.default
             p.add_argument("--" + f.name.replace("_", "-"), dest=f.name, type=_option_type(f), default=f.default,
                            help=f"{f.metadata['help']} (default: {shown})")
+        _add_backend(p, "the networks' array backend")
         p.set_defaults(func=_lab_section)
     p = labsub.add_parser("report", help="run every section and write one HTML page",
                           description="run every section and write OUT/index.html with all figures embedded, "
@@ -296,7 +300,13 @@ def _add_lab(sub) -> None:
                    help="memory budget of one training step for the batch-size recommendation (default: none)")
     p.add_argument("--blas-threads", dest="blas_threads", type=_non_negative_int, default=1,
                    help="BLAS threads while the report runs (0: leave as is; default: 1)")
+    _add_backend(p, "the networks' array backend")
     p.set_defaults(func=_lab_report)
+
+
+def _add_backend(parser, what: str = "array backend") -> None:
+    parser.add_argument("--backend", choices=["numpy", "cupy"], default="numpy",
+                        help=f"{what}: numpy (CPU, default) or cupy (NVIDIA GPU, pip install 'gdlab[cuda]')")
 
 
 def _playground(args) -> int:
@@ -392,8 +402,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--out", default=None, help="override [output] dir")
     train.add_argument("--force", action="store_true",
                        help="start over: discard a backup or finished run of this folder and train from scratch")
-    train.add_argument("--backend", choices=["numpy", "cupy"], default="numpy",
-                       help="array backend: numpy (CPU, default) or cupy (NVIDIA GPU, pip install 'gdlab[cuda]')")
+    _add_backend(train)
     train.set_defaults(func=_train)
     ev = sub.add_parser("evaluate", help="evaluate a trained model on its config's test split")
     ev.add_argument("config")

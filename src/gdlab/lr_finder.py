@@ -44,7 +44,7 @@ def lr_find(model, x, y, start_lr: float = 1e-7, end_lr: float = 10.0, num_itera
         raise ValueError(f"smoothing={smoothing!r} must be in [0, 1)")
     x, y = model.prepare(x, y)
     theta = model.parameters.theta
-    saved_theta = theta.copy()
+    saved_theta = model.parameters.copy_theta()
     optimizer = model.optimizer
     saved_lr = optimizer.learning_rate
     saved_state = optimizer.state_dict() if optimizer.built else None

@@ -46,6 +46,14 @@ class Parameters:
         self.theta = backend.zeros(offset, self.dtype)
         self.grad = backend.zeros(offset, self.dtype)
 
+    def numpy(self) -> np.ndarray:
+        """θ as a NumPy array on the host: a copy, whatever the backend (for recording and plotting)."""
+        return np.array(self.backend.to_numpy(self.theta), copy=True)
+
+    def copy_theta(self):
+        """θ copied on its own backend (a snapshot to restore with ``theta[...] = saved``)."""
+        return self.backend.xp.asarray(self.theta, copy=True)
+
     def views(self, segment: Segment) -> tuple[np.ndarray, np.ndarray]:
         """(parameter view, gradient view), both shaped like the parameter."""
         s, xp = segment.slice, self.backend.xp

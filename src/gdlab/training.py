@@ -101,7 +101,7 @@ def epoch_generator(fit_seed: int, epoch: int, stream: int) -> np.random.Generat
 
 
 def train_step(model, x_batch, y_batch, defer: bool = False) -> tuple[float, np.ndarray]:
-    """One iteration on prepared arrays: forward → loss → backward (chain rule) → update.
+    """One iteration on prepared arrays (on the host or the model's backend): forward → loss → backward (chain rule) → update.
 
         ŷ = f(x; θ),   L = loss(y, ŷ),   g = ∂L/∂θ,   θ ← optimizer(θ, g)
 
@@ -110,8 +110,11 @@ def train_step(model, x_batch, y_batch, defer: bool = False) -> tuple[float, np.
     holds g (optimizers never write into it). ``defer=True`` (a device backend's fit loop)
     updates without reading L, which stays on the device: the caller checks it later.
     """
+    x_batch, y_batch = model.backend.asarray(x_batch), model.backend.asarray(y_batch)
     y_pred = model.forward(x_batch, training=True)
     loss = model.loss(y_batch, y_pred)
+    if not defer:
+        loss = float(loss)  # a device backend's 0-d loss is read here
     if defer or math.isfinite(loss):
         model.backward(y_batch, y_pred)
         model.optimizer.apply_gradients(model.parameters.theta, model.parameters.grad)

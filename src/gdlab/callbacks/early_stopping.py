@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from gdlab.backend import backend_for
 from gdlab.callbacks.monitor import MonitorCallback
 
 
@@ -45,7 +46,7 @@ class EarlyStopping(MonitorCallback):
         if self.improves(value, self.best):
             self.best, self.best_epoch, self.wait = value, epoch, 0
             if self.restore_best_weights:
-                self.best_weights = self.model.parameters.theta.copy()
+                self.best_weights = self.model.parameters.copy_theta()
             return
         self.wait += 1
         if self.wait >= self.patience:
@@ -54,13 +55,13 @@ class EarlyStopping(MonitorCallback):
 
     def on_train_end(self, logs=None):
         if self.restore_best_weights and self.best_weights is not None and self.stopped_epoch:
-            self.model.parameters.theta[...] = self.best_weights
+            self.model.parameters.theta[...] = self.model.backend.asarray(self.best_weights)
 
     def get_state(self) -> dict:
         state = {"wait": self.wait, "best": self.best, "best_epoch": self.best_epoch,
                  "stopped_epoch": self.stopped_epoch}
         if self.best_weights is not None:
-            state["best_weights"] = self.best_weights
+            state["best_weights"] = backend_for(self.best_weights).to_numpy(self.best_weights)  # saved from the host
         return state
 
     def set_state(self, state):

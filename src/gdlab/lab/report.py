@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from gdlab import backend as backend_mod
 from gdlab.io import write_atomic
 from gdlab.lab import settings as S
 from gdlab.lab.claims import CLAIMS, SHOWN, not_run
@@ -116,7 +117,7 @@ def provenance() -> dict:
 
 def page(sections: list[Section], verdicts, info: dict) -> str:
     nav = "".join(f'<a href="#{s.key}">{html.escape(s.title.split(". ", 1)[-1])}</a>' for s in sections)
-    meta = (f"gdlab {info['gdlab']} · numba {info['numba']} · NumPy {info['numpy']} · BLAS {info['blas']} · "
+    meta = (f"gdlab {info['gdlab']} · backend {info.get('backend', 'numpy')} · numba {info['numba']} · NumPy {info['numpy']} · BLAS {info['blas']} · "
             f"Python {info['python']} · {info['machine']}, {info['cores']} cores · made "
             f"{time.strftime('%Y-%m-%d %H:%M')} in {info['seconds']:.1f} s wall-clock, "
             f"{info['cpu_seconds']:.1f} s CPU")
@@ -160,11 +161,12 @@ def _blas_threads(n: int | None):
 
 
 def build_report(out, only=None, overrides=None, thorough: bool = False, blas_threads: int | None = 1,
-                 echo=print) -> Path:
+                 echo=print, backend="numpy") -> Path:
     """Run the sections (all, or ``only``), write their PNGs, ``index.html``, ``claims.json`` and data files.
 
     ``overrides``: section key → {setting: value}, applied over the defaults (and over
-    ``settings.THOROUGH`` when ``thorough``).
+    ``settings.THOROUGH`` when ``thorough``). ``backend``: the array backend of the sections'
+    networks (``gdlab.backend.use``); the surfaces and the 1-D sweeps compute in NumPy.
     """
     out = Path(out)
     t0, c0 = time.perf_counter(), time.process_time()
@@ -173,8 +175,9 @@ def build_report(out, only=None, overrides=None, thorough: bool = False, blas_th
     if unknown:
         raise ValueError(f"unknown section(s) {', '.join(unknown)}; valid: {', '.join(SECTIONS)}")
     sections = []
-    with _blas_threads(blas_threads):
+    with _blas_threads(blas_threads), backend_mod.use(backend) as chosen:
         info = provenance()
+        info["backend"] = chosen.name
         for key in keys:
             t = time.perf_counter()
             changes = {**(S.THOROUGH.get(key, {}) if thorough else {}), **(overrides or {}).get(key, {})}

@@ -82,6 +82,7 @@ def basics_experiment(settings: BasicsSettings = BasicsSettings()) -> BasicsResu
     y_hand = np.tanh(x @ w1 + b1) @ w2 + b2
     y_pred = model.predict(x)
     xs, ys = model.prepare(x, y)
+    yd = model.backend.asarray(ys)
     loss_hand = float(np.mean((y_hand - y) ** 2))
     loss_gdlab = model.evaluate_arrays(xs, ys)["loss"]
     check = gradcheck(model, x, y)
@@ -92,10 +93,10 @@ def basics_experiment(settings: BasicsSettings = BasicsSettings()) -> BasicsResu
     _, batch_grad = model.loss_and_gradient(xs[batches[0]], ys[batches[0]])
     chain, before, after = 0.0, [], []
     for idx in batches:
-        theta = model.parameters.theta.copy()
+        theta = model.parameters.numpy()
         loss, grad = model.loss_and_gradient(xs[idx], ys[idx])
         model.train_on_batch(xs[idx], ys[idx])
-        chain = max(chain, float(np.max(np.abs(model.parameters.theta - (theta - s.learning_rate * grad)))))
+        chain = max(chain, float(np.max(np.abs(model.parameters.numpy() - (theta - s.learning_rate * grad)))))
         before.append(loss)
         after.append(model.loss_and_gradient(xs[idx], ys[idx])[0])
 
@@ -111,8 +112,8 @@ def basics_experiment(settings: BasicsSettings = BasicsSettings()) -> BasicsResu
         losses.append(model.evaluate_arrays(xs, ys)["loss"])
     return BasicsResult(
         settings=s, forward_difference=float(np.max(np.abs(y_hand - y_pred))),
-        loss_difference=abs(loss_hand - loss_gdlab), loss_at_truth=model.loss(ys, ys),
-        loss_small_gap=model.loss(ys, ys + 0.1), loss_large_gap=model.loss(ys, ys + 0.2),
+        loss_difference=abs(loss_hand - loss_gdlab), loss_at_truth=float(model.loss(yd, yd)),
+        loss_small_gap=float(model.loss(yd, yd + 0.1)), loss_large_gap=float(model.loss(yd, yd + 0.2)),
         gradcheck_error=check.max_relative_error, gradcheck_checked=check.checked,
         batch_gradient_difference=float(np.max(np.abs(per_sample.mean(axis=0) - batch_grad))),
         chain_difference=chain, losses_before=before, losses_after=after, parameters=model.parameters.size,

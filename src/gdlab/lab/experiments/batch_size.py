@@ -366,9 +366,11 @@ def _state_bytes(optimizer) -> int:
 
 
 def _memory(template, seed: int, batch_size: int, momentum: float) -> tuple[int, int]:
-    """(peak bytes of one step's temporaries after a warm-up step, bytes of θ + ∇θ + optimizer slots)."""
+    """(peak bytes of one step's temporaries after a warm-up step, bytes of θ + ∇θ + optimizer slots).
+
+    Measured on the NumPy backend whatever the lab runs on: ``tracemalloc`` sees host allocations only."""
     x_fit, y_fit, _, _ = _data(seed)
-    model = _compiled(template, 1e-3, momentum)
+    model = _compiled(template, 1e-3, momentum).to("numpy")
     xs, ys = model.prepare(x_fit[:batch_size], y_fit[:batch_size])
     train_step(model, xs, ys)
     tracemalloc.start()

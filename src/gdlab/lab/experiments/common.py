@@ -35,13 +35,13 @@ class ParameterRecorder(Callback):
         self._t0 = 0.0
 
     def on_train_begin(self, logs=None):
-        self.thetas = [self.model.parameters.theta.copy()]
+        self.thetas = [self.model.parameters.numpy()]
         self.times = [0.0]
         self._t0 = time.perf_counter()
 
     def on_train_batch_end(self, iteration, logs=None):
         self.times.append(time.perf_counter() - self._t0)
-        self.thetas.append(self.model.parameters.theta.copy())
+        self.thetas.append(self.model.parameters.numpy())
 
 
 MIN_STAY = 10  # steps an optimizer must stay below the tolerance, at the end, to count as settled

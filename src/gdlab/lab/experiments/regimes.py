@@ -154,7 +154,7 @@ def regimes_experiment(settings: RegimesSettings = RegimesSettings()) -> Regimes
         epoch_ends = np.arange(0, epochs + 1) * per_epoch
 
         def full_loss(i):
-            model.parameters.theta[...] = rec.thetas[i]
+            model.parameters.theta[...] = model.backend.asarray(rec.thetas[i])
             return model.evaluate_arrays(*model.prepare(x, y))["loss"]
 
         thetas = np.array(rec.thetas)
