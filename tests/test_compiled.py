@@ -114,6 +114,67 @@ def test_plain_sgd_writes_straight_into_theta_and_agrees(batch_size, convention,
     assert_models_close(*models, tol)
 
 
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("name", ["relu-softmax-sparse", "sigmoid-linear-mse"])
+def test_pending_batch1_updates_land_before_a_larger_batch_and_at_the_end(name, dtype):
+    """Plain SGD at batch 1 writes each layer's kernel update during the next forward pass; a larger
+    batch after it and the end of the epoch write it first. One epoch of mixed batch sizes, run
+    by the kernel directly, against the reference step by step."""
+    from collections import deque
+    from types import SimpleNamespace
+
+    from gdlab.callbacks import History
+    from gdlab.compiled import runner
+    from gdlab.training import train_step
+
+    fast, y = network(name, "sgd", dtype=dtype)
+    ref, _ = network(name, "sgd", dtype=dtype)
+    x = X.astype(dtype)
+    xs, ys = fast.prepare(x, y)
+    for model in (fast, ref):
+        model.build((x.shape[1],))
+        model.optimizer.build(model.parameters)
+    batches = [np.array(b) for b in ([3], [7], [1, 2, 4], [0], [9], [5], [11, 12], [8])]
+    history = History()
+    runner.run_epoch(fast, xs, ys, batches, 0, history, SimpleNamespace(batch_end=[]), None, deque(), 10**9)
+    losses = [float(train_step(ref, xs[b], ys[b])[0]) for b in batches]
+    np.testing.assert_allclose(history.iteration_loss, losses, rtol=TOL[dtype]["rtol"])
+    assert history.iteration_index == list(range(len(batches)))
+    np.testing.assert_allclose(fast.parameters.theta, ref.parameters.theta, **TOL[dtype])
+
+
+@pytest.mark.parametrize("library", ["numpy", "scipy"])
+def test_both_blas_libraries_agree_with_the_reference(library, monkeypatch):
+    """The kernel calls NumPy's own OpenBLAS (64-bit integers) where NumPy bundles it and SciPy's
+    ``cython_blas`` (32-bit) otherwise: both agree with the reference at batch 1 and at batch 7."""
+    from gdlab.compiled import blas
+
+    found = blas._numpy_openblas()
+    if library == "numpy" and found is None:
+        pytest.skip("this NumPy does not bundle OpenBLAS")
+    chosen = found if library == "numpy" else blas.Source("scipy", np.dtype(np.int32), blas._cython_blas)
+    monkeypatch.setattr(blas, "_source", chosen)
+    for batch_size in (7, 1):
+        fast, y = network("relu-softmax-sparse", dtype="float64")
+        ref, _ = network("relu-softmax-sparse", dtype="float64")
+        h_fast = fast.fit(X, y, batch_size=batch_size, epochs=2, seed=5, verbose=0, compiled=True)
+        h_ref = ref.fit(X, y, batch_size=batch_size, epochs=2, seed=5, verbose=0, compiled=False)
+        assert fast.training_state and blas.source() is chosen
+        np.testing.assert_allclose(h_fast.iteration_loss, h_ref.iteration_loss, rtol=1e-10)
+        np.testing.assert_allclose(fast.parameters.theta, ref.parameters.theta, **TOL["float64"])
+
+
+def test_numpy_bundled_openblas_is_the_one_used_here():
+    """This project's wheels of NumPy bundle OpenBLAS: the compiled path must find it (else it would
+    silently run on SciPy's build, measured up to 2× slower at batches 8–32)."""
+    from gdlab.compiled import blas
+
+    if "openblas" not in str(np.show_config(mode="dicts")["Build Dependencies"]["blas"]).lower():
+        pytest.skip("NumPy is not built with OpenBLAS here")
+    assert blas.source().name.startswith("numpy's OpenBLAS")
+    assert blas.source().int_dtype == np.int64
+
+
 @pytest.mark.parametrize("opt", ["momentum", "adam"])
 @pytest.mark.parametrize("name", ["relu-softmax-sparse", "tanh-softmax-onehot", "sigmoid-linear-mse"])
 def test_whole_epochs_follow_the_float64_reference(name, opt):
@@ -163,7 +224,7 @@ def test_resuming_from_a_checkpoint_is_bit_identical(tmp_path, dtype):
     assert h_resumed.history == h_straight.history
 
 
-@pytest.mark.parametrize("batch, threads", [(1, 1), (32, 1), (63, 1), (64, None), (2048, None)])
+@pytest.mark.parametrize("batch, threads", [(1, 1), (7, 1), (8, None), (64, None), (2048, None)])
 def test_the_blas_thread_count_follows_the_batch_size(batch, threads):
     threadpoolctl = pytest.importorskip("threadpoolctl")
     from gdlab.compiled import runner

@@ -28,6 +28,12 @@ class History(Callback):
         self.iteration_epoch.append(epoch)
         self.iteration_index.append(index)
 
+    def record_iterations(self, epoch: int, losses: list[float]) -> None:
+        """``record_iteration`` for iterations 0 … len(losses) − 1 of ``epoch`` at once (the compiled epoch)."""
+        self.iteration_loss.extend(losses)
+        self.iteration_epoch.extend([epoch] * len(losses))
+        self.iteration_index.extend(range(len(losses)))
+
     def on_epoch_end(self, epoch, logs=None):
         self.epoch.append(epoch)
         for k, v in (logs or {}).items():

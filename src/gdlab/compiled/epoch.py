@@ -9,12 +9,15 @@ For batch b of B rows (x_b gathered from the data by the epoch's index array), l
     backward   δ_{l−1} = (δ_l·W_lᵀ) ⊙ f_{l−1}'(a_{l−1})                 (with W_l before its update)
                ∂L/∂W_l = a_{l−1}ᵀ·δ_l,  ∂L/∂b_l = Σ_rows δ_l
     update     plain SGD: W_l ← W_l − η·a_{l−1}ᵀ·δ_l, b_l ← b_l − η·Σ δ_l, written straight into θ
-               (one GEMM with α = −η, β = 1; at B = 1 the rank-1 update ``ger``), no gradient buffer;
+               (one GEMM with α = −η, β = 1), no gradient buffer; at B = 1 the rank-1 update of W_l
+               is written during the next step's forward pass, in the same pass over W_l
+               (``forward_pending``);
                momentum and Adam: ∂L/∂θ into the gradient buffer, then the fused update kernel of
                ``gdlab.kernels`` over all of θ, as the reference path calls it.
 
 f' comes from the output as on the reference path: relu' = [a > 0], tanh' = 1 − a², σ' = a(1 − a).
-The matrix products go to BLAS (``gdlab.compiled.blas``): ``gemv``/``ger`` at B = 1, ``gemm`` above.
+The matrix products go to BLAS (``gdlab.compiled.blas``): ``gemm`` at B > 1; at B = 1 the
+forward pass is a loop over W's rows and the backward pass's δ·Wᵀ a ``gemv``.
 Everything between them (bias, activation, softmax, loss, the gather of the batch) is a loop in
 the network's dtype; the loss of each batch is summed in float64.
 
@@ -28,7 +31,7 @@ import math
 
 import numba
 
-from gdlab.compiled.blas import N, T, address, gemm, gemv, ger
+from gdlab.compiled.blas import N, T, address, gemm, gemv
 from gdlab.kernels.numba_cpu import adam_moments, outer, sgd_buffer, sgd_plain, sgd_velocity
 from gdlab.losses import EPSILON
 
@@ -38,8 +41,9 @@ LINEAR, RELU, TANH, SIGMOID, SOFTMAX = range(5)
 SPARSE_CE, ONEHOT_CE, MSE = range(3)
 #: optimizer codes: plain SGD writes into θ; the others go through a fused kernel
 SGD, SGD_KERAS, SGD_TORCH, ADAM_KERAS, ADAM_TORCH = range(5)
-#: columns of the layer table (one row per Dense layer; B_OFF = −1 without bias)
-N_IN, N_OUT, W_OFF, B_OFF, ACT, A_OFF, D_OFF = range(7)
+#: columns of the layer table (one row per Dense layer; B_OFF = −1 without bias; P_OFF: a pending
+#: batch-1 update's [x, δ], see ``forward_pending``)
+N_IN, N_OUT, W_OFF, B_OFF, ACT, A_OFF, D_OFF, P_OFF = range(8)
 #: entries of the float64 hyperparameter vector
 LR, MU, ONE_MINUS_TAU, NESTEROV, BETA_1, BETA_2, EPS = range(7)
 
@@ -157,6 +161,48 @@ def forward(fns, theta, ws, layer, inp, rows, ints, floats, chars):
 
 
 @jit
+def forward_pending(theta, layer, inp, out, pending, old, eta):
+    """A layer's z = b + x·W at batch 1, summed row by row as Σ_i x_i·W[i, :]. With ``pending``, the
+    previous step's update W ← W − η·x_oldᵀ·δ_old (``old`` = [x_old, δ_old]) is written into each row of
+    W just before the row is used: one pass over W (read and write) instead of two (the product's read,
+    then the rank-1 update's read and write); W's traffic bounds the batch-1 step. A row whose x_i and x_old,i are
+    both 0 (a ReLU's zeros) is skipped: it would add 0·W[i, :] to z and −η·0·δ_old to W."""
+    n_in, n_out, w, b = layer[N_IN], layer[N_OUT], layer[W_OFF], layer[B_OFF]
+    if b >= 0:
+        out[:n_out] = theta[b:b + n_out]
+    else:
+        out[:n_out] = theta.dtype.type(0)
+    zero = theta.dtype.type(0)
+    x_old, delta = old[:n_in], old[n_in:n_in + n_out]
+    for i in range(n_in):
+        row = theta[w + i * n_out:w + (i + 1) * n_out]
+        c = inp[i]
+        a = -eta * x_old[i] if pending else zero
+        if a != zero:
+            for j in range(n_out):
+                v = row[j] + a * delta[j]
+                row[j] = v
+                out[j] += c * v
+        elif c != zero:
+            for j in range(n_out):
+                out[j] += c * row[j]
+    activate(out, 1, n_out, layer[ACT])
+
+
+@jit
+def flush_pending(theta, layer, old, eta):
+    """W ← W − η·x_oldᵀ·δ_old: the update that the last batch-1 step left pending (see ``forward_pending``)."""
+    n_in, n_out, w = layer[N_IN], layer[N_OUT], layer[W_OFF]
+    x_old, delta = old[:n_in], old[n_in:n_in + n_out]
+    for i in range(n_in):
+        row = theta[w + i * n_out:w + (i + 1) * n_out]
+        a = -eta * x_old[i]
+        if a != 0:
+            for j in range(n_out):
+                row[j] = row[j] + a * delta[j]
+
+
+@jit
 def sum_squares(v, count):
     """Σ v² over the first ``count`` entries, in float64 with four running sums (which vectorise)."""
     s0, s1, s2, s3 = 0.0, 0.0, 0.0, 0.0
@@ -172,8 +218,9 @@ def sum_squares(v, count):
 
 
 @jit
-def backward(fns, theta, grad, ws, layers, l, inp, rows, direct, eta, ints, floats, chars):
-    """δ_{l−1} from δ_l (l > 0), then W_l, b_l updated (``direct``) or their gradients written.
+def backward(fns, theta, grad, ws, layers, l, inp, rows, direct, kernel, eta, ints, floats, chars):
+    """δ_{l−1} from δ_l (l > 0), then W_l, b_l updated (``direct``) or their gradients written; with
+    ``kernel`` False W_l is left alone (its update is pending: see ``forward_pending``).
 
     Returns this layer's share of ‖∂L/∂θ‖² at batch 1, where it costs two short vectors:
     ‖x·δᵀ‖² = ‖x‖²·‖δ‖² (kernel) + ‖δ‖² (bias); 0 at larger batches."""
@@ -193,11 +240,10 @@ def backward(fns, theta, grad, ws, layers, l, inp, rows, direct, eta, ints, floa
         else:
             gemm(fns, T, N, n_in, rows, n_out, one, wp, n_out, dp, n_out, zero, pp, n_in, ints, floats, chars)
         vjp(prev, inp, rows * n_in, layers[l - 1, ACT])
-    if direct:
-        if rows == 1:
-            ger(fns, n_out, n_in, -eta, dp, ip, wp, n_out, ints, floats, chars)
-        else:
-            gemm(fns, N, T, n_out, n_in, rows, -eta, dp, n_out, ip, n_in, one, wp, n_out, ints, floats, chars)
+    if not kernel:
+        pass  # plain SGD at batch 1: the update is pending (``forward_pending``)
+    elif direct:
+        gemm(fns, N, T, n_out, n_in, rows, -eta, dp, n_out, ip, n_in, one, wp, n_out, ints, floats, chars)
     elif rows == 1:
         outer(inp, d, grad[w:w + n_in * n_out].reshape((n_in, n_out)))
     else:
@@ -244,11 +290,16 @@ def run(fns, x, y_lab, y_val, order, starts, layers, loss_code, theta, grad, ws,
     As the reference loop does, every ``norm_every``-th iteration of the fit (counting the
     ``n_before`` done in earlier epochs) records ‖∂L/∂θ‖ in ``norms`` (NaN elsewhere); plain SGD then
     takes the gradient-buffer route for that step, except at batch 1, where the norm comes from the
-    vectors a_{l−1} and δ_l."""
+    vectors a_{l−1} and δ_l.
+
+    Plain SGD at batch 1 leaves every kernel update pending ([x, δ] of each layer in its
+    ``P_OFF`` region of ``ws``) and writes it during the next step's forward pass
+    (``forward_pending``), or before a larger batch and at the end of the epoch (``flush_pending``)."""
     n_layers = layers.shape[0]
     n0, k = layers[0, N_IN], layers[n_layers - 1, N_OUT]
     eta = theta.dtype.type(hp[LR])
     direct = opt == SGD
+    pending = False
     n_correct = 0
     for i in range(starts.size - 1):
         s, rows = starts[i], starts[i + 1] - starts[i]
@@ -258,9 +309,18 @@ def run(fns, x, y_lab, y_val, order, starts, layers, loss_code, theta, grad, ws,
             for r in range(rows):
                 ws[r * n0:(r + 1) * n0] = x[order[s + r]]
             x_b = ws[:rows * n0]
+        defer = rows == 1 and direct  # this step's kernel updates wait for the next forward pass
         for l in range(n_layers):
             inp = x_b if l == 0 else ws[layers[l - 1, A_OFF]:layers[l - 1, A_OFF] + rows * layers[l, N_IN]]
-            forward(fns, theta, ws, layers[l], inp, rows, ints, floats, chars)
+            old = ws[layers[l, P_OFF]:layers[l, P_OFF] + layers[l, N_IN] + layers[l, N_OUT]]
+            if defer:
+                out = ws[layers[l, A_OFF]:layers[l, A_OFF] + layers[l, N_OUT]]
+                forward_pending(theta, layers[l], inp, out, pending, old, eta)
+            else:
+                if pending:
+                    flush_pending(theta, layers[l], old, eta)
+                forward(fns, theta, ws, layers[l], inp, rows, ints, floats, chars)
+        pending = False
         ao, do = layers[n_layers - 1, A_OFF], layers[n_layers - 1, D_OFF]
         out, d = ws[ao:ao + rows * k], ws[do:do + rows * k]
         loss, c = head(out, d, rows, k, loss_code, y_lab, y_val, order, s, threshold)
@@ -275,12 +335,22 @@ def run(fns, x, y_lab, y_val, order, starts, layers, loss_code, theta, grad, ws,
         buffered = not direct or (record and rows > 1)
         square = 0.0
         for l in range(n_layers - 1, -1, -1):
-            inp = x_b if l == 0 else ws[layers[l - 1, A_OFF]:layers[l - 1, A_OFF] + rows * layers[l, N_IN]]
-            square += backward(fns, theta, grad, ws, layers, l, inp, rows, not buffered, eta, ints, floats, chars)
+            n_in, n_out, p = layers[l, N_IN], layers[l, N_OUT], layers[l, P_OFF]
+            inp = x_b if l == 0 else ws[layers[l - 1, A_OFF]:layers[l - 1, A_OFF] + rows * n_in]
+            square += backward(fns, theta, grad, ws, layers, l, inp, rows, not buffered, not defer, eta,
+                               ints, floats, chars)
+            if defer:  # keep x and δ: the next forward pass overwrites both
+                ws[p:p + n_in] = inp
+                ws[p + n_in:p + n_in + n_out] = ws[layers[l, D_OFF]:layers[l, D_OFF] + n_out]
+        pending = defer
         norms[i] = math.nan
         if record:
             norms[i] = math.sqrt(square if rows == 1 else sum_squares(grad, grad.size))
         if buffered:
             step(theta, grad, opt, hp, s1, s2, t0 + i + 1, tiny)
+    if pending:
+        for l in range(n_layers):
+            flush_pending(theta, layers[l], ws[layers[l, P_OFF]:layers[l, P_OFF] + layers[l, N_IN] + layers[l, N_OUT]],
+                          eta)
     correct[0] = n_correct
     return starts.size - 1

@@ -19,12 +19,13 @@ try:
 except ImportError:  # part of the fast extra; without it BLAS keeps its own thread count
     threadpoolctl = None
 
-#: below this batch size one BLAS thread runs the epoch: up to batch 8 a step is matrix–vector work
-#: that a second thread only slows down, and up to 32 the products are too small to pay for waking
-#: it on a shared machine (OpenBLAS's waiting threads spin; under load that made batches 8–128 7–30×
-#: slower). The count depends on nothing but the batch size: results differ in the last bits between
-#: thread counts, and a resumed run must repeat the uninterrupted one.
-SINGLE_THREAD_BELOW = 64
+#: below this batch size one BLAS thread runs the epoch: there a step is matrix–vector work that a
+#: second thread only slows down. From batch 8 BLAS keeps its own count: on a quiet 2-core machine two
+#: threads made batches 8, 32 and 128 1.3×, 1.3× and 1.5× faster than one. (On a machine loaded by
+#: other work OpenBLAS's spinning threads slow every framework's small products, this one's included.)
+#: The count depends on nothing but the batch size: results differ in the last bits between thread
+#: counts, and a resumed run must repeat the uninterrupted one.
+SINGLE_THREAD_BELOW = 8
 
 _workspaces: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _blas_controllers: list | None = None  # threadpoolctl's, found on first use
@@ -32,20 +33,21 @@ _blas_controllers: list | None = None  # threadpoolctl's, found on first use
 
 class Workspace:
     """What the kernel needs besides θ, for one model and a largest batch: the layer table and
-    one buffer holding the gathered batch and every layer's activations a_l and deltas δ_l."""
+    one buffer holding the gathered batch, every layer's activations a_l and deltas δ_l, and each
+    layer's [x, δ] of a pending batch-1 update."""
 
     def __init__(self, model, batch: int):
         self.batch, self.dtype = batch, model.dtype
         start = {s.name: s.start for s in model.parameters.segments}
         dense = model.layers
-        self.layers = np.zeros((len(dense), 7), dtype=np.int64)
+        self.layers = np.zeros((len(dense), 8), dtype=np.int64)
         offset = batch * dense[0].weights["kernel"].shape[0]  # the gathered batch comes first
         for row, layer in zip(self.layers, dense):
             n_in, n_out = layer.weights["kernel"].shape
             act = ek.SOFTMAX if layer is dense[-1] and model._fused else HIDDEN[type(layer.activation)]
             row[:] = (n_in, n_out, start[f"{layer.name}/kernel"], start.get(f"{layer.name}/bias", -1), act,
-                      offset, offset + batch * n_out)
-            offset += 2 * batch * n_out
+                      offset, offset + batch * n_out, offset + 2 * batch * n_out)
+            offset += 2 * batch * n_out + n_in + n_out
         self.ws = np.zeros(offset, dtype=self.dtype)
         self.args = blas.ArgBlock(self.dtype)
 
@@ -122,10 +124,11 @@ def run_epoch(model, x, y, batches, epoch, history, callbacks, diverged, grad_no
     opt.state["iterations"] += done  # the 0-d step counter
     for i in np.flatnonzero(~np.isnan(norms[:done])).tolist():
         grad_norms.append((n_before + i, float(norms[i])))
+    losses = batch_loss[:done].tolist()
+    history.record_iterations(epoch, losses)
     loss_sum, seen = 0.0, 0
-    for i, (loss, b) in enumerate(zip(batch_loss[:done].tolist(), sizes[:done].tolist())):
-        history.record_iteration(epoch, i, loss)
-        loss_sum += loss * b
+    for i, (loss, b) in enumerate(zip(losses, sizes[:done].tolist())):
+        loss_sum += loss * b  # summed in the reference loop's order: the same epoch loss to the bit
         seen += b
         for cb in callbacks.batch_end:  # only progress bars (scope), advanced after the fact
             cb.on_train_batch_end(i, {"loss": loss_sum / seen})
