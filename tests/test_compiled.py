@@ -326,3 +326,46 @@ def test_a_diverging_run_stops_where_the_reference_stops(batch_size):
     tails = [re.findall(r"([-+.\de]+) \(it\. (\d+)\)", str(e)) for e in errors]
     assert [i for _, i in tails[0]] == [i for _, i in tails[1]] and tails[0]
     np.testing.assert_allclose([float(n) for n, _ in tails[0]], [float(n) for n, _ in tails[1]], rtol=1e-2)
+
+
+@pytest.mark.parametrize("compiled_on", [True, False])
+@pytest.mark.parametrize("batch_size", [1, 5])
+def test_train_steps_runs_batches_compiled_in_scope_and_step_by_step_otherwise(batch_size, compiled_on):
+    """``train_steps`` (the lab's steps between two checks): the same losses and θ as ``train_step`` per
+    batch, whether its batches run in one compiled call or (kernels off) one step at a time."""
+    from gdlab.training import train_step, train_steps
+
+    fast, y = network("relu-softmax-sparse", "momentum", dtype="float64")
+    ref, _ = network("relu-softmax-sparse", "momentum", dtype="float64")
+    xs, ys = fast.prepare(X, y)
+    batches = EpochPlan(len(xs), batch_size).epoch(np.random.default_rng(2))[:7]
+    for model in (fast, ref):
+        model.build((X.shape[1],))
+        model.optimizer.build(model.parameters)
+    with kernels.fused(compiled_on):
+        losses = train_steps(fast, xs, ys, batches)
+    expected = [train_step(ref, xs[b], ys[b])[0] for b in batches]
+    np.testing.assert_allclose(losses, expected, rtol=1e-10)
+    np.testing.assert_allclose(fast.parameters.theta, ref.parameters.theta, **TOL["float64"])
+    assert fast.optimizer.iterations == ref.optimizer.iterations == len(batches)
+
+
+def test_train_steps_stops_at_the_first_nonfinite_loss_where_the_reference_stops():
+    """A diverging run: the list ends with the first non-finite loss, θ as it was before that step — the
+    same step and the same θ compiled and step by step."""
+    from gdlab.training import train_steps
+
+    runs = []
+    for compiled_on in (True, False):
+        model = _build([Dense(8, activation="relu"), Dense(1)], SGD(50.0), "mse", ())
+        xs, ys = model.prepare(X * 100, TARGETS[:, 0] * 100)
+        model.build((X.shape[1],))
+        with kernels.fused(compiled_on):
+            losses = train_steps(model, xs, ys, [np.array([i]) for i in range(len(xs))] * 3)
+        runs.append((losses, model.parameters.theta.copy()))
+    (fast, theta_fast), (ref, theta_ref) = runs
+    assert 1 < len(fast) == len(ref) < 3 * len(X)
+    assert np.all(np.isfinite(fast[:-1])) and not np.isfinite(fast[-1]) and not np.isfinite(ref[-1])
+    np.testing.assert_allclose(fast[:-1], ref[:-1], rtol=1e-4)  # float32
+    assert np.all(np.isfinite(theta_fast))
+    np.testing.assert_allclose(theta_fast, theta_ref, rtol=1e-3)

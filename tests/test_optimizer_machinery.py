@@ -223,7 +223,8 @@ def test_apply_gradients_never_writes_into_the_gradient(name, convention, fused)
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("switch", [True, False])
 def test_a_model_step_leaves_the_gradient_buffer_holding_the_gradient(switch, dtype):
-    """After ``fit``, model.parameters.grad holds ∇L of the last batch — with the kernels on or off."""
+    """After a step of fit's NumPy loop, model.parameters.grad holds ∇L of the last batch — with the kernels on
+    or off. (The compiled epoch does not keep it for plain SGD, which writes the update straight into θ.)"""
     from gdlab import Sequential
     from gdlab.layers import Dense
 
@@ -233,10 +234,10 @@ def test_a_model_step_leaves_the_gradient_buffer_holding_the_gradient(switch, dt
         model = Sequential([Dense(4, activation="relu"), Dense(1)], dtype=dtype, seed=0)
         model.compile(make(), "mse")
         with kernels.fused(switch):
-            model.fit(x, y, epochs=1, batch_size=8, shuffle=False, verbose=0)
+            model.fit(x, y, epochs=1, batch_size=8, shuffle=False, verbose=0, compiled=False)
         twin = Sequential([Dense(4, activation="relu"), Dense(1)], dtype=dtype, seed=0)  # the same θ₀
         twin.compile(SGD(0.0), "mse")
-        twin.fit(x, y, epochs=1, batch_size=8, shuffle=False, verbose=0)  # η = 0: grad = ∇L(θ₀), θ stays
+        twin.fit(x, y, epochs=1, batch_size=8, shuffle=False, verbose=0, compiled=False)  # η = 0: grad = ∇L(θ₀), θ stays
         np.testing.assert_array_equal(model.parameters.grad, twin.parameters.grad)
         assert not np.array_equal(model.parameters.theta, twin.parameters.theta)  # the model did step
 

@@ -121,6 +121,33 @@ def train_step(model, x_batch, y_batch, defer: bool = False) -> tuple[float, np.
     return loss, y_pred
 
 
+def train_steps(model, x, y, batches) -> list[float]:
+    """Consecutive steps on prepared host arrays, one per batch (index arrays into x, y), without fit's
+    bookkeeping; returns each step's loss. In the compiled path's scope (``gdlab.compiled``, batches below
+    ``AUTOMATIC_BELOW``) all of them run in one compiled call, else one ``train_step`` each. Stops at the
+    first non-finite loss, which ends the list; θ stays as it was before that step."""
+    if not model.optimizer.built:
+        model.optimizer.build(model.parameters)
+    stopped: list[float] = []
+
+    def diverged(x_batch, i, loss):
+        stopped.append(loss)
+
+    history = History()
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        logs = compiled_path.try_run_epoch(model, x, y, batches, epoch=0, history=history,
+                                           callbacks=CallbackList([], model), mode=None, diverged=diverged,
+                                           grad_norms=deque(maxlen=1), every=sys.maxsize)
+        if logs is not None:
+            return history.iteration_loss + stopped
+        losses = []
+        for idx in batches:
+            losses.append(train_step(model, x[idx], y[idx])[0])
+            if not math.isfinite(losses[-1]):
+                break
+    return losses
+
+
 def train_on_batch(model, x, y, return_dict: bool = False):
     """One iteration on one batch (forward → loss → backward → update), as Keras's ``train_on_batch``.
 
@@ -147,7 +174,7 @@ def train_on_batch(model, x, y, return_dict: bool = False):
 def fit(model, x, y, batch_size=32, epochs: int = 1, verbose="auto", callbacks=None,
         validation_split: float = 0.0, validation_data=None, shuffle: bool = True,
         initial_epoch: int = 0, seed=None, partial_batch: str = "keep",
-        sampling: str = "without_replacement", compiled=False) -> History:
+        sampling: str = "without_replacement", compiled=None) -> History:
     """Train for epochs ``initial_epoch … epochs − 1``; returns the ``History``.
 
     ``batch_size``: an int, ``1`` (SGD) or ``"full"``/``None`` (batch gradient descent).
@@ -160,10 +187,11 @@ def fit(model, x, y, batch_size=32, epochs: int = 1, verbose="auto", callbacks=N
     that fit with its seed (so fit(3 epochs) + fit(6, initial_epoch=3) ≡ fit(6)).
     After ``gdlab.load_checkpoint`` (or with a ``BackupAndRestore`` callback whose backup exists)
     the fit resumes where the checkpoint stopped, history included.
-    ``compiled``: False (default) runs the NumPy reference loop; None runs each epoch in one compiled call
-    when the model and the run are in the scope of ``gdlab.compiled`` (else the reference loop; a DEBUG log
-    on ``gdlab.compiled`` says why); True requires it. The compiled epoch agrees with the reference to
-    float rounding, not bit for bit, and its first call compiles for a while (then cached on disk).
+    ``compiled``: None (default) runs each epoch in one compiled call when the model and the run are in the
+    scope of ``gdlab.compiled`` and its batches are smaller than ``gdlab.compiled.AUTOMATIC_BELOW`` (else the
+    NumPy reference loop; a DEBUG log on ``gdlab.compiled`` says which ran and why); True requires the
+    compiled path, False runs the reference loop. The compiled epoch agrees with the reference to float
+    rounding, not bit for bit; its first call in a fresh install compiles for about 20 s (then cached on disk).
     """
     if not model.compiled:
         raise RuntimeError("the model is not compiled: call model.compile(optimizer, loss) before fit")

@@ -40,6 +40,8 @@ def reason(model, callbacks) -> str | None:
         return "numba is not installed (pip install gdlab[fast])"
     if not kernels.enabled():
         return "the fused kernels are switched off (gdlab.kernels.fused(False))"
+    if model.backend.name != "numpy":
+        return f"backend {model.backend.name!r} (the compiled epoch runs on NumPy arrays)"
     if model.dtype not in DTYPES:
         return f"dtype {model.dtype} (float32 and float64 are compiled)"
     for layer in model.layers:

@@ -57,7 +57,7 @@ from gdlab.lab.settings import BatchSizeSettings
 from gdlab.lab.timing import TIE_RATIO, Timing, measure_each
 from gdlab.layers import Dense
 from gdlab.optimizers import SGD
-from gdlab.training import train_step
+from gdlab.training import train_step, train_steps
 
 #: steps at which the validation accuracy is checked: a geometric grid, 8 points per doubling
 CHECKS_PER_DOUBLING = 8
@@ -141,20 +141,20 @@ def _train_to_target(t: Trial, cap: int) -> tuple[dict, Sequential]:
     plan, rng, batches = EpochPlan(xs.shape[0], t.batch_size), np.random.default_rng(t.seed), []
     row = {**asdict(t), "status": "not reached", "steps_to_target": None, "steps_run": 0, "checks": [],
            "final_val_accuracy": None, "train_accuracy_at_target": None}
-    checks = iter(check_steps(cap))
-    next_check = next(checks)
+    step = 0
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        for step in range(1, cap + 1):
-            if not batches:
-                batches = plan.epoch(rng)
-            idx = batches.pop(0)
-            loss, _ = train_step(model, xs[idx], ys[idx])
+        for next_check in check_steps(cap).tolist():
+            segment = []  # the batches up to the next check, in one call (compiled where in scope)
+            while len(segment) < next_check - step:
+                if not batches:
+                    batches = plan.epoch(rng)
+                segment.append(batches.pop(0))
+            losses = train_steps(model, xs, ys, segment)
+            step += len(losses)
             row["steps_run"] = step
-            if not math.isfinite(loss):
+            if not math.isfinite(losses[-1]):
                 row["status"] = "diverged"
                 break
-            if step != next_check:
-                continue
             val = model.evaluate_arrays(xv, yv)
             row["checks"].append([step, val["accuracy"]])
             row["final_val_accuracy"] = val["accuracy"]
@@ -165,7 +165,6 @@ def _train_to_target(t: Trial, cap: int) -> tuple[dict, Sequential]:
                 row.update(status="reached", steps_to_target=step,
                            train_accuracy_at_target=model.evaluate_arrays(xs, ys)["accuracy"])
                 break
-            next_check = next(checks, None)
     return row, model
 
 
