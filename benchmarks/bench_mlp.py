@@ -72,7 +72,8 @@ def data():
 
 # -- the three contestants: each returns a function that trains `samples` samples ------------------------
 def make_gdlab(batch, opt, compiled=None):
-    """gdlab's ``fit``: the compiled epoch where it is in scope (``compiled=None``), or the NumPy loop."""
+    """gdlab's ``fit`` with its defaults (``compiled=None``): the compiled epoch in scope below batch 512,
+    else the NumPy loop; ``compiled=False``: always the NumPy loop."""
     import gdlab
     from gdlab.layers import Dense
     from gdlab.optimizers import SGD, Adam
