@@ -116,16 +116,11 @@ def test_plain_sgd_writes_straight_into_theta_and_agrees(batch_size, convention,
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("name", ["relu-softmax-sparse", "sigmoid-linear-mse"])
-def test_pending_batch1_updates_land_before_a_larger_batch_and_at_the_end(name, dtype):
+def test_pending_batch1_updates_land_before_a_larger_batch_and_at_the_end(name, dtype, caplog):
     """Plain SGD at batch 1 writes each layer's kernel update during the next forward pass; a larger
-    batch after it and the end of the epoch write it first. One epoch of mixed batch sizes, run
-    by the kernel directly, against the reference step by step."""
-    from collections import deque
-    from types import SimpleNamespace
-
-    from gdlab.callbacks import History
-    from gdlab.compiled import runner
-    from gdlab.training import train_step
+    batch after it and the end of the epoch write it first. Mixed batch sizes in one compiled call
+    (``train_steps``), against the reference step by step."""
+    from gdlab.training import train_step, train_steps
 
     fast, y = network(name, "sgd", dtype=dtype)
     ref, _ = network(name, "sgd", dtype=dtype)
@@ -135,11 +130,11 @@ def test_pending_batch1_updates_land_before_a_larger_batch_and_at_the_end(name, 
         model.build((x.shape[1],))
         model.optimizer.build(model.parameters)
     batches = [np.array(b) for b in ([3], [7], [1, 2, 4], [0], [9], [5], [11, 12], [8])]
-    history = History()
-    runner.run_epoch(fast, xs, ys, batches, 0, history, SimpleNamespace(batch_end=[]), None, deque(), 10**9)
-    losses = [float(train_step(ref, xs[b], ys[b])[0]) for b in batches]
-    np.testing.assert_allclose(history.iteration_loss, losses, rtol=TOL[dtype]["rtol"])
-    assert history.iteration_index == list(range(len(batches)))
+    with caplog.at_level(logging.DEBUG, logger="gdlab.compiled"):
+        losses = train_steps(fast, xs, ys, batches)
+    assert caplog.messages == ["epoch 0: compiled path"]
+    expected = [float(train_step(ref, xs[b], ys[b])[0]) for b in batches]
+    np.testing.assert_allclose(losses, expected, rtol=TOL[dtype]["rtol"])
     np.testing.assert_allclose(fast.parameters.theta, ref.parameters.theta, **TOL[dtype])
 
 

@@ -29,6 +29,8 @@ from __future__ import annotations
 import importlib.util
 import logging
 
+import numpy as np
+
 from gdlab.compiled import scope
 
 if importlib.util.find_spec("numba") is not None:
@@ -67,10 +69,11 @@ def try_run_epoch(model, x, y, batches, *, epoch, history, callbacks, mode, dive
             raise ValueError(f"compiled=True, but this fit is outside the compiled path's scope: {why}")
         log.debug("epoch %d: reference path: %s", epoch, why)
         return None
-    largest = max((b.shape[0] for b in batches), default=0)
+    sizes = np.fromiter((b.shape[0] for b in batches), dtype=np.int64, count=len(batches))
+    largest = int(sizes.max(initial=0))
     if mode is None and largest >= AUTOMATIC_BELOW:
         log.debug("epoch %d: reference path: batch size %d >= %d, where a step is BLAS-bound and the NumPy loop "
                   "is as fast (compiled=True runs it compiled)", epoch, largest, AUTOMATIC_BELOW)
         return None
     log.debug("epoch %d: compiled path", epoch)
-    return runner.run_epoch(model, x, y, batches, epoch, history, callbacks, diverged, grad_norms, every)
+    return runner.run_epoch(model, x, y, batches, sizes, epoch, history, callbacks, diverged, grad_norms, every)

@@ -98,9 +98,9 @@ def _blas_libraries() -> list:
     return _blas_controllers
 
 
-def run_epoch(model, x, y, batches, epoch, history, callbacks, diverged, grad_norms, every) -> dict:
-    """The epoch's batches in one kernel call; returns its logs (see ``try_run_epoch``)."""
-    sizes = np.array([b.shape[0] for b in batches], dtype=np.int64)
+def run_epoch(model, x, y, batches, sizes, epoch, history, callbacks, diverged, grad_norms, every) -> dict:
+    """The epoch's batches (``sizes``: their lengths) in one kernel call; returns its logs (see
+    ``try_run_epoch``)."""
     largest = int(sizes.max(initial=1))
     starts = np.zeros(sizes.size + 1, dtype=np.int64)
     np.cumsum(sizes, out=starts[1:])
