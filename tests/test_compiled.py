@@ -364,3 +364,26 @@ def test_train_steps_stops_at_the_first_nonfinite_loss_where_the_reference_stops
     np.testing.assert_allclose(fast[:-1], ref[:-1], rtol=1e-4)  # float32
     assert np.all(np.isfinite(theta_fast))
     np.testing.assert_allclose(theta_fast, theta_ref, rtol=1e-3)
+
+
+def test_fit_takes_the_compiled_path_by_default_only_below_the_automatic_batch_size(caplog):
+    """``compiled=None`` (fit's default) runs batches below ``AUTOMATIC_BELOW`` compiled and larger ones on
+    the NumPy loop, saying why; ``compiled=True`` runs any batch size compiled."""
+    from gdlab import compiled
+
+    x = np.random.default_rng(7).normal(size=(compiled.AUTOMATIC_BELOW + 40, 6))
+    y = np.arange(len(x)) % 3
+    runs = {}
+    for batch_size, mode in [(compiled.AUTOMATIC_BELOW - 1, None), (compiled.AUTOMATIC_BELOW, None),
+                             (compiled.AUTOMATIC_BELOW, True)]:
+        model = relu_net()
+        caplog.clear()
+        with caplog.at_level(logging.DEBUG, logger="gdlab.compiled"):
+            model.fit(x, y, batch_size=batch_size, epochs=1, seed=0, verbose=0, **({} if mode is None else
+                                                                                  {"compiled": mode}))
+        runs[batch_size, mode] = caplog.messages
+    assert runs[compiled.AUTOMATIC_BELOW - 1, None] == ["epoch 0: compiled path"]
+    assert runs[compiled.AUTOMATIC_BELOW, None] == [
+        f"epoch 0: reference path: batch size {compiled.AUTOMATIC_BELOW} >= {compiled.AUTOMATIC_BELOW}, where a "
+        "step is BLAS-bound and the NumPy loop is as fast (compiled=True runs it compiled)"]
+    assert runs[compiled.AUTOMATIC_BELOW, True] == ["epoch 0: compiled path"]
