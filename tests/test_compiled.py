@@ -98,7 +98,8 @@ def test_each_step_agrees_with_the_reference(name, opt, convention, dtype):
 @pytest.mark.parametrize("batch_size", [1, 7])
 def test_plain_sgd_writes_straight_into_theta_and_agrees(batch_size, convention, dtype):
     """With over 20 000 parameters the gradient norm is recorded every 2nd iteration only, so the
-    steps alternate between the direct update (GEMM or ger into θ) and the gradient buffer."""
+    steps alternate between the direct update (GEMM into θ, or the pending update at batch 1) and the
+    gradient buffer."""
     x = np.random.default_rng(4).normal(size=(12, 300)).astype(dtype)
     y = np.arange(12) % 3
     models, histories = [], []
@@ -387,3 +388,51 @@ def test_fit_takes_the_compiled_path_by_default_only_below_the_automatic_batch_s
         f"epoch 0: reference path: batch size {compiled.AUTOMATIC_BELOW} >= {compiled.AUTOMATIC_BELOW}, where a "
         "step is BLAS-bound and the NumPy loop is as fast (compiled=True runs it compiled)"]
     assert runs[compiled.AUTOMATIC_BELOW, True] == ["epoch 0: compiled path"]
+
+
+@pytest.mark.parametrize("batches, message", [
+    ([np.array([0, 41])], r"batches\[0\] holds index 41; valid: 0 … 40 \(the 41 samples\)"),
+    ([np.array([3]), np.array([-1])], r"batches\[1\] holds index -1; valid: 0 … 40"),
+    ([np.array([0.0, 1.0])], r"batches\[0\] = array\(\[0., 1.\]\): each batch must be a non-empty 1-D array"),
+    ([np.ones(3, dtype=bool)], r"batches\[0\] = array\(\[ True,  True,  True\]\): each batch must be a non-empty"),
+    ([np.array([], dtype=int)], r"batches\[0\] = array\(\[\], dtype=int64\): each batch must be a non-empty"),
+    ([np.array([[0, 1]])], r"batches\[0\] = array\(\[\[0, 1\]\]\): each batch must be a non-empty 1-D"),
+])
+def test_train_steps_refuses_bad_batches_by_name(batches, message):
+    from gdlab.training import train_steps
+
+    model, y = network("relu-softmax-sparse")
+    model.build((X.shape[1],))
+    theta = model.parameters.theta.copy()
+    with pytest.raises(ValueError, match=message):
+        train_steps(model, X, y, batches)
+    assert train_steps(model, X, y, []) == []
+    np.testing.assert_array_equal(model.parameters.theta, theta)
+
+
+def test_train_steps_checks_and_converts_its_data_as_fit_does():
+    """Lists and float64 data for a float32 model are converted (as fit converts them); an uncompiled
+    model is the error fit gives."""
+    from gdlab.training import train_steps
+
+    model, y = network("relu-softmax-sparse", dtype="float32")
+    losses = train_steps(model, X.tolist(), y.tolist(), [[0, 1, 2], [3]])
+    assert len(losses) == 2 and all(np.isfinite(losses))
+    with pytest.raises(RuntimeError, match="the model is not compiled"):
+        train_steps(Sequential([Dense(2)]), X, y, [[0]])
+
+
+def test_an_inf_weight_meets_a_zero_input_as_in_the_reference():
+    """0·inf is NaN on both paths: the batch-1 forward pass computes every row, zeros included."""
+    from gdlab.training import train_steps
+
+    x = X.copy()
+    x[:, 2] = 0.0  # an input that is always 0 ...
+    runs = []
+    for compiled_on in (True, False):
+        model, y = network("relu-softmax-sparse", dtype="float64")
+        model.build((x.shape[1],))
+        model.parameters.views(model.parameters.segments[0])[0][2, :] = np.inf  # ... meets a row of inf
+        with kernels.fused(compiled_on):
+            runs.append(train_steps(model, x, y, [np.array([i]) for i in range(5)]))
+    assert len(runs[0]) == len(runs[1]) == 1 and not np.isfinite(runs[0][0]) and not np.isfinite(runs[1][0])

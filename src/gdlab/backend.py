@@ -283,7 +283,9 @@ _default: contextvars.ContextVar = contextvars.ContextVar("gdlab_default_backend
 def use(backend):
     """Inside ``with gdlab.backend.use("cupy"):`` every model made without a ``backend`` argument computes on
     ``backend`` (a name or a ``Backend``), as ``jax.default_device`` does for arrays; ``gdlab lab --backend``
-    runs its experiments this way. The backend is checked when the block is entered."""
+    runs its experiments this way. The backend is checked when the block is entered. Only inside ``with``:
+    a bare call changes nothing. The setting is a context variable, so it holds for this thread (a new
+    thread starts with NumPy) and for asyncio tasks started inside the block."""
     token = _default.set(get_backend(backend))
     try:
         yield _default.get()
@@ -303,8 +305,9 @@ def get_backend(name) -> Backend:
         return _default.get()
     if isinstance(name, Backend):
         return name
-    if name not in _FACTORIES:
-        raise ValueError(f"backend={name!r} is not known; valid: {sorted(_FACTORIES)}")
+    if not isinstance(name, str) or name not in _FACTORIES:
+        raise ValueError(f"backend={name!r} is not known; valid: {sorted(_FACTORIES)}, a gdlab.backend.Backend "
+                         "or None (the default)")
     if name not in _made:
         _made[name] = _FACTORIES[name]()
     return _made[name]

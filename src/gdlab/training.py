@@ -122,10 +122,12 @@ def train_step(model, x_batch, y_batch, defer: bool = False) -> tuple[float, np.
 
 
 def train_steps(model, x, y, batches) -> list[float]:
-    """Consecutive steps on prepared host arrays, one per batch (index arrays into x, y), without fit's
-    bookkeeping; returns each step's loss. In the compiled path's scope (``gdlab.compiled``, batches below
-    ``AUTOMATIC_BELOW``) all of them run in one compiled call, else one ``train_step`` each. Stops at the
+    """Consecutive steps on x, y (checked and converted as fit does), one per batch (1-D integer index
+    arrays into x, y), without fit's bookkeeping; returns each step's loss. In the compiled path's scope
+    (``gdlab.compiled``) all of them run in one compiled call, else one ``train_step`` each. Stops at the
     first non-finite loss, which ends the list; θ stays as it was before that step."""
+    x, y = model.prepare(x, y)
+    batches = _index_batches(batches, x.shape[0])
     if not model.optimizer.built:
         model.optimizer.build(model.parameters)
     stopped: list[float] = []
@@ -137,7 +139,7 @@ def train_steps(model, x, y, batches) -> list[float]:
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         logs = compiled_path.try_run_epoch(model, x, y, batches, epoch=0, history=history,
                                            callbacks=CallbackList([], model), mode=None, diverged=diverged,
-                                           grad_norms=deque(maxlen=1), every=sys.maxsize)
+                                           grad_norms=deque(maxlen=1), every=0)
         if logs is not None:
             return history.iteration_loss + stopped
         losses = []
@@ -146,6 +148,21 @@ def train_steps(model, x, y, batches) -> list[float]:
             if not math.isfinite(losses[-1]):
                 break
     return losses
+
+
+def _index_batches(batches, n: int) -> list[np.ndarray]:
+    """``batches`` as a list of non-empty 1-D integer arrays of indices in 0 … n − 1, or a ValueError."""
+    out = []
+    for k, b in enumerate(batches):
+        b = np.asarray(b)
+        if b.ndim != 1 or b.size == 0 or b.dtype.kind not in "iu":
+            raise ValueError(f"batches[{k}] = {b!r}: each batch must be a non-empty 1-D array of integer indices")
+        low, high = b.min(), b.max()
+        if low < 0 or high >= n:
+            raise ValueError(f"batches[{k}] holds index {low if low < 0 else high}; valid: 0 … {n - 1} "
+                             f"(the {n} samples)")
+        out.append(b)
+    return out
 
 
 def train_on_batch(model, x, y, return_dict: bool = False):

@@ -58,7 +58,7 @@ def try_run_epoch(model, x, y, batches, *, epoch, history, callbacks, mode, dive
 
     ``callbacks``: the fit's ``CallbackList``; ``mode``: ``fit``'s ``compiled``; ``diverged(x_batch,
     i, loss)``: the fit loop's report of a non-finite loss at step i (it raises); ``grad_norms``: the
-    fit loop's deque of (iteration, ‖∂L/∂θ‖), appended every ``every``-th iteration as there.
+    fit loop's deque of (iteration, ‖∂L/∂θ‖), appended every ``every``-th iteration as there (0: never).
     """
     if mode is False:
         log.debug("epoch %d: reference path (compiled=False)", epoch)

@@ -8,7 +8,7 @@ C ← α·op(A)·op(B) + β·C and ``gemv`` y ← α·op(A)·x + β·y.
 Which BLAS (``source()``): NumPy's own when it is the OpenBLAS that NumPy's wheels
 bundle (found through ``threadpoolctl``; its symbols are ``scipy_sgemm_64_`` … with
 64-bit integers), so the compiled path and the NumPy reference loop multiply with
-the same library and the same thread settings; otherwise SciPy's, whose
+the same library; otherwise SciPy's, whose
 ``cython_blas`` exports every routine's address (32-bit integers). The two bundled
 OpenBLAS builds need not be the same version: measured on this project's machine,
 NumPy's (0.3.31) ran the skinny products of batches 8–32 up to twice as fast as
@@ -128,8 +128,8 @@ def call_address(typingctx, address, args):
 
 
 class ArgBlock:
-    """The memory the scalar arguments are passed through: 6 ints (the library's width), 2 floats (α, β),
-    'N' and 'T'."""
+    """The memory the scalar arguments are passed through: up to 6 ints (the library's width; 8 allocated),
+    2 floats (α, β), 'N' and 'T'."""
 
     def __init__(self, dtype):
         self.ints = np.zeros(8, dtype=source().int_dtype)

@@ -16,8 +16,8 @@ For batch b of B rows (x_b gathered from the data by the epoch's index array), l
                ``gdlab.kernels`` over all of θ, as the reference path calls it.
 
 f' comes from the output as on the reference path: relu' = [a > 0], tanh' = 1 − a², σ' = a(1 − a).
-The matrix products go to BLAS (``gdlab.compiled.blas``): ``gemm`` at B > 1; at B = 1 the
-forward pass is a loop over W's rows and the backward pass's δ·Wᵀ a ``gemv``.
+The matrix products go to BLAS (``gdlab.compiled.blas``): ``gemm`` at B > 1 and ``gemv`` at B = 1,
+except that plain SGD's forward pass at B = 1 is a loop over W's rows (``forward_pending``).
 Everything between them (bias, activation, softmax, loss, the gather of the batch) is a loop in
 the network's dtype; the loss of each batch is summed in float64.
 
@@ -161,31 +161,38 @@ def forward(fns, theta, ws, layer, inp, rows, ints, floats, chars):
 
 
 @jit
+def pending_region(ws, layers, l):
+    """Layer l's [x_old, δ_old] in ``ws``: what its pending batch-1 update needs."""
+    return ws[layers[l, P_OFF]:layers[l, P_OFF] + layers[l, N_IN] + layers[l, N_OUT]]
+
+
+@jit
+def update_row(row, a, delta):
+    """row ← row + a·δ_old (a = −η·x_old,i): one row of W's pending rank-1 update."""
+    for j in range(row.size):
+        row[j] = row[j] + a * delta[j]
+
+
+@jit
 def forward_pending(theta, layer, inp, out, pending, old, eta):
     """A layer's z = b + x·W at batch 1, summed row by row as Σ_i x_i·W[i, :]. With ``pending``, the
     previous step's update W ← W − η·x_oldᵀ·δ_old (``old`` = [x_old, δ_old]) is written into each row of
-    W just before the row is used: one pass over W (read and write) instead of two (the product's read,
-    then the rank-1 update's read and write); W's traffic bounds the batch-1 step. A row whose x_i and x_old,i are
-    both 0 (a ReLU's zeros) is skipped: it would add 0·W[i, :] to z and −η·0·δ_old to W."""
+    W just before the row is used (the row is then in L1): one pass over W from memory (read and write)
+    instead of two (the product's read, then the rank-1 update's read and write); W's traffic bounds the
+    batch-1 step. Every row is computed, zeros included, so an inf or NaN spreads as in the reference."""
     n_in, n_out, w, b = layer[N_IN], layer[N_OUT], layer[W_OFF], layer[B_OFF]
     if b >= 0:
         out[:n_out] = theta[b:b + n_out]
     else:
         out[:n_out] = theta.dtype.type(0)
-    zero = theta.dtype.type(0)
     x_old, delta = old[:n_in], old[n_in:n_in + n_out]
     for i in range(n_in):
         row = theta[w + i * n_out:w + (i + 1) * n_out]
+        if pending:
+            update_row(row, -eta * x_old[i], delta)
         c = inp[i]
-        a = -eta * x_old[i] if pending else zero
-        if a != zero:
-            for j in range(n_out):
-                v = row[j] + a * delta[j]
-                row[j] = v
-                out[j] += c * v
-        elif c != zero:
-            for j in range(n_out):
-                out[j] += c * row[j]
+        for j in range(n_out):
+            out[j] += c * row[j]
     activate(out, 1, n_out, layer[ACT])
 
 
@@ -195,11 +202,7 @@ def flush_pending(theta, layer, old, eta):
     n_in, n_out, w = layer[N_IN], layer[N_OUT], layer[W_OFF]
     x_old, delta = old[:n_in], old[n_in:n_in + n_out]
     for i in range(n_in):
-        row = theta[w + i * n_out:w + (i + 1) * n_out]
-        a = -eta * x_old[i]
-        if a != 0:
-            for j in range(n_out):
-                row[j] = row[j] + a * delta[j]
+        update_row(theta[w + i * n_out:w + (i + 1) * n_out], -eta * x_old[i], delta)
 
 
 @jit
@@ -287,7 +290,7 @@ def run(fns, x, y_lab, y_val, order, starts, layers, loss_code, theta, grad, ws,
     """The epoch; returns the number of steps done (fewer than the batches: a non-finite loss at
     that step, left in ``batch_loss``, and nothing updated by it).
 
-    As the reference loop does, every ``norm_every``-th iteration of the fit (counting the
+    As the reference loop does, every ``norm_every``-th iteration of the fit (0: none; counting the
     ``n_before`` done in earlier epochs) records ‖∂L/∂θ‖ in ``norms`` (NaN elsewhere); plain SGD then
     takes the gradient-buffer route for that step, except at batch 1, where the norm comes from the
     vectors a_{l−1} and δ_l.
@@ -312,7 +315,7 @@ def run(fns, x, y_lab, y_val, order, starts, layers, loss_code, theta, grad, ws,
         defer = rows == 1 and direct  # this step's kernel updates wait for the next forward pass
         for l in range(n_layers):
             inp = x_b if l == 0 else ws[layers[l - 1, A_OFF]:layers[l - 1, A_OFF] + rows * layers[l, N_IN]]
-            old = ws[layers[l, P_OFF]:layers[l, P_OFF] + layers[l, N_IN] + layers[l, N_OUT]]
+            old = pending_region(ws, layers, l)
             if defer:
                 out = ws[layers[l, A_OFF]:layers[l, A_OFF] + layers[l, N_OUT]]
                 forward_pending(theta, layers[l], inp, out, pending, old, eta)
@@ -331,17 +334,18 @@ def run(fns, x, y_lab, y_val, order, starts, layers, loss_code, theta, grad, ws,
         n_correct += c
         if loss_code == MSE:
             vjp(d, out, rows * k, layers[n_layers - 1, ACT])
-        record = (n_before + i) % norm_every == 0
+        record = norm_every > 0 and (n_before + i) % norm_every == 0
         buffered = not direct or (record and rows > 1)
         square = 0.0
         for l in range(n_layers - 1, -1, -1):
-            n_in, n_out, p = layers[l, N_IN], layers[l, N_OUT], layers[l, P_OFF]
+            n_in, n_out = layers[l, N_IN], layers[l, N_OUT]
             inp = x_b if l == 0 else ws[layers[l - 1, A_OFF]:layers[l - 1, A_OFF] + rows * n_in]
             square += backward(fns, theta, grad, ws, layers, l, inp, rows, not buffered, not defer, eta,
                                ints, floats, chars)
             if defer:  # keep x and δ: the next forward pass overwrites both
-                ws[p:p + n_in] = inp
-                ws[p + n_in:p + n_in + n_out] = ws[layers[l, D_OFF]:layers[l, D_OFF] + n_out]
+                old = pending_region(ws, layers, l)
+                old[:n_in] = inp
+                old[n_in:] = ws[layers[l, D_OFF]:layers[l, D_OFF] + n_out]
         pending = defer
         norms[i] = math.nan
         if record:
@@ -350,7 +354,6 @@ def run(fns, x, y_lab, y_val, order, starts, layers, loss_code, theta, grad, ws,
             step(theta, grad, opt, hp, s1, s2, t0 + i + 1, tiny)
     if pending:
         for l in range(n_layers):
-            flush_pending(theta, layers[l], ws[layers[l, P_OFF]:layers[l, P_OFF] + layers[l, N_IN] + layers[l, N_OUT]],
-                          eta)
+            flush_pending(theta, layers[l], pending_region(ws, layers, l), eta)
     correct[0] = n_correct
     return starts.size - 1

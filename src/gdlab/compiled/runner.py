@@ -4,6 +4,7 @@ loss and accuracy, and a non-finite loss reported through the fit loop's own dia
 
 from __future__ import annotations
 
+import threading
 import weakref
 from contextlib import contextmanager
 
@@ -27,6 +28,9 @@ except ImportError:  # part of the fast extra; without it BLAS keeps its own thr
 #: counts, and a resumed run must repeat the uninterrupted one.
 SINGLE_THREAD_BELOW = 8
 
+#: BLAS's thread count is one setting for the whole process, and each epoch needs its own (see
+#: ``SINGLE_THREAD_BELOW``): compiled epochs of different threads (playground sessions) take turns
+_epoch_lock = threading.Lock()
 _workspaces: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _blas_controllers: list | None = None  # threadpoolctl's, found on first use
 
@@ -54,7 +58,8 @@ class Workspace:
     @classmethod
     def get(cls, model, batch: int) -> "Workspace":
         ws = _workspaces.get(model)
-        if ws is None or ws.batch < batch or ws.dtype != model.dtype:
+        if (ws is None or ws.batch < batch or ws.dtype != model.dtype
+                or ws.args.ints.dtype != blas.source().int_dtype):  # integers as wide as the library's
             ws = _workspaces[model] = cls(model, batch)
         return ws
 
@@ -116,7 +121,7 @@ def run_epoch(model, x, y, batches, sizes, epoch, history, callbacks, diverged, 
     threshold = model.metrics[0].threshold if model.metrics else 0.5
     batch_loss, norms, correct = np.empty(len(batches)), np.empty(len(batches)), np.zeros(1, dtype=np.int64)
     n_before = len(history.iteration_loss)
-    with blas_threads(largest):  # this epoch's batch size, not the workspace's (it may be larger)
+    with _epoch_lock, blas_threads(largest):  # this epoch's batch size, not the workspace's (it may be larger)
         done = ek.run(blas.pointers(dtype), np.ascontiguousarray(x), y_lab, y_val, order, starts, ws.layers,
                       loss_code, params.theta, params.grad, ws.ws, code, hp, s1, s2, opt.iterations,
                       kernels.tiny(dtype), threshold, batch_loss, correct, n_before, every, norms, ws.args.ints,
