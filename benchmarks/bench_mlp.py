@@ -72,8 +72,8 @@ def data():
 
 # -- the three contestants: each returns a function that trains `samples` samples ------------------------
 def make_gdlab(batch, opt, compiled=None):
-    """gdlab's ``fit`` with its defaults (``compiled=None``): the compiled epoch in scope below batch 512,
-    else the NumPy loop; ``compiled=False``: always the NumPy loop."""
+    """gdlab's ``fit`` with its defaults (``compiled=None``): for this network the compiled epoch below batch
+    512 (``gdlab.compiled.AUTOMATIC_BELOW``), else the NumPy loop; ``compiled=False``: always the NumPy loop."""
     import gdlab
     from gdlab.layers import Dense
     from gdlab.optimizers import SGD, Adam

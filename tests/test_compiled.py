@@ -367,27 +367,32 @@ def test_train_steps_stops_at_the_first_nonfinite_loss_where_the_reference_stops
     np.testing.assert_allclose(theta_fast, theta_ref, rtol=1e-3)
 
 
-def test_fit_takes_the_compiled_path_by_default_only_below_the_automatic_batch_size(caplog):
-    """``compiled=None`` (fit's default) runs batches below ``AUTOMATIC_BELOW`` compiled and larger ones on
-    the NumPy loop, saying why; ``compiled=True`` runs any batch size compiled."""
+def test_fit_takes_the_compiled_path_by_default_only_below_the_automatic_work(caplog, monkeypatch):
+    """``compiled=None`` (fit's default) runs steps of fewer than ``AUTOMATIC_BELOW`` multiply-adds
+    (batch × Σ n_in·n_out) compiled and larger ones on the NumPy loop, saying why; ``compiled=True`` runs
+    any size compiled."""
     from gdlab import compiled
 
-    x = np.random.default_rng(7).normal(size=(compiled.AUTOMATIC_BELOW + 40, 6))
+    benchmark_network = 784 * 256 + 256 * 128 + 128 * 10  # benchmarks/bench_mlp.py: batch 512 is the limit
+    assert 511 * benchmark_network < compiled.AUTOMATIC_BELOW <= 512 * benchmark_network
+    model = relu_net()
+    model.build((6,))
+    assert compiled.scope.weights_per_sample(model) == 6 * 4 + 4 * 3
+    monkeypatch.setattr(compiled, "AUTOMATIC_BELOW", 36 * 20)  # batch 20 of this network
+    x = np.random.default_rng(7).normal(size=(40, 6))
     y = np.arange(len(x)) % 3
     runs = {}
-    for batch_size, mode in [(compiled.AUTOMATIC_BELOW - 1, None), (compiled.AUTOMATIC_BELOW, None),
-                             (compiled.AUTOMATIC_BELOW, True)]:
+    for batch_size, mode in [(19, None), (20, None), (20, True)]:
         model = relu_net()
         caplog.clear()
         with caplog.at_level(logging.DEBUG, logger="gdlab.compiled"):
-            model.fit(x, y, batch_size=batch_size, epochs=1, seed=0, verbose=0, **({} if mode is None else
-                                                                                  {"compiled": mode}))
+            model.fit(x, y, batch_size=batch_size, epochs=1, seed=0, verbose=0,
+                      **({} if mode is None else {"compiled": mode}))
         runs[batch_size, mode] = caplog.messages
-    assert runs[compiled.AUTOMATIC_BELOW - 1, None] == ["epoch 0: compiled path"]
-    assert runs[compiled.AUTOMATIC_BELOW, None] == [
-        f"epoch 0: reference path: batch size {compiled.AUTOMATIC_BELOW} >= {compiled.AUTOMATIC_BELOW}, where a "
-        "step is BLAS-bound and the NumPy loop is as fast (compiled=True runs it compiled)"]
-    assert runs[compiled.AUTOMATIC_BELOW, True] == ["epoch 0: compiled path"]
+    assert runs[19, None] == ["epoch 0: compiled path"]
+    assert runs[20, None] == ["epoch 0: reference path: a step does 720 multiply-adds (>= 720), BLAS-bound: the "
+                              "NumPy loop is as fast (compiled=True runs it compiled)"]
+    assert runs[20, True] == ["epoch 0: compiled path"]
 
 
 @pytest.mark.parametrize("batches, message", [

@@ -205,8 +205,9 @@ def fit(model, x, y, batch_size=32, epochs: int = 1, verbose="auto", callbacks=N
     After ``gdlab.load_checkpoint`` (or with a ``BackupAndRestore`` callback whose backup exists)
     the fit resumes where the checkpoint stopped, history included.
     ``compiled``: None (default) runs each epoch in one compiled call when the model and the run are in the
-    scope of ``gdlab.compiled`` and its batches are smaller than ``gdlab.compiled.AUTOMATIC_BELOW`` (else the
-    NumPy reference loop; a DEBUG log on ``gdlab.compiled`` says which ran and why); True requires the
+    scope of ``gdlab.compiled`` and a step's forward pass does fewer multiply-adds than
+    ``gdlab.compiled.AUTOMATIC_BELOW`` (batch 512 of a 784-256-128-10 network; else the NumPy reference loop,
+    which is as fast there; a DEBUG log on ``gdlab.compiled`` says which ran and why); True requires the
     compiled path, False runs the reference loop. The compiled epoch agrees with the reference to float
     rounding, not bit for bit; its first call in a fresh install compiles for about 20 s (then cached on disk).
     """

@@ -72,6 +72,11 @@ def reason(model, callbacks) -> str | None:
     return None
 
 
+def weights_per_sample(model) -> int:
+    """Σ n_in·n_out over the Dense layers: the multiply-adds of one sample's forward pass."""
+    return sum(int(layer.weights["kernel"].size) for layer in model.layers)
+
+
 def _optimizer_reason(opt) -> str | None:
     if type(opt) not in (SGD, Adam):
         return f"optimizer {_name(opt)} (compiled: SGD, Adam)"
