@@ -264,24 +264,6 @@ def test_divergence_is_reported_at_the_same_iteration(make):
     np.testing.assert_allclose(errors[1][2], errors[0][2], rtol=1e-12)
 
 
-def test_train_cli_with_cupy_and_no_gpu_exits_with_the_reason(tmp_path, capsys):
-    from test_train_cli import TINY, write_config
-
-    from gdlab.cli import main
-
-    try:
-        get_backend("cupy")
-    except RuntimeError as e:
-        reason = str(e)
-    else:
-        pytest.skip("a usable GPU is present")
-    out = tmp_path / "run"
-    assert main(["train", str(write_config(tmp_path, TINY.format(epochs=2, out=out))), "--backend", "cupy"]) == 1
-    err = capsys.readouterr().err
-    assert err == f"gdlab: error: {reason}\n"
-    assert not out.exists()
-
-
 # -- the lab on a backend (``gdlab lab … --backend``) ------------------------------------------------------------
 LAB_SMALL = {"basics": {}, "linear": {"steps": 5}, "lr-find": {"iterations": 20},
              "regimes": {"n": 100, "epochs": 2, "cost_sizes": (1000,)},
@@ -337,7 +319,18 @@ def test_lab_sections_on_a_backend_conclude_as_on_numpy(key, make, tmp_path):
                 assert b[2][name] == value, (a[0], name)
 
 
-def test_lab_cli_with_cupy_and_no_gpu_exits_with_the_reason(tmp_path, capsys):
+def _cli_runs(tmp_path):
+    """(argv, what it must not have written) of each command that takes --backend."""
+    from test_train_cli import TINY, write_config
+
+    config = write_config(tmp_path, TINY.format(epochs=2, out=tmp_path / "run"))
+    return [(["train", str(config)], tmp_path / "run"),
+            (["lab", "linear", "--steps", "3", "--out", str(tmp_path / "lab")], tmp_path / "lab"),
+            (["lab", "report", "--only", "linear", "--out", str(tmp_path / "r")], tmp_path / "r" / "index.html")]
+
+
+@pytest.mark.parametrize("command", [0, 1, 2], ids=["train", "lab-section", "lab-report"])
+def test_cli_with_cupy_and_no_gpu_exits_with_the_reason(command, tmp_path, capsys):
     from gdlab.cli import main
 
     try:
@@ -346,8 +339,7 @@ def test_lab_cli_with_cupy_and_no_gpu_exits_with_the_reason(tmp_path, capsys):
         reason = str(e)
     else:
         pytest.skip("a usable GPU is present")
-    assert main(["lab", "linear", "--steps", "3", "--out", str(tmp_path / "lab"), "--backend", "cupy"]) == 1
+    argv, output = _cli_runs(tmp_path)[command]
+    assert main([*argv, "--backend", "cupy"]) == 1
     assert capsys.readouterr().err == f"gdlab: error: {reason}\n"
-    assert main(["lab", "report", "--only", "linear", "--out", str(tmp_path / "r"), "--backend", "cupy"]) == 1
-    assert capsys.readouterr().err == f"gdlab: error: {reason}\n"
-    assert not (tmp_path / "r" / "index.html").exists()
+    assert not output.exists()
