@@ -101,7 +101,8 @@ def epoch_generator(fit_seed: int, epoch: int, stream: int) -> np.random.Generat
 
 
 def train_step(model, x_batch, y_batch, defer: bool = False) -> tuple[float, np.ndarray]:
-    """One iteration on prepared arrays (on the host or the model's backend): forward → loss → backward (chain rule) → update.
+    """One iteration on prepared arrays (on the host or the model's backend): forward → loss →
+    backward (chain rule) → update.
 
         ŷ = f(x; θ),   L = loss(y, ŷ),   g = ∂L/∂θ,   θ ← optimizer(θ, g)
 

@@ -15,8 +15,9 @@ there on a step is BLAS-bound and the reference loop runs: on the benchmark's
 0.96–1.1× (SGD, Adam), against 0.9× at batch 2048.
 ``compiled=True`` requires the path at any batch size (out of scope is an error
 that says why), ``compiled=False`` never takes it; ``with
-gdlab.kernels.fused(False):`` switches it off with the other fused kernels. Each epoch logs at DEBUG level on the ``gdlab.compiled``
-logger which path ran and, for the reference path, why.
+gdlab.kernels.fused(False):`` switches it off with the other fused kernels. Each
+epoch logs at DEBUG level on the ``gdlab.compiled`` logger which path ran and,
+for the reference path, why.
 
 The two paths compute the same formulas with different rounding (BLAS
 accumulation order, b + x·W in one product): per step they agree to float
