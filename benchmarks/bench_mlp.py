@@ -10,7 +10,7 @@ sizes 1, 8, 32, 128, 512 and 2048, with SGD (η = 0.01) and with Adam
 - gdlab: ``model.fit`` end to end — batching, per-epoch shuffling, history,
   no progress bar; the compiled epoch (``gdlab.compiled``) runs where it is in
   scope, as it is here;
-- gdlab NumPy loop: the same ``fit`` with ``compiled=False``;
+- gdlab step loop: the same ``fit`` with ``execution="loop"``;
 - JAX lax.scan: the whole epoch compiled — the permutation, the batch gather
   and ``lax.scan`` of a ``value_and_grad`` step over the batches in one jitted
   function (the best CPU training loop a JAX user writes); full batches only;
@@ -71,9 +71,9 @@ def data():
 
 
 # -- the three contestants: each returns a function that trains `samples` samples ------------------------
-def make_gdlab(batch, opt, compiled=None):
-    """gdlab's ``fit`` with its defaults (``compiled=None``): for this network the compiled epoch below batch
-    512 (``gdlab.compiled.AUTOMATIC_BELOW``), else the NumPy loop; ``compiled=False``: always the NumPy loop."""
+def make_gdlab(batch, opt, **fit_options):
+    """gdlab's ``fit`` with its defaults (``execution="auto"``): for this network the compiled epoch below batch
+    512 (``gdlab.compiled.AUTOMATIC_BELOW``), else the step loop; ``execution="loop"``: always the step loop."""
     import gdlab
     from gdlab.layers import Dense
     from gdlab.optimizers import SGD, Adam
@@ -85,7 +85,7 @@ def make_gdlab(batch, opt, compiled=None):
 
     def train(samples):
         n = min(N_DATA, samples)
-        model.fit(x[:n], y[:n], epochs=samples // n, batch_size=batch, verbose=0, compiled=compiled)
+        model.fit(x[:n], y[:n], epochs=samples // n, batch_size=batch, verbose=0, **fit_options)
         return samples // n * n  # partial_batch="keep": every sample of every epoch
     return train
 
@@ -228,7 +228,7 @@ def make_sklearn(batch, opt):
 
 
 def make_gdlab_numpy(batch, opt):
-    return make_gdlab(batch, opt, compiled=False)
+    return make_gdlab(batch, opt, execution="loop")
 
 
 #: the contestants, in the order they run; the ratios are gdlab's over each other's

@@ -3,10 +3,9 @@
 Per step: from the same weights and optimizer state, on the same batch, both paths give the same
 loss, θ and state to rtol 1e-4 (float32) / 1e-10 (float64). Over whole epochs float32 runs are
 compared with a float64 reference, not with each other (a pre-activation within rounding of zero
-may flip a ReLU). Out-of-scope fits fall back, and say why.
+may flip a ReLU). Out-of-scope fits fall back, and their plan (``history.plan``) says why.
 """
 
-import logging
 import re
 
 import numpy as np
@@ -19,7 +18,7 @@ from gdlab.callbacks import Callback, EarlyStopping, ModelCheckpoint, ReduceLROn
 from gdlab.layers import Dense, Dropout
 from gdlab.optimizers import SGD, Adam, RMSprop
 from gdlab.schedules import ExponentialDecay
-from gdlab.training import NonFiniteLossError
+from gdlab.training import NonFiniteLossError, plan_steps
 
 pytestmark = pytest.mark.skipif(not kernels.registered("sgd"), reason="the compiled path needs numba (gdlab[fast])")
 
@@ -38,6 +37,8 @@ NETWORKS = {
     "relu-tanh-mse": (("relu",), "tanh", 2, "mse", TARGETS),
     "linear-sigmoid-mse": (("linear",), "sigmoid", 2, "mse", TARGETS),
 }
+#: the old tests' paths as fit's execution=
+PATH = {True: "compiled", False: "loop"}
 OPTIMIZERS = {
     "sgd": lambda c: SGD(0.1, convention=c),
     "momentum": lambda c: SGD(0.05, momentum=0.9, convention=c),
@@ -58,7 +59,7 @@ def network(name, opt="sgd", convention="keras", dtype="float64", metrics=("accu
 
 def run_batch(model, x, y, path):
     """One optimizer step on exactly this batch."""
-    return model.fit(x, y, batch_size=len(x), epochs=1, shuffle=False, verbose=0, compiled=path)
+    return model.fit(x, y, batch_size=len(x), epochs=1, shuffle=False, verbose=0, execution=PATH[path])
 
 
 def assert_models_close(a, b, tol):
@@ -106,7 +107,7 @@ def test_plain_sgd_writes_straight_into_theta_and_agrees(batch_size, convention,
     for path in (True, False):
         model = Sequential([Dense(70, activation="relu"), Dense(3, activation="softmax")], dtype=dtype, seed=3)
         model.compile(SGD(0.02, convention=convention), "sparse_categorical_crossentropy", ["accuracy"])
-        histories.append(model.fit(x, y, batch_size=batch_size, epochs=2, seed=1, verbose=0, compiled=path))
+        histories.append(model.fit(x, y, batch_size=batch_size, epochs=2, seed=1, verbose=0, execution=PATH[path]))
         models.append(model)
     assert models[0].parameters.size > 20_000
     # two whole epochs (up to 24 steps): float32 rounding differences accumulate, so allow 10× the per-step rtol
@@ -117,7 +118,7 @@ def test_plain_sgd_writes_straight_into_theta_and_agrees(batch_size, convention,
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("name", ["relu-softmax-sparse", "sigmoid-linear-mse"])
-def test_pending_batch1_updates_land_before_a_larger_batch_and_at_the_end(name, dtype, caplog):
+def test_pending_batch1_updates_land_before_a_larger_batch_and_at_the_end(name, dtype):
     """Plain SGD at batch 1 writes each layer's kernel update during the next forward pass; a larger
     batch after it and the end of the epoch write it first. Mixed batch sizes in one compiled call
     (``train_steps``), against the reference step by step."""
@@ -131,9 +132,8 @@ def test_pending_batch1_updates_land_before_a_larger_batch_and_at_the_end(name, 
         model.build((x.shape[1],))
         model.optimizer.build(model.parameters)
     batches = [np.array(b) for b in ([3], [7], [1, 2, 4], [0], [9], [5], [11, 12], [8])]
-    with caplog.at_level(logging.DEBUG, logger="gdlab.compiled"):
-        losses = train_steps(fast, xs, ys, batches)
-    assert caplog.messages == ["epoch 0: compiled path"]
+    assert plan_steps(fast, batches).path == "compiled"
+    losses = train_steps(fast, xs, ys, batches)
     expected = [float(train_step(ref, xs[b], ys[b])[0]) for b in batches]
     np.testing.assert_allclose(losses, expected, rtol=TOL[dtype]["rtol"])
     np.testing.assert_allclose(fast.parameters.theta, ref.parameters.theta, **TOL[dtype])
@@ -153,8 +153,8 @@ def test_both_blas_libraries_agree_with_the_reference(library, monkeypatch):
     for batch_size in (7, 1):
         fast, y = network("relu-softmax-sparse", dtype="float64")
         ref, _ = network("relu-softmax-sparse", dtype="float64")
-        h_fast = fast.fit(X, y, batch_size=batch_size, epochs=2, seed=5, verbose=0, compiled=True)
-        h_ref = ref.fit(X, y, batch_size=batch_size, epochs=2, seed=5, verbose=0, compiled=False)
+        h_fast = fast.fit(X, y, batch_size=batch_size, epochs=2, seed=5, verbose=0, execution="compiled")
+        h_ref = ref.fit(X, y, batch_size=batch_size, epochs=2, seed=5, verbose=0, execution="loop")
         assert fast.training_state and blas.source() is chosen
         np.testing.assert_allclose(h_fast.iteration_loss, h_ref.iteration_loss, rtol=1e-10)
         np.testing.assert_allclose(fast.parameters.theta, ref.parameters.theta, **TOL["float64"])
@@ -180,9 +180,9 @@ def test_whole_epochs_follow_the_float64_reference(name, opt):
     ref64, y = network(name, opt)
     fast64, _ = network(name, opt)
     fast32, _ = network(name, opt, dtype="float32")
-    h_ref = ref64.fit(X, y, compiled=False, **fit)
-    h_fast = fast64.fit(X, y, compiled=True, **fit)
-    h_32 = fast32.fit(X, y, compiled=True, **fit)
+    h_ref = ref64.fit(X, y, execution="loop", **fit)
+    h_fast = fast64.fit(X, y, execution="compiled", **fit)
+    h_32 = fast32.fit(X, y, execution="compiled", **fit)
     assert len(h_fast.iteration_loss) == len(h_ref.iteration_loss) == 4 * 7
     np.testing.assert_allclose(h_fast.iteration_loss, h_ref.iteration_loss, rtol=1e-10)
     for key in h_ref.history:
@@ -196,19 +196,19 @@ def test_the_same_seed_gives_the_same_batches_and_bits():
     runs = []
     for _ in range(2):
         model, y = network("relu-softmax-sparse", "adam", dtype="float32")
-        history = model.fit(X, y, batch_size=4, epochs=3, seed=11, verbose=0, compiled=True)
+        history = model.fit(X, y, batch_size=4, epochs=3, seed=11, verbose=0, execution="compiled")
         runs.append((model.parameters.theta.copy(), history.iteration_loss))
     np.testing.assert_array_equal(runs[0][0], runs[1][0])
     assert runs[0][1] == runs[1][1]
     other, y = network("relu-softmax-sparse", "adam", dtype="float32")
-    assert other.fit(X, y, batch_size=4, epochs=3, seed=12, verbose=0, compiled=True).iteration_loss != runs[0][1]
+    assert other.fit(X, y, batch_size=4, epochs=3, seed=12, verbose=0, execution="compiled").iteration_loss != runs[0][1]
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 def test_resuming_from_a_checkpoint_is_bit_identical(tmp_path, dtype):
     def callbacks():
         return [ReduceLROnPlateau("val_loss", factor=0.5, patience=1), EarlyStopping("val_loss", patience=50)]
-    fit = dict(batch_size=5, validation_split=0.2, verbose=0, compiled=True)
+    fit = dict(batch_size=5, validation_split=0.2, verbose=0, execution="compiled")
     straight, y = network("relu-softmax-sparse", "momentum", dtype=dtype)
     h_straight = straight.fit(X, y, epochs=5, callbacks=[ModelCheckpoint(tmp_path / "c-{epoch}.safetensors"),
                                                           *callbacks()], **fit)
@@ -222,13 +222,17 @@ def test_resuming_from_a_checkpoint_is_bit_identical(tmp_path, dtype):
 
 @pytest.mark.parametrize("batch, threads", [(1, 1), (7, 1), (8, None), (64, None), (2048, None)])
 def test_the_blas_thread_count_follows_the_batch_size(batch, threads):
+    """The rule sets the count while a compiled epoch runs, and the plan reports the same count."""
     threadpoolctl = pytest.importorskip("threadpoolctl")
-    from gdlab.compiled import runner
+    from gdlab.compiled import threads as rule
 
     default = [lib["num_threads"] for lib in threadpoolctl.threadpool_info() if lib["user_api"] == "blas"]
-    with runner.blas_threads(batch):
+    with rule.single_below(batch):
         inside = [lib["num_threads"] for lib in threadpoolctl.threadpool_info() if lib["user_api"] == "blas"]
     assert inside == ([threads] * len(default) if threads else default)
+    x = np.random.default_rng(1).normal(size=(batch, 6))
+    plan = relu_net().fit(x, np.arange(batch) % 3, batch_size=batch, epochs=1, verbose=0, execution="compiled").plan
+    assert plan.blas_threads == (threads or default[0])
 
 
 class EveryBatch(Callback):
@@ -270,39 +274,64 @@ FALLBACKS = {
 
 
 @pytest.mark.parametrize("case", list(FALLBACKS))
-def test_out_of_scope_falls_back_and_says_why(case, caplog):
+def test_out_of_scope_falls_back_and_says_why(case):
     make, callbacks, words = FALLBACKS[case]
     auto, forced = make(), make()
-    with caplog.at_level(logging.DEBUG, logger="gdlab.compiled"):
-        auto.fit(X, LABELS if auto.loss.sparse_targets else TARGETS[:, :1].repeat(3, 1), epochs=1, verbose=0,
-                 callbacks=list(callbacks), compiled=None)
-    assert f"epoch 0: reference path: {words}" in caplog.text
-    with pytest.raises(ValueError, match=re.escape(f"compiled=True, but this fit is outside the compiled path's "
-                                                   f"scope: {words}")):
-        forced.fit(X, LABELS if forced.loss.sparse_targets else TARGETS[:, :1].repeat(3, 1), epochs=1, verbose=0,
-                   callbacks=list(callbacks), compiled=True)
+    y = LABELS if auto.loss.sparse_targets else TARGETS[:, :1].repeat(3, 1)
+    plan = auto.fit(X, y, epochs=1, verbose=0, callbacks=list(callbacks)).plan
+    assert (plan.path, plan.requested) == ("loop", "auto")
+    assert [r for r in plan.reasons if r.startswith(words)], plan.reasons
+    assert "not compiled: " in str(plan) and words in str(plan)
+    with pytest.raises(ValueError, match=re.escape(f"execution='compiled', but this fit is outside the compiled "
+                                                   f"path's scope: {words}")):
+        forced.fit(X, y, epochs=1, verbose=0, callbacks=list(callbacks), execution="compiled")
+    assert forced.optimizer.iterations == 0  # refused before the first step
 
 
-def test_the_fused_switch_and_compiled_false_keep_the_reference(caplog, monkeypatch):
-    with caplog.at_level(logging.DEBUG, logger="gdlab.compiled"):
-        relu_net().fit(X, LABELS, epochs=1, verbose=2, compiled=None)  # a per-epoch progress line is in scope
-        relu_net().fit(X, LABELS, epochs=1, verbose=0, compiled=False)
-        with kernels.fused(False):
-            relu_net().fit(X, LABELS, epochs=1, verbose=0, compiled=None)
-        monkeypatch.setattr(kernels, "registered", lambda op=None: {})  # as without numba
-        relu_net().fit(X, LABELS, epochs=1, verbose=0, compiled=None)
-    assert [r.getMessage() for r in caplog.records] == [
-        "epoch 0: compiled path",
-        "epoch 0: reference path (compiled=False)",
-        "epoch 0: reference path: the fused kernels are switched off (gdlab.kernels.fused(False))",
-        "epoch 0: reference path: numba is not installed (pip install gdlab[fast])",
+def test_every_reason_is_given_not_only_the_first():
+    model = _build([Dense(4, activation="elu"), Dropout(0.5), Dense(3, activation="softmax")],
+                   RMSprop(0.01, clipnorm=1.0))
+    plan = model.fit(X, LABELS, epochs=1, verbose=0, callbacks=[EveryBatch()]).plan
+    assert plan.reasons == ("layer 'dense' has activation ELU (compiled: Linear, ReLU, Sigmoid, Tanh)",
+                            "layer 'dropout' is a Dropout (compiled: Dense)",
+                            "optimizer RMSprop (compiled: Adam, AdamW, SGD)",
+                            "optimizer setting clipnorm=1.0",
+                            "callback EveryBatch acts on every batch")
+
+
+def test_the_fused_switch_and_execution_loop_keep_the_reference(monkeypatch):
+    plans = [relu_net().fit(X, LABELS, epochs=1, verbose=2).plan]  # a per-epoch progress line is in scope
+    plans.append(relu_net().fit(X, LABELS, epochs=1, verbose=0, execution="loop").plan)
+    with kernels.fused(False):
+        plans.append(relu_net().fit(X, LABELS, epochs=1, verbose=0).plan)
+    monkeypatch.setattr(kernels, "registered", lambda op=None: {})  # as without numba
+    plans.append(relu_net().fit(X, LABELS, epochs=1, verbose=0).plan)
+    assert [(p.path, p.reasons) for p in plans] == [
+        ("compiled", ()),
+        ("loop", ("execution='loop'",)),
+        ("loop", ("the fused kernels are switched off (gdlab.kernels.fused(False))",)),
+        ("loop", ("numba is not installed (pip install gdlab[fast])",)),
     ]
+    assert dict(plans[1].kernels)["update"] == "SGD: fused kernel (numpy)"
+    assert dict(plans[2].kernels)["update"] == "SGD.update (reference)"
 
 
-@pytest.mark.parametrize("bad", ["yes", 1, 0, "auto"])
-def test_compiled_must_be_none_true_or_false(bad):
-    with pytest.raises(ValueError, match=f"compiled={bad!r}; valid: None"):
-        relu_net().fit(X, LABELS, epochs=1, verbose=0, compiled=bad)
+@pytest.mark.parametrize("bad", ["yes", 1, 0, None, "Auto"])
+def test_execution_must_be_auto_compiled_or_loop(bad):
+    with pytest.raises(ValueError, match=re.escape(f"execution={bad!r}; valid: 'auto'")):
+        relu_net().fit(X, LABELS, epochs=1, verbose=0, execution=bad)
+
+
+@pytest.mark.parametrize("old, new", [(None, "auto"), (True, "compiled"), (False, "loop")])
+def test_the_old_compiled_argument_still_works_with_a_deprecation_warning(old, new):
+    with pytest.warns(DeprecationWarning, match=re.escape(f"fit(compiled={old!r}) is deprecated: write "
+                                                           f"fit(execution={new!r})")):
+        plan = relu_net().fit(X, LABELS, epochs=1, verbose=0, compiled=old).plan
+    assert plan.requested == new
+    with pytest.raises(ValueError, match=r"compiled='yes'; valid: None, True, False"):
+        relu_net().fit(X, LABELS, epochs=1, verbose=0, compiled="yes")
+    with pytest.raises(ValueError, match=r"give only execution="):
+        relu_net().fit(X, LABELS, epochs=1, verbose=0, compiled=old, execution="loop")
 
 
 @pytest.mark.parametrize("batch_size", [1, 4])
@@ -312,7 +341,7 @@ def test_a_diverging_run_stops_where_the_reference_stops(batch_size):
         model = _build([Dense(8, activation="relu"), Dense(1)], SGD(50.0), "mse", ())
         with pytest.raises(NonFiniteLossError) as err:
             model.fit(X * 100, TARGETS[:, 0] * 100, batch_size=batch_size, epochs=3, seed=0, verbose=0,
-                      compiled=path)
+                      execution=PATH[path])
         errors.append(err.value)
     fast, ref = errors
     assert (fast.epoch, fast.iteration) == (ref.epoch, ref.iteration)
@@ -339,6 +368,7 @@ def test_train_steps_runs_batches_compiled_in_scope_and_step_by_step_otherwise(b
         model.build((X.shape[1],))
         model.optimizer.build(model.parameters)
     with kernels.fused(compiled_on):
+        assert plan_steps(fast, batches).path == PATH[compiled_on]
         losses = train_steps(fast, xs, ys, batches)
     expected = [train_step(ref, xs[b], ys[b])[0] for b in batches]
     np.testing.assert_allclose(losses, expected, rtol=1e-10)
@@ -367,9 +397,9 @@ def test_train_steps_stops_at_the_first_nonfinite_loss_where_the_reference_stops
     np.testing.assert_allclose(theta_fast, theta_ref, rtol=1e-3)
 
 
-def test_fit_takes_the_compiled_path_by_default_only_below_the_automatic_work(caplog, monkeypatch):
-    """``compiled=None`` (fit's default) runs steps of fewer than ``AUTOMATIC_BELOW`` multiply-adds
-    (batch × Σ n_in·n_out) compiled and larger ones on the NumPy loop, saying why; ``compiled=True`` runs
+def test_fit_takes_the_compiled_path_by_default_only_below_the_automatic_work(monkeypatch):
+    """``execution="auto"`` (fit's default) runs steps of fewer than ``AUTOMATIC_BELOW`` multiply-adds
+    (batch × Σ n_in·n_out) compiled and larger ones on the step loop, saying why; ``"compiled"`` runs
     any size compiled."""
     from gdlab import compiled
 
@@ -381,18 +411,13 @@ def test_fit_takes_the_compiled_path_by_default_only_below_the_automatic_work(ca
     monkeypatch.setattr(compiled, "AUTOMATIC_BELOW", 36 * 20)  # batch 20 of this network
     x = np.random.default_rng(7).normal(size=(40, 6))
     y = np.arange(len(x)) % 3
-    runs = {}
-    for batch_size, mode in [(19, None), (20, None), (20, True)]:
-        model = relu_net()
-        caplog.clear()
-        with caplog.at_level(logging.DEBUG, logger="gdlab.compiled"):
-            model.fit(x, y, batch_size=batch_size, epochs=1, seed=0, verbose=0,
-                      **({} if mode is None else {"compiled": mode}))
-        runs[batch_size, mode] = caplog.messages
-    assert runs[19, None] == ["epoch 0: compiled path"]
-    assert runs[20, None] == ["epoch 0: reference path: a step does 720 multiply-adds (>= 720), BLAS-bound: the "
-                              "NumPy loop is as fast (compiled=True runs it compiled)"]
-    assert runs[20, True] == ["epoch 0: compiled path"]
+    plans = {(b, e): relu_net().fit(x, y, batch_size=b, epochs=1, seed=0, verbose=0, execution=e).plan
+             for b, e in [(19, "auto"), (20, "auto"), (20, "compiled")]}
+    assert (plans[19, "auto"].path, plans[19, "auto"].reasons) == ("compiled", ())
+    assert (plans[20, "auto"].path, plans[20, "auto"].reasons) == ("loop", (
+        "a step does 720 multiply-adds (>= 720): BLAS-bound, the step loop is as fast (execution='compiled' "
+        "runs it compiled)",))
+    assert plans[20, "compiled"].path == "compiled"
 
 
 @pytest.mark.parametrize("batches, message", [

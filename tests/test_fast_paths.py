@@ -139,7 +139,7 @@ def test_training_with_and_without_kernels_is_bitwise_identical(batch):
             m = Sequential([Dense(16, activation="relu"), Dense(8, activation="relu"), Dense(4, activation="softmax")],
                            seed=1)
             m.compile(Adam(0.01), "sparse_categorical_crossentropy")
-            m.fit(x, y, epochs=3, batch_size=batch, seed=2, verbose=0, compiled=False)  # the NumPy loop's kernels
+            m.fit(x, y, epochs=3, batch_size=batch, seed=2, verbose=0, execution="loop")  # the NumPy loop's kernels
             thetas.append(m.parameters.theta.copy())
     np.testing.assert_array_equal(*thetas)
 

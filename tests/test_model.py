@@ -289,7 +289,7 @@ def test_train_on_batch_is_one_fit_iteration():
         return m
 
     a, b = make(), make()
-    hist = a.fit(x, y, batch_size="full", epochs=2, shuffle=False, verbose=0, compiled=False)
+    hist = a.fit(x, y, batch_size="full", epochs=2, shuffle=False, verbose=0, execution="loop")
     results = [b.train_on_batch(x, y) for _ in range(2)]
     np.testing.assert_array_equal(a.parameters.theta, b.parameters.theta)
     assert [r[0] for r in results] == hist.iteration_loss

@@ -234,10 +234,10 @@ def test_a_model_step_leaves_the_gradient_buffer_holding_the_gradient(switch, dt
         model = Sequential([Dense(4, activation="relu"), Dense(1)], dtype=dtype, seed=0)
         model.compile(make(), "mse")
         with kernels.fused(switch):
-            model.fit(x, y, epochs=1, batch_size=8, shuffle=False, verbose=0, compiled=False)
+            model.fit(x, y, epochs=1, batch_size=8, shuffle=False, verbose=0, execution="loop")
         twin = Sequential([Dense(4, activation="relu"), Dense(1)], dtype=dtype, seed=0)  # the same θ₀
         twin.compile(SGD(0.0), "mse")
-        twin.fit(x, y, epochs=1, batch_size=8, shuffle=False, verbose=0, compiled=False)  # η = 0: grad = ∇L(θ₀), θ stays
+        twin.fit(x, y, epochs=1, batch_size=8, shuffle=False, verbose=0, execution="loop")  # η = 0: grad = ∇L(θ₀), θ stays
         np.testing.assert_array_equal(model.parameters.grad, twin.parameters.grad)
         assert not np.array_equal(model.parameters.theta, twin.parameters.theta)  # the model did step
 

@@ -27,6 +27,7 @@ import math
 import numpy as np
 from gdlab.backend import NUMPY, Backend
 from gdlab.config import Configurable
+from gdlab.opcodes import Act
 from gdlab.registry import Registry
 
 
@@ -40,6 +41,13 @@ class Activation_(Configurable):
     elementwise = True
     #: the array backend (its layer's: set by ``Layer.use_backend``)
     backend: Backend = NUMPY
+    #: f's code in the compiled epoch (``gdlab.opcodes.Act``); None: the compiled epoch cannot run f
+    compiled_code: Act | None = None
+
+    @classmethod
+    def compiled_hidden(cls) -> bool:
+        """Whether the compiled epoch can run f in a hidden layer (softmax only as the fused output)."""
+        return cls.compiled_code is not None and cls.compiled_code != Act.SOFTMAX
 
     def forward(self, z, out):
         """a = f(z) written into ``out`` (which may be z); returns ``out``."""
@@ -73,6 +81,8 @@ registry = Registry("activation", Activation_)
 class Linear(Activation_):
     """a = z;  a' = 1."""
 
+    compiled_code = Act.LINEAR
+
     def forward(self, z, out):
         if out is not z:
             out[...] = z
@@ -89,6 +99,8 @@ class Sigmoid(Activation_):
     Stable form: with e = e^(−|z|) ≤ 1, σ = 1/(1 + e) for z ≥ 0 and e/(1 + e) for z < 0.
     """
 
+    compiled_code = Act.SIGMOID
+
     def forward(self, z, out):
         xp = self.backend.xp
         e = xp.exp(-xp.abs(z))                                  # e^(−|z|)
@@ -104,6 +116,8 @@ class Sigmoid(Activation_):
 class Tanh(Activation_):
     """tanh(z);  tanh' = 1 − a²."""
 
+    compiled_code = Act.TANH
+
     def forward(self, z, out):
         out[...] = self.backend.xp.tanh(z)
         return out
@@ -116,6 +130,8 @@ class Tanh(Activation_):
 @registry.register("relu")
 class ReLU(Activation_):
     """relu(z) = max(z, 0);  relu' = [z > 0] = [a > 0]  (0 at the kink, as Keras and PyTorch)."""
+
+    compiled_code = Act.RELU
 
     def forward(self, z, out):
         out[...] = self.backend.xp.maximum(z, 0.0)
@@ -244,6 +260,8 @@ class Softmax(Activation_):
     Its Jacobian is ∂aᵢ/∂zⱼ = aᵢ(δᵢⱼ − aⱼ), so the vector–Jacobian product is
     (∂a/∂z)ᵀ g = a ⊙ (g − Σⱼ aⱼ gⱼ)  — the full product, not the diagonal.
     """
+
+    compiled_code = Act.SOFTMAX
 
     elementwise = False
 

@@ -52,6 +52,19 @@ class Layer(Configurable):
     activation: activations.Activation_ | None = None
     #: the array backend the layer computes with (the model's, set by ``use_backend``)
     backend: Backend = NUMPY
+    #: whether the compiled epoch (``gdlab.compiled``) can run this kind of layer
+    supports_compiled_epoch = False
+
+    def compiled_reasons(self, last: bool) -> list[str]:
+        """Why the compiled epoch cannot run this layer ([] when it can); ``last``: the output layer,
+        whose activation the loss judges (``Loss.compiled_reasons``)."""
+        if not self.supports_compiled_epoch:
+            able = [cls.__name__ for cls in registry.classes() if cls.supports_compiled_epoch]
+            return [f"layer {self.name!r} is a {type(self).__name__} (compiled: {', '.join(able)})"]
+        if not last and not self.activation.compiled_hidden():
+            able = [cls.__name__ for cls in activations.registry.classes() if cls.compiled_hidden()]
+            return [f"layer {self.name!r} has activation {type(self.activation).__name__} (compiled: {', '.join(able)})"]
+        return []
 
     def __init__(self, name: str | None = None, input_shape=None):
         if name is not None and (not isinstance(name, str) or not name or "/" in name):
@@ -179,6 +192,8 @@ class Dense(ActivatedLayer):
                ∂L/∂b = Σ_batch ∂L/∂z
                ∂L/∂x = ∂L/∂z Wᵀ
     """
+
+    supports_compiled_epoch = True
 
     def __init__(
         self,

@@ -21,6 +21,7 @@ import numpy as np
 from gdlab.activations import Sigmoid, Softmax
 from gdlab.backend import NUMPY, Backend
 from gdlab.config import Configurable
+from gdlab.opcodes import LossCode
 from gdlab.registry import Registry
 
 EPSILON = 1e-7  # probability clipping, as Keras's backend epsilon
@@ -36,6 +37,21 @@ class Loss(Configurable):
     sparse_targets = False
     #: the array backend (the model's)
     backend: Backend = NUMPY
+    #: the loss's code in the compiled epoch (``gdlab.opcodes.LossCode``); None: it cannot run this loss
+    compiled_code: LossCode | None = None
+
+    def compiled_reasons(self, output_activation, fused: bool) -> list[str]:
+        """Why the compiled epoch cannot run this loss on an output layer with ``output_activation``
+        (``fused``: softmax and cross-entropy fused into (p − y)/B); [] when it can."""
+        if self.compiled_code is None:
+            able = [cls.__name__ for cls in registry.classes() if cls.compiled_code is not None]
+            return [f"loss {type(self).__name__} (compiled: {', '.join(able)})"]
+        if self.fuses_with is not None:
+            return [] if fused else [f"{type(self).__name__} without a softmax output layer (or from_logits=True)"]
+        if output_activation is None or not output_activation.compiled_hidden():
+            name = "none" if output_activation is None else type(output_activation).__name__
+            return [f"output activation {name} with {type(self).__name__}"]
+        return []
 
     def __call__(self, y_true, y_pred) -> float:
         raise NotImplementedError  # abstract
@@ -61,6 +77,8 @@ def _per_element_count(y_pred) -> int:
 @registry.register("mean_squared_error", "mse")
 class MeanSquaredError(Loss):
     """L = (1/(B·K)) Σ (ŷ − y)²;  ∂L/∂ŷ = 2(ŷ − y)/(B·K)."""
+
+    compiled_code = LossCode.MSE
 
     def __call__(self, y_true, y_pred):
         e = y_pred - y_true
@@ -174,6 +192,7 @@ class CategoricalCrossentropy(Loss):
     """
 
     fuses_with = Softmax
+    compiled_code = LossCode.ONEHOT_CE
 
     def __init__(self, from_logits: bool = False):
         self.from_logits = bool(from_logits)
@@ -222,6 +241,8 @@ class SparseCategoricalCrossentropy(CategoricalCrossentropy):
     L = −(1/B) Σ_b log q_{b,c_b}, q = clip(p/s, ε, 1 − ε) as above;
     fused with softmax: ∂L/∂z = (p − one_hot(c))/B.
     """
+
+    compiled_code = LossCode.SPARSE_CE
 
     sparse_targets = True
 

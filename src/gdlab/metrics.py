@@ -19,6 +19,15 @@ class Metric(Configurable):
     name = "metric"
     #: "max" when higher values are better, "min" when lower are (used by monitoring callbacks)
     direction = "min"
+    #: whether the compiled epoch counts this metric (in its loss head)
+    supports_compiled_epoch = False
+
+    def compiled_reasons(self) -> list[str]:
+        """Why the compiled epoch cannot count this metric ([] when it can)."""
+        if self.supports_compiled_epoch:
+            return []
+        able = [cls.name for cls in registry.classes() if cls.supports_compiled_epoch]
+        return [f"metric {self.name!r} (compiled: {', '.join(able)})"]
 
     def batch(self, y_true, y_pred) -> tuple[float, int]:
         raise NotImplementedError  # abstract
@@ -31,6 +40,7 @@ registry = Registry("metric", Metric)
 class Accuracy(Metric):
     name = "accuracy"
     direction = "max"
+    supports_compiled_epoch = True
 
     def __init__(self, sparse: bool | None = None, threshold: float = 0.5):
         self.sparse, self.threshold = sparse, float(threshold)

@@ -18,6 +18,8 @@ import numpy as np
 from gdlab import backend as backend_mod, checkpoint, losses, optimizers, saving, training
 from gdlab import layers as layers_mod, metrics as metrics_mod
 from gdlab.batching import resolve_batch_size
+from gdlab.callbacks import CallbackList, History
+from gdlab.execution import ExecutionPlan, plan_fit
 from gdlab.inputs import as_features, as_targets
 from gdlab.parameters import Parameters
 from gdlab.registry import serialize
@@ -306,8 +308,23 @@ class Sequential:
             layer.set_weights(weights[i:i + k])
             i += k
 
+    def execution_plan(self, batch_size: int = 32, callbacks=None, execution: str = "auto") -> ExecutionPlan:
+        """How ``fit(x, y, batch_size=…, callbacks=…, execution=…)`` would run: the compiled epoch or the step
+        loop, each op's kernel, the BLAS threads and every reason (``gdlab.execution``; ``history.plan`` is
+        the one a fit ran). Needs a compiled, built model; builds the optimizer's state if it is not."""
+        if not self.compiled:
+            raise RuntimeError("the model is not compiled: call model.compile(optimizer, loss) first")
+        if not self.built:
+            raise ValueError("execution_plan needs a built model: give an input shape or fit/predict first")
+        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+            raise ValueError(f"batch_size={batch_size!r} must be an int >= 1 (the rows of the largest step)")
+        if not self.optimizer.built:
+            self.optimizer.build(self.parameters)
+        return plan_fit(self, int(batch_size), CallbackList([History(), *(callbacks or [])], self), execution)
+
     def summary(self, print_fn=print) -> str:
-        """A table of layers, output shapes and parameter counts (printed and returned)."""
+        """A table of layers, output shapes and parameter counts, and for a compiled model how fit runs
+        (the last fit's plan, or the plan of ``fit(batch_size=32)``); printed and returned."""
         if not self.built:
             if self.input_shape is None:
                 raise ValueError("summary needs a built model: give an input shape or fit/predict first")
@@ -326,10 +343,21 @@ class Sequential:
         out += ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in rows]
         total = self.count_params()
         out += [line, f"Total params: {total:,} ({total * self.dtype.itemsize:,} bytes, {self.dtype.name})", line]
+        if self.history is not None and self.history.plan is not None:
+            out.append(self.history.plan.describe("Last fit"))
+        elif self.compiled:
+            out.append(self.execution_plan().describe("fit(batch_size=32) would run"))
         text = "\n".join(out)
         if print_fn is not None:
             print_fn(text)
         return text
+
+    def __repr__(self) -> str:
+        params = f"{self.count_params():,} parameters" if self.built else "not built"
+        how = f", compiled with {type(self.optimizer).__name__} and {type(self.loss).__name__}" if self.compiled else ""
+        ran = f", last fit: {self.history.plan.path}" if self.history is not None and self.history.plan else ""
+        return (f"<Sequential {self.name!r}: {len(self._layers)} layers, {params}, {self.dtype.name} on "
+                f"{self.backend.name}{how}{ran}>")
 
     def get_config(self) -> dict:
         return {

@@ -35,6 +35,10 @@ class Registry:
     def names(self) -> list[str]:
         return sorted(self._by_name)
 
+    def classes(self) -> list[type]:
+        """The registered classes, by name."""
+        return [self._by_name[n] for n in self.names()]
+
     def lookup(self, name: str) -> type:
         key = self._aliases.get(_normalise(name)) if isinstance(name, str) else None
         if key is None:

@@ -4,6 +4,10 @@ Each iteration's updated parameters are the next iteration's starting point:
 the optimizer writes θ in place in the flat buffer the layers read from, so
 there is no copy anywhere between one iteration and the next.
 
+How the steps run — the compiled epoch or the step loop, which kernels, how many BLAS threads — is
+decided once per fit (``gdlab.execution.plan_fit``) and kept in ``history.plan``; every executor
+returns an ``EpochResult`` that ``_Loop`` books in one place (``_Book``).
+
 Randomness is keyed, not streamed: epoch e of a fit shuffles with a generator
 seeded by (fit seed, e, 0), and dropout layer j draws its masks from
 (fit seed, e, 1 + j). An epoch's batches and masks therefore depend only on
@@ -20,14 +24,15 @@ from __future__ import annotations
 
 import math
 import sys
+import warnings
 from collections import deque
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from gdlab import compiled as compiled_path
 from gdlab.batching import EpochPlan
 from gdlab.callbacks import Callback, CallbackList, History, ProgressLogger
+from gdlab.execution import ExecutionPlan, check_execution, plan_fit, train_step
 from gdlab.forensics import diagnose, first_nonfinite_parameter
 from gdlab.inputs import validation_split_point
 from gdlab.layers import Dropout
@@ -100,55 +105,26 @@ def epoch_generator(fit_seed: int, epoch: int, stream: int) -> np.random.Generat
     return np.random.default_rng([fit_seed, epoch, stream])
 
 
-def train_step(model, x_batch, y_batch, defer: bool = False) -> tuple[float, np.ndarray]:
-    """One iteration on prepared arrays (on the host or the model's backend): forward → loss →
-    backward (chain rule) → update.
-
-        ŷ = f(x; θ),   L = loss(y, ŷ),   g = ∂L/∂θ,   θ ← optimizer(θ, g)
-
-    Returns (L, ŷ). When L is not finite nothing is updated: θ stays as it was, so the
-    caller can report where training diverged. Afterwards ``model.parameters.grad``
-    holds g (optimizers never write into it). ``defer=True`` (a device backend's fit loop)
-    updates without reading L, which stays on the device: the caller checks it later.
-    """
-    x_batch, y_batch = model.backend.asarray(x_batch), model.backend.asarray(y_batch)
-    y_pred = model.forward(x_batch, training=True)
-    loss = model.loss(y_batch, y_pred)
-    if not defer:
-        loss = float(loss)  # a device backend's 0-d loss is read here
-    if defer or math.isfinite(loss):
-        model.backward(y_batch, y_pred)
-        model.optimizer.apply_gradients(model.parameters.theta, model.parameters.grad)
-    return loss, y_pred
-
-
-def train_steps(model, x, y, batches) -> list[float]:
+def train_steps(model, x, y, batches, execution: str = "auto") -> list[float]:
     """Consecutive steps on x, y (checked and converted as fit does), one per batch (1-D integer index
-    arrays into x, y), without fit's bookkeeping; returns each step's loss. In the compiled path's scope
-    (``gdlab.compiled``) all of them run in one compiled call, else one ``train_step`` each. Stops at the
-    first non-finite loss, which ends the list; θ stays as it was before that step."""
+    arrays into x, y), without fit's bookkeeping; returns each step's loss. They run as one epoch of
+    the executor that ``fit`` would choose (``plan_steps``): in the compiled path's scope all of them in
+    one compiled call, else one ``train_step`` each. Stops at the first non-finite loss, which ends the
+    list; θ stays as it was before that step."""
     x, y = model.prepare(x, y)
     batches = _index_batches(batches, x.shape[0])
+    plan = plan_steps(model, batches, execution)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        result = plan.run_epoch(model, x, y, batches, plan, 0, 0, _Book.silent())
+    return result.losses + ([result.stop_loss] if result.stopped_at is not None else [])
+
+
+def plan_steps(model, batches, execution: str = "auto") -> ExecutionPlan:
+    """The plan ``train_steps`` runs ``batches`` with (the optimizer is built if it is not)."""
     if not model.optimizer.built:
         model.optimizer.build(model.parameters)
-    stopped: list[float] = []
-
-    def diverged(x_batch, i, loss):
-        stopped.append(loss)
-
-    history = History()
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        logs = compiled_path.try_run_epoch(model, x, y, batches, epoch=0, history=history,
-                                           callbacks=CallbackList([], model), mode=None, diverged=diverged,
-                                           grad_norms=deque(maxlen=1), every=0)
-        if logs is not None:
-            return history.iteration_loss + stopped
-        losses = []
-        for idx in batches:
-            losses.append(train_step(model, x[idx], y[idx])[0])
-            if not math.isfinite(losses[-1]):
-                break
-    return losses
+    largest = max((len(b) for b in batches), default=1)
+    return plan_fit(model, largest, CallbackList([], model), execution)
 
 
 def _index_batches(batches, n: int) -> list[np.ndarray]:
@@ -189,10 +165,13 @@ def train_on_batch(model, x, y, return_dict: bool = False):
     return values[0] if len(values) == 1 else values
 
 
+_UNSET = object()
+
+
 def fit(model, x, y, batch_size=32, epochs: int = 1, verbose="auto", callbacks=None,
         validation_split: float = 0.0, validation_data=None, shuffle: bool = True,
         initial_epoch: int = 0, seed=None, partial_batch: str = "keep",
-        sampling: str = "without_replacement", compiled=None) -> History:
+        sampling: str = "without_replacement", execution: str = "auto", compiled=_UNSET) -> History:
     """Train for epochs ``initial_epoch … epochs − 1``; returns the ``History``.
 
     ``batch_size``: an int, ``1`` (SGD) or ``"full"``/``None`` (batch gradient descent).
@@ -205,12 +184,13 @@ def fit(model, x, y, batch_size=32, epochs: int = 1, verbose="auto", callbacks=N
     that fit with its seed (so fit(3 epochs) + fit(6, initial_epoch=3) ≡ fit(6)).
     After ``gdlab.load_checkpoint`` (or with a ``BackupAndRestore`` callback whose backup exists)
     the fit resumes where the checkpoint stopped, history included.
-    ``compiled``: None (default) runs each epoch in one compiled call when the model and the run are in the
-    scope of ``gdlab.compiled`` and a step's forward pass does fewer multiply-adds than
-    ``gdlab.compiled.AUTOMATIC_BELOW`` (batch 512 of a 784-256-128-10 network; else the NumPy reference loop,
-    which is as fast there; a DEBUG log on ``gdlab.compiled`` says which ran and why); True requires the
-    compiled path, False runs the reference loop. The compiled epoch agrees with the reference to float
-    rounding, not bit for bit; its first call in a fresh install compiles for about 20 s (then cached on disk).
+    ``execution``: how the steps run (``gdlab.execution``): ``"auto"`` (default) runs each epoch in one
+    compiled call when every object of the fit supports it and a step's forward pass does fewer
+    multiply-adds than ``gdlab.compiled.AUTOMATIC_BELOW`` (batch 512 of a 784-256-128-10 network), else the
+    step loop, which is as fast there; ``"compiled"`` requires the compiled epoch, ``"loop"`` runs the step
+    loop. ``history.plan`` says which ran, with which kernels and why. The compiled epoch agrees with the
+    loop to float rounding, not bit for bit; its first call in a fresh install compiles for about 20 s
+    (then cached on disk). ``compiled=None/True/False`` is the old spelling of ``execution`` (deprecated).
     """
     if not model.compiled:
         raise RuntimeError("the model is not compiled: call model.compile(optimizer, loss) before fit")
@@ -220,7 +200,7 @@ def fit(model, x, y, batch_size=32, epochs: int = 1, verbose="auto", callbacks=N
         _check_count("seed", seed, 0)
     verbose = _resolve_verbose(verbose)
     callbacks = _check_callbacks(callbacks)
-    compiled = compiled_path.check_mode(compiled)
+    execution = _execution(execution, compiled)
     x, y = model.prepare(x, y)
     split_at = validation_split_point(x.shape[0], validation_split)
     val = None
@@ -242,7 +222,7 @@ def fit(model, x, y, batch_size=32, epochs: int = 1, verbose="auto", callbacks=N
     state = _starting_state(model, initial_epoch, seed, callbacks)
     saved_callbacks, state.saved_callbacks = state.saved_callbacks, []
     model.training_state = state
-    loop = _Loop(model, x, y, val, plan, state, verbose, epochs, compiled)
+    loop = _Loop(model, x, y, val, plan, state, verbose, epochs, execution)
     loop.cbs.on_train_begin({})
     for cb, (name, cb_state) in zip(callbacks, saved_callbacks):
         if type(cb).__name__ == name and cb_state is not None:
@@ -260,6 +240,22 @@ def fit(model, x, y, batch_size=32, epochs: int = 1, verbose="auto", callbacks=N
     model.optimizer.finalize(model.parameters.theta)
     loop.cbs.on_train_end({})
     return state.history
+
+
+def _execution(execution, compiled) -> str:
+    """fit's ``execution``, or what the deprecated ``compiled=`` asks for."""
+    if compiled is _UNSET:
+        return check_execution(execution)
+    if not any(compiled is v for v in (None, True, False)):
+        raise ValueError(f"compiled={compiled!r}; valid: None, True, False — or better execution='auto', "
+                         "'compiled', 'loop' (compiled= is deprecated)")
+    if execution != "auto":
+        raise ValueError(f"execution={execution!r} and compiled={compiled!r}: give only execution= "
+                         "(compiled= is its deprecated spelling)")
+    new = {None: "auto", True: "compiled", False: "loop"}[compiled]
+    warnings.warn(f"fit(compiled={compiled!r}) is deprecated: write fit(execution={new!r}) (model.compiled "
+                  "means that compile() was called)", DeprecationWarning, stacklevel=3)
+    return new
 
 
 def _starting_state(model, initial_epoch: int, seed, callbacks) -> TrainingState:
@@ -283,13 +279,14 @@ def _starting_state(model, initial_epoch: int, seed, callbacks) -> TrainingState
 class _Loop:
     """Runs the epochs of one fit over prepared data, updating the TrainingState as it goes."""
 
-    def __init__(self, model, x, y, val, plan, state: TrainingState, verbose: int, epochs: int, compiled):
-        self.model, self.x, self.y, self.val, self.plan, self.state = model, x, y, val, plan, state
-        self.compiled = compiled
+    def __init__(self, model, x, y, val, batching: EpochPlan, state: TrainingState, verbose: int, epochs: int,
+                 execution: str):
+        self.model, self.x, self.y, self.val, self.batching, self.state = model, x, y, val, batching, state
         all_cbs = [state.history, *state.callbacks]
         if verbose:
             all_cbs.append(ProgressLogger(verbose=verbose, epochs=epochs))
         self.cbs = CallbackList(all_cbs, model)
+        self.plan = state.history.plan = plan_fit(model, batching.batch_size, self.cbs, execution)
         model.history = state.history
         model.stop_training = False
         self.dropouts = [(j, layer) for j, layer in enumerate(model.layers) if isinstance(layer, Dropout)]
@@ -299,7 +296,7 @@ class _Loop:
     def run(self, epochs: int) -> None:
         state, model, history = self.state, self.model, self.state.history
         for epoch in range(state.epoch, epochs):
-            batches = self.plan.epoch(epoch_generator(state.fit_seed, epoch, 0))
+            batches = self.batching.epoch(epoch_generator(state.fit_seed, epoch, 0))
             for j, layer in self.dropouts:
                 layer.rng = epoch_generator(state.fit_seed if layer.seed is None else layer.seed, epoch, 1 + j)
             self.cbs.on_epoch_begin(epoch, {"iterations": len(batches)})
@@ -322,59 +319,42 @@ class _Loop:
                            loss_tail=history.iteration_loss[-5:])
         raise NonFiniteLossError(message, history=history, epoch=epoch, iteration=i)
 
-    def read_deferred(self, epoch: int, batches, losses) -> tuple[float, int]:
-        """An epoch's device losses in one transfer: recorded, checked, summed as ``run_epoch`` does per batch."""
-        backend, history = self.model.backend, self.state.history
-        values = backend.to_numpy(backend.xp.stack(losses))
-        loss_sum, seen = 0.0, 0
-        for i, (idx, loss) in enumerate(zip(batches, values.tolist())):
-            if not math.isfinite(loss):
-                self.diverged(self.x[idx], epoch, i, loss)
-            history.record_iteration(epoch, i, loss)
-            loss_sum += loss * idx.shape[0]
-            seen += idx.shape[0]
-        return loss_sum, seen
-
     def run_epoch(self, epoch: int, batches) -> dict:
-        """One epoch; returns the sample-weighted mean training loss and metrics over its batches."""
-        model, x, y, cbs, history = self.model, self.x, self.y, self.cbs, self.state.history
-        logs = compiled_path.try_run_epoch(  # the whole epoch in one compiled call when in scope, else None
-            model, x, y, batches, epoch=epoch, history=history, callbacks=cbs, mode=self.compiled,
-            grad_norms=self.grad_norms, every=self.every, diverged=lambda xb, i, loss: self.diverged(xb, epoch, i, loss))
-        if logs is not None:
-            return logs
-        grad, metrics = model.parameters.grad, model.metrics
-        loss_sum, seen = 0.0, 0
-        m_sums, m_counts = [0.0] * len(metrics), [0] * len(metrics)
-        # on a device backend with nothing to show per batch, the losses stay there until the epoch's end
-        deferred = [] if model.backend.defers_sync and not metrics and not cbs.batch_end else None
-        for i, idx in enumerate(batches):
-            for cb in cbs.batch_begin:
-                cb.on_train_batch_begin(i)
-            xb, yb = model.backend.asarray(x[idx]), model.backend.asarray(y[idx])  # host → the model's backend
-            loss, out = train_step(model, xb, yb, defer=deferred is not None)
-            if deferred is not None:
-                deferred.append(loss)
-                continue
-            loss = float(loss)  # read now: a metric or callback wants it every batch
-            if not math.isfinite(loss):
-                self.diverged(x[idx], epoch, i, loss)
-            for k, m in enumerate(metrics):
-                s, c = m.batch(y[idx], model.backend.to_numpy(out))
-                m_sums[k] += s
-                m_counts[k] += c
-            n_done = len(history.iteration_loss)
-            if n_done % self.every == 0:
-                self.grad_norms.append((n_done, math.sqrt(float(model.backend.dot(grad, grad)))))
-            history.record_iteration(epoch, i, loss)
-            b = idx.shape[0]
-            loss_sum += loss * b
-            seen += b
-            for cb in cbs.batch_end:
-                cb.on_train_batch_end(i, {"loss": loss_sum / seen})
-        if deferred:
-            loss_sum, seen = self.read_deferred(epoch, batches, deferred)
-        logs = {"loss": loss_sum / seen if seen else float("nan")}
-        for m, s, c in zip(metrics, m_sums, m_counts):
-            logs[m.name] = s / c if c else float("nan")
-        return logs
+        """One epoch on the plan's executor; returns the sample-weighted mean training loss and metrics."""
+        history, x = self.state.history, self.x
+        result = self.plan.run_epoch(self.model, x, self.y, batches, self.plan,
+                                          len(history.iteration_loss), self.every, _Book(self.cbs, history, epoch))
+        self.grad_norms.extend(result.grad_norms)
+        if result.stopped_at is not None:
+            self.diverged(x[batches[result.stopped_at]], epoch, result.stopped_at, result.stop_loss)
+        return result.logs(self.model.metrics)
+
+
+class _Book:
+    """The fit loop's bookkeeping of one epoch, the same for every executor: ``begin(i)`` before step i
+    runs (batch-begin callbacks), ``steps(result, start)`` once steps start … of ``result`` are done (they
+    go into the history, batch-end callbacks see the running mean loss). The step loop books each step as
+    it ends; the compiled epoch books them all after its call."""
+
+    def __init__(self, cbs: CallbackList | None, history: History | None, epoch: int):
+        self.cbs, self.history, self.epoch = cbs, history, epoch
+        self.batch_begin = cbs.batch_begin if cbs is not None else []
+        self.batch_end = cbs.batch_end if cbs is not None else []
+
+    @classmethod
+    def silent(cls) -> "_Book":
+        """Books nothing (``train_steps``)."""
+        return cls(None, None, 0)
+
+    def begin(self, i: int) -> None:
+        for cb in self.batch_begin:
+            cb.on_train_batch_begin(i)
+
+    def steps(self, result, start: int) -> None:
+        if self.history is not None:
+            self.history.record_iterations(self.epoch, result.losses[start:], start)
+        if self.batch_end:
+            means = [result.loss_sum / result.seen] if result.steps - start == 1 else result.running_means()[start:]
+            for i, mean in enumerate(means, start):
+                for cb in self.batch_end:
+                    cb.on_train_batch_end(i, {"loss": mean})

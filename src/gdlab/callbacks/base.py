@@ -9,6 +9,15 @@ class Callback(Configurable):
     """Override any of the hooks; ``self.model`` is set before training starts."""
 
     model = None
+    #: whether this callback's batch hooks may run after the epoch's steps instead of between them (a
+    #: progress bar may; a callback that reads or changes the model per batch may not). The compiled
+    #: epoch runs only with callbacks whose batch hooks may wait.
+    batch_hooks_may_lag = False
+
+    def compiled_reasons(self) -> list[str]:
+        """Why the compiled epoch cannot run a fit with this callback ([] when it can)."""
+        acts = _overrides(self, "on_train_batch_begin") or _overrides(self, "on_train_batch_end")
+        return [f"callback {type(self).__name__} acts on every batch"] if acts and not self.batch_hooks_may_lag else []
 
     def set_model(self, model):
         self.model = model

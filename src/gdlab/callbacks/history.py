@@ -22,17 +22,14 @@ class History(Callback):
         self.iterations_per_epoch: list[int] = []
         #: why training stopped early (TerminateOnNaN), else None
         self.stopped_because: str | None = None
+        #: how the fit ran (``gdlab.execution.ExecutionPlan``): its path, kernels, threads and reasons
+        self.plan = None
 
-    def record_iteration(self, epoch: int, index: int, loss: float) -> None:
-        self.iteration_loss.append(loss)
-        self.iteration_epoch.append(epoch)
-        self.iteration_index.append(index)
-
-    def record_iterations(self, epoch: int, losses: list[float]) -> None:
-        """``record_iteration`` for iterations 0 … len(losses) − 1 of ``epoch`` at once (the compiled epoch)."""
+    def record_iterations(self, epoch: int, losses: list[float], start: int = 0) -> None:
+        """The losses of iterations start … start + len(losses) − 1 of ``epoch``."""
         self.iteration_loss.extend(losses)
         self.iteration_epoch.extend([epoch] * len(losses))
-        self.iteration_index.extend(range(len(losses)))
+        self.iteration_index.extend(range(start, start + len(losses)))
 
     def on_epoch_end(self, epoch, logs=None):
         self.epoch.append(epoch)

@@ -96,6 +96,8 @@ class ProgressLogger(Callback):
     """verbose=1: the live Keras line on a terminal of known width, one plain line per epoch elsewhere;
     verbose=2: one plain line per epoch."""
 
+    batch_hooks_may_lag = True  # after a compiled epoch the bar is advanced to its end
+
     def __init__(self, verbose=1, epochs=1, stream=None):
         self.verbose, self.epochs = verbose, epochs
         self.stream = stream if stream is not None else sys.stderr

@@ -12,8 +12,8 @@ For batch b of B rows (x_b gathered from the data by the epoch's index array), l
                (one GEMM with α = −η, β = 1), no gradient buffer; at B = 1 the rank-1 update of W_l
                is written during the next step's forward pass, in the same pass over W_l
                (``forward_pending``);
-               momentum and Adam: ∂L/∂θ into the gradient buffer, then the fused update kernel of
-               ``gdlab.kernels`` over all of θ, as the reference path calls it.
+               momentum and Adam: ∂L/∂θ into the gradient buffer, then the fused update
+               ``gdlab.kernels.numba_cpu.update`` over all of θ, the one the per-step fast path calls.
 
 f' comes from the output as on the reference path: relu' = [a > 0], tanh' = 1 − a², σ' = a(1 − a).
 The matrix products go to BLAS (``gdlab.compiled.blas``): ``gemm`` at B > 1 and ``gemv`` at B = 1,
@@ -32,20 +32,16 @@ import math
 import numba
 
 from gdlab.compiled.blas import N, T, address, gemm, gemv
-from gdlab.kernels.numba_cpu import adam_moments, outer, sgd_buffer, sgd_plain, sgd_velocity
+from gdlab.kernels.numba_cpu import outer, relu, relu_grad, update
 from gdlab.losses import EPSILON
+from gdlab.opcodes import HP, Act, LossCode, Update
 
-#: activation codes (``HIDDEN`` in ``scope`` maps the classes to the first four)
-LINEAR, RELU, TANH, SIGMOID, SOFTMAX = range(5)
-#: loss codes
-SPARSE_CE, ONEHOT_CE, MSE = range(3)
-#: optimizer codes: plain SGD writes into θ; the others go through a fused kernel
-SGD, SGD_KERAS, SGD_TORCH, ADAM_KERAS, ADAM_TORCH = range(5)
+#: the codes, as defined once in ``gdlab.opcodes``
+LINEAR, RELU, TANH, SIGMOID, SOFTMAX = Act.LINEAR, Act.RELU, Act.TANH, Act.SIGMOID, Act.SOFTMAX
+SPARSE_CE, ONEHOT_CE, MSE = LossCode.SPARSE_CE, LossCode.ONEHOT_CE, LossCode.MSE
 #: columns of the layer table (one row per Dense layer; B_OFF = −1 without bias; P_OFF: a pending
 #: batch-1 update's [x, δ], see ``forward_pending``)
 N_IN, N_OUT, W_OFF, B_OFF, ACT, A_OFF, D_OFF, P_OFF = range(8)
-#: entries of the float64 hyperparameter vector
-LR, MU, ONE_MINUS_TAU, NESTEROV, BETA_1, BETA_2, EPS = range(7)
 
 jit = numba.njit(nogil=True, cache=True, fastmath=False, error_model="numpy")
 
@@ -56,8 +52,7 @@ def activate(a, rows, n, code):
     one, zero = a.dtype.type(1), a.dtype.type(0)
     if code == RELU:
         for i in range(rows * n):
-            v = a[i]
-            a[i] = v if (v >= zero or v != v) else zero  # max(v, 0); NaN passes, as NumPy's
+            a[i] = relu(a[i], zero)
     elif code == TANH:
         for i in range(rows * n):
             a[i] = math.tanh(a[i])
@@ -87,7 +82,7 @@ def vjp(d, a, count, code):
     one, zero = d.dtype.type(1), d.dtype.type(0)
     if code == RELU:
         for i in range(count):
-            d[i] = d[i] * (one if a[i] > zero else zero)
+            d[i] = relu_grad(d[i], a[i], one, zero)
     elif code == TANH:
         for i in range(count):
             d[i] = d[i] * (one - a[i] * a[i])
@@ -266,26 +261,6 @@ def backward(fns, theta, grad, ws, layers, l, inp, rows, direct, kernel, eta, in
 
 
 @jit
-def step(theta, grad, opt, hp, s1, s2, t, tiny):
-    """The fused update of ``gdlab.kernels`` with the scalars the optimizer's fast path passes."""
-    dt = theta.dtype.type
-    lr, b1, b2 = hp[LR], hp[BETA_1], hp[BETA_2]
-    if opt == SGD:
-        sgd_plain(theta, grad, dt(lr))
-    elif opt == SGD_KERAS:
-        sgd_velocity(theta, grad, s1, dt(hp[MU]), dt(lr), hp[NESTEROV] != 0, tiny)
-    elif opt == SGD_TORCH:
-        sgd_buffer(theta, grad, s1, dt(hp[MU]), dt(hp[ONE_MINUS_TAU]), dt(lr), t == 1, hp[NESTEROV] != 0, tiny)
-    elif opt == ADAM_KERAS:
-        alpha = lr * math.sqrt(1 - b2 ** float(t)) / (1 - b1 ** float(t))
-        adam_moments(theta, grad, s1, s2, dt(1 - b1), dt(b2), dt(1 - b2), dt(alpha), True,
-                     dt(math.sqrt(1 - b2 ** float(t))), dt(hp[EPS]), tiny)
-    elif opt == ADAM_TORCH:
-        adam_moments(theta, grad, s1, s2, dt(1 - b1), dt(b2), dt(1 - b2), dt(lr / (1 - b1 ** float(t))), False,
-                     dt(math.sqrt(1 - b2 ** float(t))), dt(hp[EPS]), tiny)
-
-
-@jit
 def run(fns, x, y_lab, y_val, order, starts, layers, loss_code, theta, grad, ws, opt, hp, s1, s2, t0, tiny,
         threshold, batch_loss, correct, n_before, norm_every, norms, ints, floats, chars):
     """The epoch; returns the number of steps done (fewer than the batches: a non-finite loss at
@@ -301,8 +276,8 @@ def run(fns, x, y_lab, y_val, order, starts, layers, loss_code, theta, grad, ws,
     (``forward_pending``), or before a larger batch and at the end of the epoch (``flush_pending``)."""
     n_layers = layers.shape[0]
     n0, k = layers[0, N_IN], layers[n_layers - 1, N_OUT]
-    eta = theta.dtype.type(hp[LR])
-    direct = opt == SGD
+    eta = theta.dtype.type(hp[HP.LR])
+    direct = opt == Update.SGD
     pending = False
     n_correct = 0
     for i in range(starts.size - 1):
@@ -352,7 +327,7 @@ def run(fns, x, y_lab, y_val, order, starts, layers, loss_code, theta, grad, ws,
         if record:
             norms[i] = math.sqrt(square if rows == 1 else sum_squares(grad, grad.size))
         if buffered:
-            step(theta, grad, opt, hp, s1, s2, t0 + i + 1, tiny)
+            update(opt, theta, grad, s1, s2, hp, t0 + i + 1, tiny)
     if pending:
         for l in range(n_layers):
             flush_pending(theta, layers[l], pending_region(ws, layers, l), eta)

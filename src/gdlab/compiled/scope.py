@@ -1,92 +1,47 @@
 """Which fits the compiled epoch can run, and why not the others.
 
-In scope: a ``Sequential`` of ``Dense`` layers with linear / ReLU / tanh /
-sigmoid hidden activations; a softmax output with (sparse) categorical
-cross-entropy, or a linear / ReLU / tanh / sigmoid output with mean squared
-error; SGD (momentum, Nesterov, dampening) or Adam in either convention with a
-constant learning rate; accuracy as the only metric; callbacks that act per
-epoch. Anything else — dropout and other layers, clipping, weight decay, EMA,
-gradient accumulation, AMSGrad, a learning-rate schedule (it changes η every
-step), batch-level callbacks — runs on the NumPy reference path. ``reason``
-names the first thing that is out of scope.
+Each object says what it supports — ``Layer.compiled_reasons``, ``Loss.compiled_reasons``,
+``Metric.compiled_reasons``, ``Optimizer.compiled_reasons``, ``Callback.compiled_reasons`` —
+and ``reasons`` adds what the environment must give: numba, the fused-kernel switch, the
+NumPy backend and a float dtype. Today that is: Dense layers with linear / ReLU / tanh /
+sigmoid hidden activations; a softmax output with (sparse) categorical cross-entropy, or a
+linear / ReLU / tanh / sigmoid output with mean squared error; SGD (momentum, Nesterov,
+dampening) or Adam in either convention with a constant learning rate; accuracy; callbacks
+whose batch hooks may wait for the epoch's end (progress bars).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from gdlab import activations, kernels, losses, metrics
-from gdlab.callbacks.progress import ProgressLogger
-from gdlab.layers import Dense
-from gdlab.optimizers import SGD, Adam
+from gdlab import kernels
 
-HIDDEN = {activations.Linear: 0, activations.ReLU: 1, activations.Tanh: 2, activations.Sigmoid: 3}
-LOSSES = {losses.SparseCategoricalCrossentropy: 0, losses.CategoricalCrossentropy: 1,
-          losses.MeanSquaredError: 2}
 DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
-#: optimizer settings the compiled path does not run, with their "off" value
-OPTIMIZER_EXTRAS = {"weight_decay": None, "clipnorm": None, "clipvalue": None, "global_clipnorm": None,
-                    "use_ema": False, "gradient_accumulation_steps": None}
 
 
-def _name(obj) -> str:
-    return type(obj).__name__
-
-
-def reason(model, callbacks) -> str | None:
-    """None when the compiled epoch can run this fit (``callbacks``: its ``CallbackList``); else what
-    is out of scope."""
+def reasons(model, callbacks) -> list[str]:
+    """Every reason the compiled epoch cannot run this fit (``callbacks``: its ``CallbackList``); [] when it can."""
+    why = []
     if not kernels.registered("sgd"):
-        return "numba is not installed (pip install gdlab[fast])"
-    if not kernels.enabled():
-        return "the fused kernels are switched off (gdlab.kernels.fused(False))"
+        why.append("numba is not installed (pip install gdlab[fast])")
+    elif not kernels.enabled():
+        why.append("the fused kernels are switched off (gdlab.kernels.fused(False))")
     if model.backend.name != "numpy":
-        return f"backend {model.backend.name!r} (the compiled epoch runs on NumPy arrays)"
+        why.append(f"backend {model.backend.name!r} (the compiled epoch runs on NumPy arrays)")
     if model.dtype not in DTYPES:
-        return f"dtype {model.dtype} (float32 and float64 are compiled)"
-    for layer in model.layers:
-        if type(layer) is not Dense:
-            return f"layer {layer.name!r} is a {_name(layer)} (only Dense layers are compiled)"
-    *hidden, last = model.layers
-    for layer in hidden:
-        if type(layer.activation) not in HIDDEN:
-            return (f"layer {layer.name!r} has activation {_name(layer.activation)} "
-                    f"(compiled: {', '.join(c.__name__ for c in HIDDEN)})")
-    loss = model.loss
-    if type(loss) not in LOSSES:
-        return f"loss {_name(loss)} (compiled: {', '.join(c.__name__ for c in LOSSES)})"
-    if isinstance(loss, losses.CategoricalCrossentropy):
-        if not model._fused:
-            return f"{_name(loss)} without a softmax output layer (or from_logits=True)"
-    elif type(last.activation) not in HIDDEN:
-        return f"output activation {_name(last.activation)} with {_name(loss)}"
+        why.append(f"dtype {model.dtype} (float32 and float64 are compiled)")
+    layers = model.layers
+    for layer in layers:
+        why += layer.compiled_reasons(last=layer is layers[-1])
+    why += model.loss.compiled_reasons(layers[-1].activation, model._fused)
     for metric in model.metrics:
-        if type(metric) is not metrics.Accuracy:
-            return f"metric {metric.name!r} (only accuracy is compiled)"
-    why = _optimizer_reason(model.optimizer)
-    if why:
-        return why
-    for cb in callbacks.batch_begin + callbacks.batch_end:
-        if not isinstance(cb, ProgressLogger):  # a progress bar is advanced after the epoch instead
-            return f"callback {_name(cb)} acts on every batch"
-    return None
+        why += metric.compiled_reasons()
+    why += model.optimizer.compiled_reasons()
+    for cb in callbacks.callbacks:
+        why += cb.compiled_reasons()
+    return why
 
 
 def weights_per_sample(model) -> int:
     """Σ n_in·n_out over the Dense layers: the multiply-adds of one sample's forward pass."""
     return sum(int(layer.weights["kernel"].size) for layer in model.layers)
-
-
-def _optimizer_reason(opt) -> str | None:
-    if type(opt) not in (SGD, Adam):
-        return f"optimizer {_name(opt)} (compiled: SGD, Adam)"
-    for key, off in OPTIMIZER_EXTRAS.items():
-        if getattr(opt, key) != off:
-            return f"optimizer setting {key}={getattr(opt, key)!r}"
-    if isinstance(opt, Adam) and opt.amsgrad:
-        return "Adam(amsgrad=True)"
-    if callable(opt.learning_rate):
-        return f"the learning rate is a schedule ({_name(opt.learning_rate)}), which changes it every step"
-    if opt.fused is False:
-        return f"{_name(opt)}(fused=False)"
-    return None

@@ -29,7 +29,6 @@ the NumPy backend has no kernels and every reference runs.
 from __future__ import annotations
 
 import importlib.util
-import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -108,15 +107,6 @@ def backend_of(array) -> str:
     if name is None:
         name = _BACKENDS[kind] = kind.__module__.partition(".")[0]
     return name
-
-
-def adam_step_size(opt, t: int, lr: float) -> float:
-    """The scalar an Adam kernel multiplies m by: α = η·√(1 − β₂ᵗ)/(1 − β₁ᵗ) with ε̂ (``eps_hat``),
-    else s = η/(1 − β₁ᵗ) (the root is then divided by √(1 − β₂ᵗ) per entry)."""
-    b1, b2 = opt.beta_1, opt.beta_2
-    if opt.eps_hat:
-        return lr * math.sqrt(1 - b2**t) / (1 - b1**t)
-    return lr / (1 - b1**t)
 
 
 def tiny(dtype) -> np.generic:

@@ -11,11 +11,10 @@ zero: GPUs compute on subnormal numbers at full speed, so the state equals the r
 
 from __future__ import annotations
 
-import math
-
 import cupy
 
-from gdlab.kernels import adam_step_size, register
+from gdlab.formulas import adam_step_size
+from gdlab.kernels import register
 
 _OPTIONS = ("--fmad=false",)
 
@@ -76,7 +75,7 @@ _adam = _kernel(
 
 def _adam_step(opt, theta, g, state, t, lr):
     dt, b1, b2 = theta.dtype.type, opt.beta_1, opt.beta_2
-    _adam(g, dt(1 - b1), dt(b2), dt(1 - b2), dt(adam_step_size(opt, t, lr)), dt(math.sqrt(1 - b2**t)),
+    _adam(g, dt(1 - b1), dt(b2), dt(1 - b2), *(dt(v) for v in adam_step_size(lr, b1, b2, t, opt.eps_hat)),
           dt(opt.epsilon), int(opt.eps_hat), theta, state["m"], state["v"])
 
 

@@ -34,7 +34,9 @@ import math
 
 import numba
 
-from gdlab.kernels import adam_step_size, register, tiny
+from gdlab.formulas import adam_step_size
+from gdlab.kernels import register, tiny
+from gdlab.opcodes import HP, Update
 
 
 def _kernel(f):
@@ -57,11 +59,6 @@ def sgd_plain(theta, g, eta):
         theta[i] = theta[i] - g[i] * eta
 
 
-@register("sgd", momentum=False)
-def sgd(opt, theta, g, state, t, lr):
-    sgd_plain(theta, g, theta.dtype.type(lr))
-
-
 @_kernel
 def sgd_velocity(theta, g, v, mu, eta, nesterov, tiny):
     """v ← v·μ − g·η;  θ ← θ + v  or  θ ← θ + (v·μ − g·η)."""
@@ -82,20 +79,6 @@ def sgd_buffer(theta, g, b, mu, one_minus_tau, eta, first, nesterov, tiny):
         theta[i] = theta[i] - d * eta
 
 
-def _sgd_momentum(opt, theta, g, state, t, lr):
-    dt = theta.dtype.type
-    if opt.lr_inside_momentum:
-        sgd_velocity(theta, g, state["velocity"], dt(opt.momentum), dt(lr), opt.nesterov, tiny(dt))
-    else:
-        sgd_buffer(theta, g, state["velocity"], dt(opt.momentum), dt(1 - opt.dampening), dt(lr), t == 1,
-                    opt.nesterov, tiny(dt))
-
-
-for _nesterov in (False, True):
-    for _inside in (False, True):
-        register("sgd", momentum=True, nesterov=_nesterov, lr_inside_momentum=_inside)(_sgd_momentum)
-
-
 @_kernel
 def adam_moments(theta, g, m, v, one_minus_b1, b2, one_minus_b2, alpha, eps_hat, root_c2, eps, tiny):
     """m ← m + (g − m)·(1 − β₁);  v ← v·β₂ + g·(1 − β₂)·g;
@@ -109,14 +92,40 @@ def adam_moments(theta, g, m, v, one_minus_b1, b2, one_minus_b2, alpha, eps_hat,
         theta[i] = theta[i] - (mi * alpha) / (math.sqrt(vi) + eps if eps_hat else math.sqrt(vi) / root_c2 + eps)
 
 
-def _adam_step(opt, theta, g, state, t, lr):
-    dt, b1, b2 = theta.dtype.type, opt.beta_1, opt.beta_2
-    adam_moments(theta, g, state["m"], state["v"], dt(1 - b1), dt(b2), dt(1 - b2), dt(adam_step_size(opt, t, lr)),
-                 opt.eps_hat, dt(math.sqrt(1 - b2**t)), dt(opt.epsilon), tiny(dt))
+_adam_step_size = _kernel(adam_step_size)
 
 
+@_kernel
+def update(code, theta, g, s1, s2, hp, t, tiny):
+    """One fused update of θ by the rule ``code`` (``gdlab.opcodes.Update``) with the hyperparameters
+    ``hp`` (``gdlab.opcodes.HP``) and slots s1, s2 (velocity; m, v) at step t — what the optimizer's
+    ``kernel_arguments`` describes. The per-step fast path and the compiled epoch both call this."""
+    dt = theta.dtype.type
+    eta = dt(hp[HP.LR])
+    if code == Update.SGD:
+        sgd_plain(theta, g, eta)
+    elif code == Update.SGD_KERAS:
+        sgd_velocity(theta, g, s1, dt(hp[HP.MU]), eta, hp[HP.NESTEROV] != 0, tiny)
+    elif code == Update.SGD_TORCH:
+        sgd_buffer(theta, g, s1, dt(hp[HP.MU]), dt(hp[HP.ONE_MINUS_TAU]), eta, t == 1, hp[HP.NESTEROV] != 0, tiny)
+    else:
+        b1, b2, eps_hat = hp[HP.BETA_1], hp[HP.BETA_2], code == Update.ADAM_KERAS
+        step, root_c2 = _adam_step_size(hp[HP.LR], b1, b2, t, eps_hat)
+        adam_moments(theta, g, s1, s2, dt(1 - b1), dt(b2), dt(1 - b2), dt(step), eps_hat, dt(root_c2),
+                     dt(hp[HP.EPS]), tiny)
+
+
+def _fused_update(opt, theta, g, state, t, lr):
+    code, hp, s1, s2 = opt.kernel_arguments(lr, theta.dtype)
+    update(code, theta, g, s1, s2, hp, t, tiny(theta.dtype))
+
+
+register("sgd", momentum=False)(_fused_update)
+for _nesterov in (False, True):
+    for _inside in (False, True):
+        register("sgd", momentum=True, nesterov=_nesterov, lr_inside_momentum=_inside)(_fused_update)
 for _eps_hat in (False, True):
-    register("adam", amsgrad=False, eps_hat=_eps_hat)(_adam_step)
+    register("adam", amsgrad=False, eps_hat=_eps_hat)(_fused_update)
 
 
 # -- layers ------------------------------------------------------------------------------------------------
@@ -130,22 +139,34 @@ def outer(x, y, out):
             out[i, j] = xi * y[j]
 
 
+@_kernel
+def relu(v, zero):
+    """max(v, 0) as NumPy's maximum computes it: NaN and −0 pass through (``zero``: 0 in v's dtype)."""
+    return v if (v >= zero or v != v) else zero
+
+
+@_kernel
+def relu_grad(d, a, one, zero):
+    """d·[a > 0] (a = relu(z), so a > 0 ⇔ z > 0) — a multiply, as NumPy's d·mask, so −0, inf and NaN
+    come out exactly as there (``one``, ``zero`` in d's dtype)."""
+    return d * (one if a > zero else zero)
+
+
 @register("activation_backward", activation="ReLU")
 @_kernel
 def relu_backward(g, a):
-    """g ← g·[a > 0] in place (a = relu(z), so a > 0 ⇔ z > 0) — a multiply, as NumPy's g·mask, so
-    −0, inf and NaN come out exactly as there."""
+    """g ← relu_grad(g, a) in place."""
     flat_g, flat_a = g.reshape(-1), a.reshape(-1)
     one, zero = flat_g.dtype.type(1), flat_g.dtype.type(0)
     for i in range(flat_g.size):
-        flat_g[i] = flat_g[i] * (one if flat_a[i] > 0 else zero)
+        flat_g[i] = relu_grad(flat_g[i], flat_a[i], one, zero)
 
 
 @register("bias_activation", activation="ReLU")
 @_kernel
 def bias_relu(z, b):
-    """z ← max(z + b, 0) in place, row by row — NumPy's maximum: NaN and −0 pass through."""
+    """z ← relu(z + b) in place, row by row."""
+    zero = z.dtype.type(0)
     for r in range(z.shape[0]):
         for j in range(z.shape[1]):
-            v = z[r, j] + b[j]
-            z[r, j] = v if (v >= 0 or v != v) else 0
+            z[r, j] = relu(z[r, j] + b[j], zero)

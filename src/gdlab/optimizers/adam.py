@@ -20,9 +20,8 @@ both conventions (λ = 0.004 Keras, 0.01 PyTorch).
 
 from __future__ import annotations
 
-import math
-
-
+from gdlab.formulas import adam_step_size
+from gdlab.opcodes import Update
 from gdlab.optimizers.base import MomentsOptimizer, Slot, registry
 from gdlab.validation import flag
 
@@ -31,6 +30,7 @@ from gdlab.validation import flag
 class Adam(MomentsOptimizer):
     arguments = {**MomentsOptimizer.arguments, "amsgrad": flag, "eps_hat": flag}
     rule = "adam"
+    supports_compiled_epoch = True
 
     def __init__(self, learning_rate=None, beta_1=0.9, beta_2=0.999, epsilon=None, amsgrad=False, eps_hat=None,
                  **kwargs):
@@ -43,6 +43,14 @@ class Adam(MomentsOptimizer):
     def kernel_flags(self):
         return {"amsgrad": self.amsgrad, "eps_hat": self.eps_hat}
 
+    def compiled_reasons(self):
+        return super().compiled_reasons() + (["Adam(amsgrad=True)"] if self.amsgrad else [])
+
+    def kernel_arguments(self, lr, dtype):
+        code = Update.ADAM_KERAS if self.eps_hat else Update.ADAM_TORCH  # ε̂ on √v, or ε on the corrected root
+        hp = self._hyperparameters(lr, BETA_1=self.beta_1, BETA_2=self.beta_2, EPS=self.epsilon)
+        return code, hp, self.state["m"], self.state["v"]
+
     def update(self, theta, g, state, t, lr):
         m, v, b1, b2 = state["m"], state["v"], self.beta_1, self.beta_2
         m += (g - m) * (1 - b1)  # m ← m + (1 − β₁)·(g − m)
@@ -50,12 +58,11 @@ class Adam(MomentsOptimizer):
         if self.amsgrad:
             state["v_hat"][...] = self.xp.maximum(state["v_hat"], v)  # v̂ ← max(v̂, v)
             v = state["v_hat"]
+        step, root_c2 = adam_step_size(lr, b1, b2, t, self.eps_hat)  # α = η·√(1 − β₂ᵗ)/(1 − β₁ᵗ)  or  s = η/(1 − β₁ᵗ)
         if self.eps_hat:
-            alpha = lr * math.sqrt(1 - b2**t) / (1 - b1**t)  # α = η·√(1 − β₂ᵗ)/(1 − β₁ᵗ)
-            theta -= m * alpha / (self.xp.sqrt(v) + self.epsilon)  # θ ← θ − α·m/(√v + ε̂)
+            theta -= m * step / (self.xp.sqrt(v) + self.epsilon)  # θ ← θ − α·m/(√v + ε̂)
         else:
-            s = lr / (1 - b1**t)  # s = η/(1 − β₁ᵗ)
-            theta -= m * s / (self.xp.sqrt(v) / math.sqrt(1 - b2**t) + self.epsilon)  # θ ← θ − s·m/(√v/√(1 − β₂ᵗ) + ε)
+            theta -= m * step / (self.xp.sqrt(v) / root_c2 + self.epsilon)  # θ ← θ − s·m/(√v/√(1 − β₂ᵗ) + ε)
 
 
 @registry.register("adamw")

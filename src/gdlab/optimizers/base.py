@@ -43,6 +43,7 @@ import numpy as np
 from gdlab import kernels
 from gdlab.backend import backend_for
 from gdlab.config import Configurable
+from gdlab.opcodes import HP, HP_SIZE
 from gdlab.optimizers.conventions import preset
 from gdlab.parameters import Parameters
 from gdlab.registry import Registry, serialize
@@ -64,6 +65,12 @@ class Optimizer(Configurable):
     arguments: dict[str, Callable] = {}
     #: the update rule's name in the kernel table (AdamW runs Adam's rule)
     rule: str = ""
+    #: whether the compiled epoch (``gdlab.compiled``) can run this rule: such a subclass implements
+    #: ``kernel_arguments`` and says in ``compiled_reasons`` which of its settings it cannot run
+    supports_compiled_epoch: bool = False
+    #: settings the compiled epoch does not run, with their "off" value
+    COMPILED_OFF = {"weight_decay": None, "clipnorm": None, "clipvalue": None, "global_clipnorm": None,
+                    "use_ema": False, "gradient_accumulation_steps": None}
 
     def __init__(
         self,
@@ -313,6 +320,36 @@ class Optimizer(Configurable):
     def update(self, theta, g, state, t: int, lr: float) -> None:
         """The update rule: θ and ``state`` changed in place, g only read; t is 1-based."""
         raise NotImplementedError  # abstract
+
+    # -- what the fast paths can run ----------------------------------------------------------
+    def compiled_reasons(self) -> list[str]:
+        """Why the compiled epoch cannot run this optimizer as it is set ([] when it can)."""
+        reasons = []
+        if not self.supports_compiled_epoch:
+            able = [cls.__name__ for cls in registry.classes() if cls.supports_compiled_epoch]
+            reasons.append(f"optimizer {type(self).__name__} (compiled: {', '.join(able)})")
+        reasons += [f"optimizer setting {key}={getattr(self, key)!r}" for key, off in self.COMPILED_OFF.items()
+                    if getattr(self, key) != off]
+        if callable(self.learning_rate):
+            reasons.append(f"the learning rate is a schedule ({type(self.learning_rate).__name__}), which "
+                           "changes it every step")
+        if self.fused is False:
+            reasons.append(f"{type(self).__name__}(fused=False)")
+        return reasons
+
+    def kernel_arguments(self, lr: float, dtype) -> tuple:
+        """(``gdlab.opcodes.Update`` code, float64 hyperparameters indexed by ``gdlab.opcodes.HP``, slot 1,
+        slot 2) for ``gdlab.kernels.numba_cpu.update`` at learning rate lr — the fused update that the
+        per-step fast path and the compiled epoch share. Only rules with ``supports_compiled_epoch``."""
+        raise NotImplementedError(f"{type(self).__name__} has no fused update")
+
+    def _hyperparameters(self, lr: float, **entries) -> np.ndarray:
+        """The float64 vector of ``kernel_arguments``: η and the given ``HP`` entries, the rest 0."""
+        hp = np.zeros(HP_SIZE)
+        hp[HP.LR] = lr
+        for name, value in entries.items():
+            hp[HP[name]] = value
+        return hp
 
     def finalize(self, theta: np.ndarray) -> None:
         """At the end of training: with ``use_ema``, θ ← θ̄ (as Keras's finalize_variable_values)."""

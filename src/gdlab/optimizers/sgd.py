@@ -20,6 +20,9 @@ whole buffer at once.
 
 from __future__ import annotations
 
+import numpy as np
+
+from gdlab.opcodes import Update
 from gdlab.optimizers.base import Optimizer, Slot, registry
 from gdlab.validation import flag, unit_interval
 
@@ -29,6 +32,7 @@ class SGD(Optimizer):
     arguments = {"momentum": unit_interval, "nesterov": flag, "dampening": unit_interval,
                  "lr_inside_momentum": flag}
     rule = "sgd"
+    supports_compiled_epoch = True
 
     def __init__(self, learning_rate=None, momentum=0.0, nesterov=False, dampening=0.0, lr_inside_momentum=None,
                  **kwargs):
@@ -47,6 +51,14 @@ class SGD(Optimizer):
         if not self.momentum:
             return {"momentum": False}
         return {"momentum": True, "nesterov": self.nesterov, "lr_inside_momentum": self.lr_inside_momentum}
+
+    def kernel_arguments(self, lr, dtype):
+        if not self.momentum:
+            empty = np.zeros(0, dtype=dtype)
+            return Update.SGD, self._hyperparameters(lr), empty, empty
+        code = Update.SGD_KERAS if self.lr_inside_momentum else Update.SGD_TORCH  # v holds η·g, or raw steps
+        hp = self._hyperparameters(lr, MU=self.momentum, ONE_MINUS_TAU=1 - self.dampening, NESTEROV=self.nesterov)
+        return code, hp, self.state["velocity"], np.zeros(0, dtype=dtype)
 
     def update(self, theta, g, state, t, lr):
         mu, eta = self.momentum, lr
