@@ -13,68 +13,16 @@ iteration colouring has a colour key.
 
 from __future__ import annotations
 
-import functools
-from pathlib import Path
+from pathlib import Path  # noqa: F401
 
 import matplotlib
 import numpy as np
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
 
-DPI = 100
-WIDE = (12.0, 4.2)
-TALL = (12.0, 7.0)
-
-STYLE = {"axes.grid": True, "grid.alpha": 0.3, "axes.spines.top": False, "axes.spines.right": False,
-         "font.size": 9, "legend.fontsize": 8}
+from gdlab.reporting.figures import (DPI, TALL, WIDE, colors, figure as _figure, four_panels as _four_panels,  # noqa: F401
+                                     integer_xticks as _integer_xticks, legend_outside as _legend_outside,
+                                     line_styles, save, styled)
 
 REGIME_COLORS = {"too small": "#7f7f7f", "good": "#2ca02c", "oscillating": "#ff7f0e", "diverging": "#d62728"}
-LINESTYLES = ["-", "--", "-.", ":"]
-
-
-def styled(fn):
-    """Build the figure inside the lab's style context."""
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        with matplotlib.rc_context(STYLE):
-            return fn(*args, **kwargs)
-    return wrapper
-
-
-def colors(n: int):
-    cmap = matplotlib.colormaps["tab10"]
-    return [cmap(i % 10) for i in range(n)]
-
-
-def line_styles(n: int):
-    """(colour, line style) pairs: 10 colours × 4 styles, so 12 series are all distinct."""
-    return [(colors(10)[i % 10], LINESTYLES[(i // 10 + i) % len(LINESTYLES)]) for i in range(n)]
-
-
-def save(fig, path) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with matplotlib.rc_context(STYLE):
-        fig.savefig(path, dpi=DPI, format="png")
-    return path
-
-
-def _figure(size=WIDE):
-    return Figure(figsize=size, dpi=DPI, layout="constrained")
-
-
-def _four_panels():
-    fig = _figure(TALL)
-    return fig, fig.subplots(2, 2)
-
-
-def _legend_outside(ax, **kw):
-    """The legend to the right of the axes, never over the data."""
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0, **kw)
-
-
-def _integer_xticks(ax):
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
 
 
 def _edge_arrows(ax, xs, ys, x_range, y_range, color):

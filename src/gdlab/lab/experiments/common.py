@@ -1,48 +1,11 @@
-"""Small shared pieces of the experiments: recording callbacks and tables."""
+"""Small shared pieces of the experiments: optimizer paths on 2-D surfaces and when they arrive."""
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass
-
 import numpy as np
 
-from gdlab.callbacks import Callback
-
-
-@dataclass
-class Table:
-    """Column headers and rows of already formatted cells (printed by the CLI, drawn by the report)."""
-
-    headers: list[str]
-    rows: list[list[str]]
-
-    def to_text(self) -> str:
-        widths = [max(len(h), *(len(r[i]) for r in self.rows)) if self.rows else len(h)
-                  for i, h in enumerate(self.headers)]
-        lines = ["  ".join(h.rjust(w) for h, w in zip(self.headers, widths)),
-                 "  ".join("─" * w for w in widths)]
-        lines += ["  ".join(c.rjust(w) for c, w in zip(r, widths)) for r in self.rows]
-        return "\n".join(lines)
-
-
-class ParameterRecorder(Callback):
-    """Records θ after every iteration and the wall-clock time at which it was reached."""
-
-    def __init__(self):
-        self.thetas: list[np.ndarray] = []
-        self.times: list[float] = []
-        self._t0 = 0.0
-
-    def on_train_begin(self, logs=None):
-        self.thetas = [self.model.parameters.numpy()]
-        self.times = [0.0]
-        self._t0 = time.perf_counter()
-
-    def on_train_batch_end(self, iteration, logs=None):
-        self.times.append(time.perf_counter() - self._t0)
-        self.thetas.append(self.model.parameters.numpy())
-
+from gdlab.callbacks import ParameterRecorder  # noqa: F401  (re-exported until the studies import it)
+from gdlab.reporting.tables import Table, fmt  # noqa: F401
 
 MIN_STAY = 10  # steps an optimizer must stay below the tolerance, at the end, to count as settled
 
@@ -75,15 +38,3 @@ def run_path(optimizer, surface, steps: int) -> tuple[np.ndarray, np.ndarray]:
             path[k + 1] = theta
         gap = surface.f(path.T) - surface.f_min
     return path, gap
-
-
-def fmt(value, digits=4) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, str):
-        return value
-    if isinstance(value, (int, np.integer)):
-        return f"{int(value):,}"
-    if not np.isfinite(value):
-        return str(value)
-    return f"{value:.{digits}g}"
