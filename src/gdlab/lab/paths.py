@@ -1,11 +1,8 @@
-"""Small shared pieces of the experiments: optimizer paths on 2-D surfaces and when they arrive."""
+"""Optimizer paths on 2-D surfaces and when they arrive: run one, find its first touch and its settling step."""
 
 from __future__ import annotations
 
 import numpy as np
-
-from gdlab.callbacks import ParameterRecorder  # noqa: F401  (re-exported until the studies import it)
-from gdlab.reporting.tables import Table, fmt  # noqa: F401
 
 MIN_STAY = 10  # steps an optimizer must stay below the tolerance, at the end, to count as settled
 

@@ -21,9 +21,9 @@ import numpy as np
 
 from gdlab import backend as backend_mod
 from gdlab.io import write_atomic
-from gdlab.lab import settings as S
 from gdlab.lab.claims import CLAIMS, SHOWN, not_run
-from gdlab.lab.sections import SECTIONS, Pair, Section
+from gdlab.lab.section import Pair, Section
+from gdlab.lab.studies import STUDIES
 from gdlab.reporting.html import STYLE, figure_html, table_html
 
 def pair_html(p: Pair) -> str:
@@ -134,24 +134,25 @@ def build_report(out, only=None, overrides=None, thorough: bool = False, blas_th
                  echo=print, backend="numpy") -> Path:
     """Run the sections (all, or ``only``), write their PNGs, ``index.html``, ``claims.json`` and data files.
 
-    ``overrides``: section key → {setting: value}, applied over the defaults (and over
-    ``settings.THOROUGH`` when ``thorough``). ``backend``: the array backend of the sections'
+    ``overrides``: section key → {setting: value}, applied over the defaults (and over the
+    study's ``thorough`` settings when ``thorough``). ``backend``: the array backend of the sections'
     networks (``gdlab.backend.use``); the surfaces and the 1-D sweeps compute in NumPy.
     """
     out = Path(out)
     t0, c0 = time.perf_counter(), time.process_time()
-    keys = list(only or SECTIONS)
-    unknown = [k for k in keys if k not in SECTIONS]
+    keys = list(only or STUDIES)
+    unknown = [k for k in keys if k not in STUDIES]
     if unknown:
-        raise ValueError(f"unknown section(s) {', '.join(unknown)}; valid: {', '.join(SECTIONS)}")
+        raise ValueError(f"unknown section(s) {', '.join(unknown)}; valid: {', '.join(STUDIES)}")
     sections = []
     with _blas_threads(blas_threads), backend_mod.use(backend) as chosen:
         info = provenance()
         info["backend"] = chosen.name
         for key in keys:
             t = time.perf_counter()
-            changes = {**(S.THOROUGH.get(key, {}) if thorough else {}), **(overrides or {}).get(key, {})}
-            sections.append(SECTIONS[key](out, S.make(key, **changes)))
+            study = STUDIES[key]
+            changes = {**(study.thorough if thorough else {}), **(overrides or {}).get(key, {})}
+            sections.append(study.section(out, study.make(**changes)))
             if echo:
                 echo(f"{sections[-1].title} — {time.perf_counter() - t:.1f} s")
     verdicts = collect_verdicts(sections)

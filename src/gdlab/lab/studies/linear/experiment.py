@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from gdlab import Sequential, datasets, initializers
-from gdlab.lab.experiments.common import ParameterRecorder, Table, fmt
-from gdlab.lab.settings import LinearSettings
+from gdlab.callbacks import ParameterRecorder
+from gdlab.lab.studies.linear import Settings
 from gdlab.layers import Dense
 from gdlab.optimizers import SGD
+from gdlab.reporting.tables import Table, fmt
 from gdlab.theory import LinearProblem, observed_regime, predicted_regime
 from gdlab.training import NonFiniteLossError
 
@@ -50,8 +51,7 @@ class LinearResult(LinearProblem):
         ])
 
 
-def linear_experiment(settings: LinearSettings = LinearSettings(),
-                      rates: dict[str, float] | None = None) -> LinearResult:
+def run(settings: Settings = Settings(), rates: dict[str, float] | None = None) -> LinearResult:
     """Fit y = w·x by batch GD at several η (given as multiples of 1/λ) and record every iterate."""
     s = settings
     steps, w_init, seed = s.steps, s.w_init, s.seed
