@@ -6,6 +6,8 @@ Every comparison is against the NumPy run of the same seed, in float64, to rtol 
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -276,8 +278,9 @@ TIMED = {"gd_step", "sgd_step", "gd_step_vs_sgd", "samples_per_second", "through
 
 def _evidence(section) -> list:
     """(claim, verdict, evidence) with the clock's share left out; a verdict that reads the clock is not compared."""
-    return [(v.id, None if TIMED & v.evidence.keys() else v.verdict,
-             {k: e for k, e in v.evidence.items() if k not in TIMED}) for v in section.verdicts]
+    evidence = [dataclasses.asdict(v.evidence) for v in section.verdicts]
+    return [(v.id, None if TIMED & e.keys() else v.verdict, {k: x for k, x in e.items() if k not in TIMED})
+            for v, e in zip(section.verdicts, evidence)]
 
 
 def test_use_sets_the_backend_of_models_made_inside_and_restores_it():
@@ -299,13 +302,14 @@ def test_use_sets_the_backend_of_models_made_inside_and_restores_it():
 def test_lab_sections_on_a_backend_conclude_as_on_numpy(key, make, tmp_path):
     """Each network section of the lab runs with its models on the backend (on the strict namespace no
     host-only call can be left in it) and reaches the same verdicts on the same evidence as on NumPy."""
-    from gdlab.lab import sections, settings
+    from gdlab.lab.studies import STUDIES
 
-    cfg = settings.SETTINGS[key](**LAB_SMALL[key])
-    on_numpy = sections.SECTIONS[key](tmp_path / "numpy", cfg)
+    study = STUDIES[key]
+    cfg = study.make(**LAB_SMALL[key])
+    on_numpy = study.section(tmp_path / "numpy", cfg)
     backend = make()
     with backend_mod.use(backend):
-        on_backend = sections.SECTIONS[key](tmp_path / backend.name, cfg)
+        on_backend = study.section(tmp_path / backend.name, cfg)
     exact = isinstance(backend, StrictBackend)  # NumPy underneath; a GPU sums in its own order
     for a, b in zip(_evidence(on_numpy), _evidence(on_backend), strict=True):
         assert a[:2] == b[:2]

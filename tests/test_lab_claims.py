@@ -1,86 +1,81 @@
 """The lab tells the truth: verdicts and sentences follow the numbers, timings hold still, settings live once."""
 
-import copy
+import dataclasses
+from importlib import import_module
 from types import SimpleNamespace as NS
 
 import numpy as np
 import pytest
 
 from gdlab.lab import claims as C
-from gdlab.lab import sections
-from gdlab.lab.settings import SETTINGS, make
-from gdlab.lab.timing import Timing, compare_text, measure, measure_each, order
+from gdlab.lab.studies import STUDIES, make
+from gdlab.lab.studies.activations import claims as activations
+from gdlab.lab.studies.activations.section import activations_text
+from gdlab.lab.studies.basics import claims as basics
+from gdlab.lab.studies.batch_size import claims as batch
+from gdlab.lab.studies.batch_size.section import fit_text, recommendation_text
+from gdlab.lab.studies.compare.section import compare_text
+from gdlab.lab.studies.linear import claims as linear
+from gdlab.lab.studies.linear.section import linear_text
+from gdlab.lab.studies.lr_find.section import lr_find_text
+from gdlab.lab.studies.momentum import claims as momentum
+from gdlab.lab.studies.regimes import claims as regimes
+from gdlab.lab.studies.surfaces.section import surface_text
+from gdlab.lab.timing import Timing, compare_text as timing_compare_text, measure, measure_each, order
 
 T = Timing(1e-3, 0.9e-3, 1.1e-3, 3)
-BATCH = {"batch_sizes": [1, 16, 256], "memory_kib": [30.0, 40.0, 100.0], "samples_per_second": [3e3, 4e4, 2e5],
-         "throughput_order": -1, "largest_epochs": 30.0, "best_epochs": 1.0, "recommended": 16}
-REGIMES = {"epochs": 20, "gd_step": "1 s", "sgd_step": "1 ms", "gd_step_vs_sgd": 1, "sgd_cv": 2.0,
-           "minibatch_cv": 0.4, "sgd_tortuosity": 45.0, "minibatch_tortuosity": 3.5}
+COSTS = batch.BatchCosts(batch_sizes=(1, 16, 256), memory_kib=(30.0, 40.0, 100.0), samples_per_second=(3e3, 4e4, 2e5),
+                         throughput_order=-1, largest_epochs=30.0, best_epochs=1.0, recommended=16)
+REGIMES = dict(epochs=20, gd_step="1 s", sgd_step="1 ms", gd_step_vs_sgd=1, sgd_cv=2.0, minibatch_cv=0.4,
+               sgd_tortuosity=45.0, minibatch_tortuosity=3.5)
+ARRIVALS = (momentum.Arrival(0.0, 78, 30, 10.5), momentum.Arrival(0.5, 31, 15, 6.5))
+ERRORS = {"sigmoid": 1e-9, "tanh": 1e-9, "relu": 1e-9, "leaky_relu": 1e-9, "softmax": 1e-9}
 
 #: claim → (evidence in which it holds, changes that make it false, a phrase only the true text may say)
 CASES = {
-    1: ({"n": 10, "runs": [{"batch_size": 3, "iterations": 4, "samples": 10}]},
-        {"runs": [{"batch_size": 3, "iterations": 3, "samples": 9}]}, "every sample once"),
-    2: ({"max_gradient_difference": 1e-16, "batch_size": 8}, {"max_gradient_difference": 0.3}, "used exactly"),
-    3: ({"max_chain_difference": 0.0, "iterations": 5}, {"max_chain_difference": 1e-3}, "starts where"),
-    4: ({"max_difference": 0.0}, {"max_difference": 0.1}, "gives the network's output"),
-    5: ({"max_difference": 0.0, "loss_at_truth": 0.0, "loss_small_gap": 0.01, "loss_large_gap": 0.04},
-        {"loss_small_gap": 0.05}, "grows with the gap"),
-    6: ({"max_relative_error": 1e-9, "checked": 49}, {"max_relative_error": 0.2}, "matches"),
-    7: ({"decreased": 5, "iterations": 5, "first_before": 2.0, "first_after": 1.0}, {"decreased": 3},
-        "lowered the batch's loss"),
-    8: ({"learning_rate": 0.1, "tolerance": 1e-3, "steps": 25, "converged_at": 6, "monotone": True},
-        {"converged_at": None}, "reached w*"),
-    9: ({**REGIMES, "gd_loss_rises": 0, "gd_final_loss": 0.14, "minibatch_final_loss": 0.09},
+    1: (regimes.EpochCounts(10, (regimes.EpochCount(3, 4, 10),)),
+        {"runs": (regimes.EpochCount(3, 3, 9),)}, "every sample once"),
+    2: (basics.BatchGradient(1e-16, 8), {"max_gradient_difference": 0.3}, "used exactly"),
+    3: (basics.ChainedIterations(0.0, 5), {"max_chain_difference": 1e-3}, "starts where"),
+    4: (basics.ForwardByHand(0.0), {"max_difference": 0.1}, "gives the network's output"),
+    5: (basics.LossByHand(0.0, 0.0, 0.01, 0.04), {"loss_small_gap": 0.05}, "grows with the gap"),
+    6: (basics.ChainRule(1e-9, 49), {"max_relative_error": 0.2}, "matches"),
+    7: (basics.LossDecrease(5, 5, 2.0, 1.0), {"decreased": 3}, "lowered the batch's loss"),
+    8: (linear.Convergence(0.1, 1e-3, 25, 6, True), {"converged_at": None}, "reached w*"),
+    9: (regimes.BatchGD(**REGIMES, gd_loss_rises=0, gd_final_loss=0.14, minibatch_final_loss=0.09),
         {"gd_final_loss": 0.05}, "Stable and slow"),
-    10: ({**REGIMES, "sgd_loss_rises": 8}, {"gd_step_vs_sgd": 0}, None),
-    11: ({**REGIMES, "epochs_to_gd_final": 2}, {"epochs_to_gd_final": None}, None),
-    12: ({"learning_rate": 0.07, "steps": 300, "runs": [
-        {"momentum": 0.0, "steps_to_tolerance": 78, "sign_flips_y": 30, "y_path": 10.5},
-        {"momentum": 0.5, "steps_to_tolerance": 31, "sign_flips_y": 15, "y_path": 6.5}]},
-         {"runs": [{"momentum": 0.0, "steps_to_tolerance": 78, "sign_flips_y": 30, "y_path": 10.5},
-                   {"momentum": 0.9, "steps_to_tolerance": 123, "sign_flips_y": 79, "y_path": 33.0}]},
-         "momentum β = 0.5 arrived sooner"),
-    13: ({"ratios": {"SGD": 1.0, "Adagrad": 0.12, "Adadelta": 0.1, "Adam": 0.11}},
+    10: (regimes.StochasticGD(**REGIMES, sgd_loss_rises=8), {"gd_step_vs_sgd": 0}, None),
+    11: (regimes.MiniBatchGD(**REGIMES, epochs_to_gd_final=2), {"epochs_to_gd_final": None}, None),
+    12: (momentum.MomentumRuns(0.07, 300, ARRIVALS),
+         {"runs": (ARRIVALS[0], momentum.Arrival(0.9, 123, 79, 33.0))}, "momentum β = 0.5 arrived sooner"),
+    13: (momentum.StepRatios({"SGD": 1.0, "Adagrad": 0.12, "Adadelta": 0.1, "Adam": 0.11}),
          {"ratios": {"SGD": 1.0, "Adagrad": 0.9, "Adadelta": 0.1, "Adam": 0.11}}, "a different step per parameter"),
-    14: ({"same_optimizer": True, "minibatch": 32, "n": 500, "minibatch_iterations": 16},
-         {"minibatch_iterations": 1}, "names the update"),
-    15: (BATCH, {"memory_kib": [30.0, 20.0, 10.0]}, "Memory grows with B"),
-    16: ({"smallest": 1, "smallest_reached": False, "smallest_tuned_lr": None, "smallest_epochs": None,
-          "best_epochs": 1.0, "tutorial_lr": 0.02, "smallest_tutorial_status": "not reached"},
+    14: (regimes.OneOptimizer(True, 32, 500, 16), {"minibatch_iterations": 1}, "names the update"),
+    15: (COSTS, {"memory_kib": (30.0, 20.0, 10.0)}, "Memory grows with B"),
+    16: (batch.SmallestBatch(1, False, None, None, 1.0, 0.02, "not reached"),
          {"smallest_reached": True, "smallest_tuned_lr": 0.01, "smallest_epochs": 1.1}, "at no η"),
-    17: (BATCH, {"recommended": 1}, "a best batch size in between"),
-    18: ({"directions": [[1, 0.2, 7.0], [4, 0.4, 3.5], [16, 0.7, 1.7]], "iterations_per_epoch": [100, 25, 7]},
-         {"directions": [[1, 0.2, 7.0], [4, 0.1, 8.0], [16, 0.7, 1.7]]}, None),
-    19: ({"smallest": 1, "largest": 1000, "gap_smallest": 0.02, "gap_largest": 0.15, "noise": 0.05},
-         {"gap_largest": 0.05}, "generalised better"),
-    20: ({**BATCH, "smallest": 1, "largest": 256, "smallest_time": "0.5 s", "best_time": "0.05 s",
-          "smallest_vs_best": 1}, {"smallest_vs_best": 0}, None),
-    21: ({"orders_differ": True, "unique_fraction_without": 1.0, "unique_fraction_with": 0.63},
-         {"orders_differ": False}, None),
-    22: ({"minibatch": 32, "rows": [
-        {"n": 1000, "full": "0.4 ms", "minibatch": "0.07 ms", "full_median": 4e-4, "ratio": 6.0, "order": 1},
-        {"n": 100000, "full": "290 ms", "minibatch": "0.2 ms", "full_median": 0.29, "ratio": 1400.0, "order": 1}]},
-         {"rows": [
-             {"n": 1000, "full": "0.4 ms", "minibatch": "0.3 ms", "full_median": 4e-4, "ratio": 1.3, "order": 0},
-             {"n": 2000, "full": "0.5 ms", "minibatch": "0.3 ms", "full_median": 5e-4, "ratio": 1.6, "order": 0}]},
-         "one full-data step costs"),
-    23: ({"w_fitted": 3.0153, "w_star": 3.0153}, {"w_fitted": 2.5}, "least squares gives"),
-    24: ({"points": 81, "quadratic_residual": 1e-26, "curvature": 5.5, "second_difference_min": 0.01,
-          "argmin_gap": 0.0, "grid_step": 0.05}, {"second_difference_min": -0.01}, "is a parabola"),
-    25: ({"max_step_error": 1e-15}, {"max_step_error": 0.1}, "Every step was"),
-    26: ({"oscillating_eta_lambda": 1.6, "oscillating_flips": 25, "oscillating_steps": 25,
-          "diverging_eta_lambda": 2.1, "diverging_grew": True, "small_eta_lambda": 0.1, "good_eta_lambda": 0.7,
-          "steps": 25, "small_gap": 0.09, "good_gap": 1e-15}, {"diverging_grew": False, "oscillating_flips": 3}, None),
-    27: ({"parameters": 49, "loss_a": 0.0247, "loss_b": 0.0247, "midpoint_loss": 0.05},
-         {"midpoint_loss": 0.02}, "could not rise"),
-    28: ({"max_relative_error": {"sigmoid": 1e-9, "tanh": 1e-9, "relu": 1e-9, "leaky_relu": 1e-9, "softmax": 1e-9}},
-         {"max_relative_error": {"sigmoid": 1e-9, "tanh": 0.3, "relu": 1e-9, "leaky_relu": 1e-9, "softmax": 1e-9}},
-         "backpropagates correctly"),
-    29: ({"large": 10.0, "small": 0.1, "large_steps": 50, "small_steps": 150, "rmsprop_recovered": 0.999,
-          "adagrad_recovered": 0.02}, {"rmsprop_recovered": 0.2}, "RMSprop forgot"),
-    30: ({"max_difference": 1e-16, "steps": 100, "spelling": "Adam(lr=0.001)"}, {"max_difference": 1e-3},
-         "equals"),
+    17: (COSTS, {"recommended": 1}, "a best batch size in between"),
+    18: (batch.Directions(((1, 0.2, 7.0), (4, 0.4, 3.5), (16, 0.7, 1.7)), (100, 25, 7)),
+         {"directions": ((1, 0.2, 7.0), (4, 0.1, 8.0), (16, 0.7, 1.7))}, None),
+    19: (batch.GeneralisationGaps(1, 1000, 0.02, 0.15, 0.05), {"gap_largest": 0.05}, "generalised better"),
+    20: (batch.Extremes(**vars(COSTS), smallest=1, largest=256, smallest_time="0.5 s", best_time="0.05 s",
+                        smallest_vs_best=1), {"smallest_vs_best": 0}, None),
+    21: (regimes.Sampling(True, 1.0, 0.63), {"orders_differ": False}, None),
+    22: (regimes.FullGradientCost(32, (regimes.StepCost(1000, "0.4 ms", "0.07 ms", 4e-4, 6.0, 1),
+                                       regimes.StepCost(100000, "290 ms", "0.2 ms", 0.29, 1400.0, 1))),
+         {"rows": (regimes.StepCost(1000, "0.4 ms", "0.3 ms", 4e-4, 1.3, 0),
+                   regimes.StepCost(2000, "0.5 ms", "0.3 ms", 5e-4, 1.6, 0))}, "one full-data step costs"),
+    23: (linear.LineFit(3.0153, 3.0153), {"w_fitted": 2.5}, "least squares gives"),
+    24: (linear.ParabolaShape(81, 1e-26, 5.5, 0.01, 0.0, 0.05), {"second_difference_min": -0.01}, "is a parabola"),
+    25: (linear.StepsAlongSlope(1e-15), {"max_step_error": 0.1}, "Every step was"),
+    26: (linear.StepSizes(oscillating_eta_lambda=1.6, oscillating_flips=25, oscillating_steps=25,
+                          diverging_eta_lambda=2.1, diverging_grew=True, small_eta_lambda=0.1, good_eta_lambda=0.7,
+                          steps=25, small_gap=0.09, good_gap=1e-15), {"diverging_grew": False, "oscillating_flips": 3},
+         None),
+    27: (basics.SwappedUnits(49, 0.0247, 0.0247, 0.05), {"midpoint_loss": 0.02}, "could not rise"),
+    28: (activations.GradientChecks(ERRORS), {"max_relative_error": {**ERRORS, "tanh": 0.3}}, "backpropagates correctly"),
+    29: (momentum.Forgetting(10.0, 0.1, 50, 150, 0.999, 0.02), {"rmsprop_recovered": 0.2}, "RMSprop forgot"),
+    30: (momentum.AdamByHand(1e-16, 100, "Adam(lr=0.001)"), {"max_difference": 1e-3}, "equals"),
 }
 
 
@@ -91,13 +86,27 @@ def test_every_claim_has_a_case():
 @pytest.mark.parametrize("claim_id", sorted(CASES))
 def test_the_verdict_and_sentence_follow_the_numbers(claim_id):
     true, changes, phrase = CASES[claim_id]
-    yes = C.judge(claim_id, copy.deepcopy(true))
-    no = C.judge(claim_id, {**copy.deepcopy(true), **changes})
+    claim = C.CLAIMS[claim_id]
+    yes = claim(true)
+    no = claim(dataclasses.replace(true, **changes))
     assert yes.verdict == "shown" and not yes.sentence.startswith("Not observed")
     assert no.verdict == "not_observed" and no.sentence.startswith("Not observed in this run: ")
     if phrase:
         assert phrase in yes.sentence and phrase not in no.sentence
-    assert no.to_json()["section"] == C.CLAIMS[claim_id].section
+    assert no.to_json()["section"] == claim.section
+    assert no.to_json()["evidence"] == dataclasses.asdict(no.evidence)
+
+
+@pytest.mark.parametrize("claim_id", sorted(CASES))
+def test_each_claim_is_registered_in_the_study_that_tests_it(claim_id):
+    claim = C.CLAIMS[claim_id]
+    assert claim.judge.__module__ == f"{STUDIES[claim.section].package}.claims"
+
+
+def test_a_claim_cannot_be_registered_twice():
+    with pytest.raises(ValueError, match="claim 12 is registered twice"):
+        C.claims_for("linear")(12, "again")(lambda e: C.say(True, "yes", "no"))
+    assert C.CLAIMS[12].section == "momentum"
 
 
 def test_a_claim_whose_section_did_not_run_is_not_observed():
@@ -114,12 +123,12 @@ def _race(name, touch, settled, above):
 
 def test_surface_text_counts_only_who_stays():
     r = NS(tolerance=1e-4, steps=100, races=[_race("Lion", 5, None, 0.7), _race("Adam", 20, 30, 0.02)])
-    text = sections.surface_text(r)
+    text = surface_text(r)
     assert text.startswith("1 of 2 optimizers settled") and "Adam (step 30)" in text
     assert "touched it but did not stay: Lion (first touch 5, 70% of later steps above)" in text
     r = NS(tolerance=1e-4, steps=100, races=[_race("Lion", 5, None, 0.7)])
-    assert sections.surface_text(r).startswith("0 of 1 optimizers settled") and "the first" not in \
-        sections.surface_text(r)
+    assert surface_text(r).startswith("0 of 1 optimizers settled") and "the first" not in \
+        surface_text(r)
 
 
 def _compare_run(label, lr, val, epochs_to_target, median):
@@ -132,7 +141,7 @@ def _compare_run(label, lr, val, epochs_to_target, median):
 def test_compare_text_says_lifts_only_when_it_does(sgd, mom, verb):
     r = NS(runs=[_compare_run("SGD", 0.05, sgd, 3, 1e-3), _compare_run("Momentum", 0.05, mom, 2, 1e-3)],
            accuracy_noise=0.02, settings=NS(target_accuracy=0.9, epochs=10))
-    text = " ".join(sections.compare_text(r))
+    text = " ".join(compare_text(r))
     assert f"momentum {verb} plain SGD" in text
     assert "tie" in text  # equal step times are a tie, not a ranking
 
@@ -141,7 +150,7 @@ def test_linear_text_reports_disagreement():
     run = NS(learning_rate=0.1, eta_lambda=0.5, predicted="monotone descent", observed="is still descending",
              w_path=np.array([1.0, 0.9]), loss_path=np.array([1.0, 0.5]))
     r = NS(runs=[run], w_star=0.0, loss=lambda w: 0.0)
-    text = sections.linear_text(r)[0]
+    text = linear_text(r)[0]
     assert "disagrees" in text and "agrees)" not in text.replace("disagrees", "")
 
 
@@ -149,7 +158,7 @@ def test_lr_find_text_follows_the_suggestion_side():
     finder = NS(suggestion=3.0, suggestion_index=2, learning_rates=[0.1, 1.0, 3.0], losses=[1.0, 0.5, 9.0],
                 smoothed=[1.0, 0.8, 3.0])
     r = NS(finder=finder, one_step_lr=1.0, smoothing=0.9, overshoot=lambda: None)
-    text = " ".join(sections.lr_find_text(r))
+    text = " ".join(lr_find_text(r))
     assert "above 1/λ" in text and "past 2/λ, so it diverges" in text and "below 1/λ" not in text
     assert "at the suggestion it is 3 against a batch loss of 9" in text
 
@@ -157,7 +166,7 @@ def test_lr_find_text_follows_the_suggestion_side():
 def test_activations_text_does_not_claim_shrinking_when_a_slope_exceeds_one():
     z = np.linspace(-5, 5, 11)
     d = {"sigmoid": np.full(11, 1.5), "tanh": np.full(11, 0.5), "relu": np.ones(11), "leaky_relu": np.ones(11)}
-    text = sections.activations_text(NS(z=z, derivatives=d))
+    text = activations_text(NS(z=z, derivatives=d))
     assert "need not shrink" in text and "they shrink gradients" not in text
 
 
@@ -173,16 +182,16 @@ def test_recommendation_text_names_ties_and_unreached():
            runs=runs, run=lambda b: next(x for x in runs if x.batch_size == b), step_cost=(1e-4, 5e-6),
            modelled_seconds=lambda x: None if x.steps_to_target is None else x.steps_to_target * (1e-4 + 5e-6 *
                                                                                                   x.batch_size))
-    text = sections.recommendation_text(r)
+    text = recommendation_text(r)
     assert text.startswith("Recommendation: B = 64") and "A tie: B = 16 (0.018 s) is within 1.5× of it" in text
     assert "B = 1024 did not reach the target" in text and "30 steps × 0.42 ms per step = 0.0126 s" in text
     assert "at B = a/b ≈ 20: above that a step's time grows" in text
     r.recommended = None
-    assert sections.recommendation_text(r).startswith("No recommendation")
+    assert recommendation_text(r).startswith("No recommendation")
 
 
 def test_recommendation_is_the_same_in_three_runs():
-    from gdlab.lab.experiments import batch_size_study
+    from gdlab.lab.studies.batch_size.experiment import run as batch_size_study
 
     cfg = make("batch-size", batch_sizes=(4, 64), learning_rates=(1.0, 0.3, 0.1), target_accuracy=0.8,
                max_steps=400, noise_samples=40)
@@ -192,7 +201,7 @@ def test_recommendation_is_the_same_in_three_runs():
 
 
 def test_memory_budget_limits_the_recommendation():
-    from gdlab.lab.experiments import batch_size_study
+    from gdlab.lab.studies.batch_size.experiment import run as batch_size_study
 
     cfg = make("batch-size", batch_sizes=(16, 256), learning_rates=(1.0, 0.3, 0.1), target_accuracy=0.8,
                max_steps=400, noise_samples=40)
@@ -211,7 +220,7 @@ def test_memory_budget_limits_the_recommendation():
 ])
 def test_order_calls_ties_ties(a, b, expected):
     assert order(a, b) == expected
-    assert ("tie" in compare_text("A", a, "B", b)) == (expected == 0)
+    assert ("tie" in timing_compare_text("A", a, "B", b)) == (expected == 0)
 
 
 def test_measure_needs_three_repeats_and_reports_median_and_range():
@@ -231,25 +240,32 @@ def test_settings_reject_unknown_names_and_sections():
         make("batch-size", batch_sise=(1,))
     with pytest.raises(ValueError, match="unknown lab section 'nope'"):
         make("nope")
-    assert make("linear", n=7).n == 7 and set(SETTINGS) == set(sections.SECTIONS)
+    assert make("linear", n=7).n == 7
+
+
+def test_every_study_has_its_section_and_experiment():
+    assert list(STUDIES) == ["basics", "linear", "regimes", "momentum", "surfaces", "compare", "batch-size",
+                             "lr-find", "activations"]
+    for study in STUDIES.values():
+        assert callable(import_module(f"{study.package}.section").build)
+        assert callable(import_module(f"{study.package}.experiment").run)
+        assert isinstance(study.make(), study.settings)
 
 
 def test_thorough_overrides_are_valid_settings():
-    from gdlab.lab.settings import THOROUGH
-
-    for key, changes in THOROUGH.items():
-        cfg = make(key, **changes)
-        assert all(getattr(cfg, name) == value for name, value in changes.items())
+    for study in STUDIES.values():
+        cfg = study.make(**study.thorough)
+        assert all(getattr(cfg, name) == value for name, value in study.thorough.items())
 
 
 @pytest.mark.parametrize("b_simple,phrase", [(50.0, "agree within a factor 1.2"), (400.0, "differ by a factor 9.8"),
                                              (float("inf"), "at the initial weights)")])
 def test_fit_text_says_agree_only_within_the_factor(b_simple, phrase):
-    from gdlab.lab.experiments.batch_size import Fit
+    from gdlab.lab.studies.batch_size.fits import Fit
 
     runs = [NS(batch_size=b) for b in (1, 64, 1024)]
     r = NS(fit=Fit(s_min=30.0, b_noise=41.0), runs=runs, b_simple=b_simple, noise_trained={"batch_size": 64},
            noise_initial={"b_simple": 60.0})
-    text = sections.fit_text(r)
+    text = fit_text(r)
     assert phrase in text
     assert ("agree" in text) == (b_simple == 50.0)

@@ -4,15 +4,25 @@ import numpy as np
 import pytest
 
 from gdlab import datasets
-from gdlab.lab import experiments as E
 from gdlab.lab import surfaces
 from gdlab.lab.noise import noise_scale, per_example_gradients
-from gdlab.lab.settings import make
+from gdlab.lab.studies import make
+from gdlab.lab.studies.activations import experiment as activations
+from gdlab.lab.studies.basics import experiment as basics
+from gdlab.lab.studies.batch_size import experiment as batch_size
+from gdlab.lab.studies.batch_size.fits import fit_scaling, fit_step_cost
+from gdlab.lab.studies.batch_size.trials import Trial, run_trials
+from gdlab.lab.studies.compare import experiment as compare
+from gdlab.lab.studies.linear import experiment as linear_study
+from gdlab.lab.studies.lr_find import experiment as lr_find
+from gdlab.lab.studies.momentum import experiment as momentum
+from gdlab.lab.studies.regimes import experiment as regimes
+from gdlab.lab.studies.surfaces.experiment import surface_race
 
 
 @pytest.fixture(scope="module")
 def linear():
-    return E.linear_experiment(make("linear", n=40, noise=0.2, true_w=2.5, steps=30, seed=3))
+    return linear_study.run(make("linear", n=40, noise=0.2, true_w=2.5, steps=30, seed=3))
 
 
 def test_linear_theory_matches_a_hand_computation(linear):
@@ -49,7 +59,7 @@ def test_regimes(linear):
 
 
 def test_one_step_landing():
-    r = E.linear_experiment(make("linear", n=20, steps=3), rates={"exact": 1.0})
+    r = linear_study.run(make("linear", n=20, steps=3), rates={"exact": 1.0})
     assert abs(r.runs[0].w_path[1] - r.w_star) < 1e-12
     assert r.runs[0].predicted == "one-step landing"
 
@@ -67,7 +77,7 @@ def test_surface_gradients_are_exact(name):
 
 
 def test_every_optimizer_ends_near_the_bottom_of_the_bowl():
-    r = E.surface_race("bowl")
+    r = surface_race("bowl")
     assert len(r.races) == 12
     for race in r.races:
         assert np.linalg.norm(race.path[-1]) < 0.05, race.optimizer
@@ -117,7 +127,7 @@ def test_per_example_gradients_average_to_the_batch_gradient():
 def test_batch_size_study_tunes_eta_per_batch_size_and_recommends_one():
     cfg = make("batch-size", batch_sizes=(16, 64, "full"), learning_rates=(1.0, 0.3, 0.1), target_accuracy=0.8,
                max_steps=400, noise_samples=60)
-    r = E.batch_size_study(cfg)
+    r = batch_size.run(cfg)
     sizes = [run.batch_size for run in r.runs]
     assert sizes == [16, 64, r.n_train]
     assert [run.iterations_per_epoch for run in r.runs] == [-(-r.n_train // b) for b in sizes]
@@ -137,9 +147,7 @@ def test_batch_size_study_tunes_eta_per_batch_size_and_recommends_one():
 
 
 def test_trials_share_the_best_count_of_their_batch_size():
-    from gdlab.lab.experiments.batch_size import Trial
-
-    rows = E.run_trials([Trial(64, 0.3, target_accuracy=0.8, max_steps=400),
+    rows = run_trials([Trial(64, 0.3, target_accuracy=0.8, max_steps=400),
                          Trial(64, 0.01, target_accuracy=0.8, max_steps=400)])
     assert rows[0]["status"] == "reached"
     assert rows[1]["status"] == "stopped at the best count" and rows[1]["steps_run"] == rows[0]["steps_to_target"]
@@ -147,8 +155,6 @@ def test_trials_share_the_best_count_of_their_batch_size():
 
 @pytest.mark.parametrize("a,b", [(1e-4, 2e-6), (0.0, 1e-6), (3e-4, 0.0)])
 def test_step_cost_fit_recovers_a_plus_b_times_batch(a, b):
-    from gdlab.lab.experiments.batch_size import fit_step_cost
-
     sizes = np.array([1, 4, 16, 64, 256, 1024])
     fa, fb = fit_step_cost(sizes, a + b * sizes)
     assert fa == pytest.approx(a, abs=1e-12) and fb == pytest.approx(b, abs=1e-15)
@@ -156,8 +162,6 @@ def test_step_cost_fit_recovers_a_plus_b_times_batch(a, b):
 
 @pytest.mark.parametrize("s_min,b_noise", [(30.0, 40.0), (100.0, 5.0), (8.0, 500.0)])
 def test_fit_recovers_the_model_from_exact_counts(s_min, b_noise):
-    from gdlab.lab.experiments.batch_size import fit_scaling
-
     b = np.array([1, 4, 16, 64, 256, 1024])
     f = fit_scaling(b, s_min * (1 + b_noise / b))
     assert f.s_min == pytest.approx(s_min, rel=1e-9) and f.b_noise == pytest.approx(b_noise, rel=1e-9)
@@ -167,14 +171,12 @@ def test_fit_recovers_the_model_from_exact_counts(s_min, b_noise):
 
 
 def test_fit_refuses_counts_that_grow_with_the_batch():
-    from gdlab.lab.experiments.batch_size import fit_scaling
-
     assert fit_scaling([1, 10, 100], [10, 20, 40]) is None
     assert fit_scaling([1, 10], [100, 20]) is None
 
 
 def test_regimes_same_start_and_the_expected_counts():
-    r = E.regimes_experiment(make("regimes", n=60, minibatch=8, epochs=3, cost_sizes=(100, 400)))
+    r = regimes.run(make("regimes", n=60, minibatch=8, epochs=3, cost_sizes=(100, 400)))
     gd, sgd, mb = r.runs
     assert (gd.iterations_per_epoch, sgd.iterations_per_epoch, mb.iterations_per_epoch) == (1, 60, 8)
     assert len(sgd.batch_loss) == 180 and gd.tortuosity == pytest.approx(1.0, abs=0.05)
@@ -186,7 +188,7 @@ def test_regimes_same_start_and_the_expected_counts():
 
 
 def test_compare_uses_the_same_initial_weights():
-    r = E.compare_optimizers(make("compare", epochs=2), contestants=["SGD", "Adam"])
+    r = compare.run(make("compare", epochs=2), contestants=["SGD", "Adam"])
     assert [x.label for x in r.runs] == ["SGD", "Adam"]
     assert all(0 <= x.test_accuracy <= 1 for x in r.runs)
     assert [x.learning_rate for x in r.runs] == [0.05, 0.001]
@@ -194,7 +196,7 @@ def test_compare_uses_the_same_initial_weights():
 
 
 def test_lr_range_on_the_parabola():
-    r = E.lr_range_experiment(make("lr-find", n=100))
+    r = lr_find.run(make("lr-find", n=100))
     f = r.finder
     assert f.stopped_early  # the loss blows up past 2/λ
     assert f.learning_rates[-1] > 2 * r.one_step_lr
@@ -205,7 +207,7 @@ def test_lr_range_on_the_parabola():
 
 
 def test_activation_curves():
-    r = E.activation_curves(make("activations", points=101))
+    r = activations.run(make("activations", points=101))
     mid = 50
     assert r.derivatives["sigmoid"][mid] == pytest.approx(0.25)
     assert r.derivatives["tanh"][mid] == pytest.approx(1.0)
@@ -218,7 +220,7 @@ def test_activation_curves():
 
 
 def test_basics_checks_hold_on_a_tiny_network():
-    r = E.basics_experiment(make("basics", n=40, hidden=3, iterations=3))
+    r = basics.run(make("basics", n=40, hidden=3, iterations=3))
     assert r.forward_difference < 1e-12 and r.loss_difference < 1e-12 and r.gradcheck_error < 1e-6
     assert r.batch_gradient_difference < 1e-12 and r.chain_difference < 1e-12
     assert r.loss_at_truth == 0 and r.loss_small_gap < r.loss_large_gap
@@ -226,7 +228,7 @@ def test_basics_checks_hold_on_a_tiny_network():
 
 
 def test_momentum_experiment_numbers():
-    r = E.momentum_experiment(make("momentum", momenta=(0.5,), steps=200))
+    r = momentum.run(make("momentum", momenta=(0.5,), steps=200))
     gd, mom = r.runs
     assert gd.momentum == 0 and mom.momentum == 0.5
     assert mom.steps_to_tolerance < gd.steps_to_tolerance and mom.y_path < gd.y_path

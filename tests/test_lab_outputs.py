@@ -10,7 +10,7 @@ import matplotlib
 import pytest
 
 from gdlab.cli import main
-from gdlab.lab import plots
+from gdlab.reporting import figures as plots
 from gdlab.lab.report import build_report
 
 TINY = {
@@ -190,7 +190,7 @@ def test_bad_cli_values(argv, message, capsys):
 
 
 def test_cli_defaults_come_from_the_settings_dataclasses(capsys):
-    from gdlab.lab.settings import BatchSizeSettings
+    from gdlab.lab.studies.batch_size import Settings as BatchSizeSettings
 
     with pytest.raises(SystemExit):
         main(["lab", "batch-size", "--help"])

@@ -49,14 +49,13 @@ def _lab_section(args) -> int:
     from dataclasses import fields
 
     from gdlab.backend import use as use_backend
-    from gdlab.lab import settings as lab_settings
     from gdlab.lab.report import write_json
-    from gdlab.lab.sections import SECTIONS
+    from gdlab.lab.studies import STUDIES
 
-    key = args.lab_command
-    cfg = lab_settings.make(key, **{f.name: getattr(args, f.name) for f in fields(lab_settings.SETTINGS[key])})
+    study = STUDIES[args.lab_command]
+    cfg = study.make(**{f.name: getattr(args, f.name) for f in fields(study.settings)})
     with use_backend(args.backend):
-        section = SECTIONS[key](Path(args.out), cfg)
+        section = study.section(Path(args.out), cfg)
     for name, content in section.data.items():
         write_json(Path(args.out) / name, content)
     print(section.to_text())
@@ -261,30 +260,17 @@ def _option_type(f):
     return _non_negative_float if f.default >= 0 else float
 
 
-LAB_HELP = {
-    "basics": "one iteration checked by hand: forward pass, loss, chain rule, update",
-    "linear": "the house-price line y = w·x: the loss parabola and learning rates too small to diverging",
-    "regimes": "batch gradient descent vs SGD vs mini-batch on the same data and initial weights",
-    "momentum": "momentum at the same η, per-parameter steps, RMSprop's forgetting, Adam by hand",
-    "surfaces": "every optimizer's path on Rosenbrock, Beale, an ill-conditioned bowl and a saddle",
-    "compare": "every optimizer on the bundled digits, same network and initial weights",
-    "batch-size": "η tuned per batch size: steps to target, S(B) and E(B) fits, B_noise vs B_simple; recommend B",
-    "lr-find": "the learning-rate range test on y = w·x, against the theory's 1/λ and 2/λ",
-    "activations": "each activation and its derivative",
-}
-
-
 def _add_lab(sub) -> None:
     from dataclasses import fields
 
-    from gdlab.lab.settings import SETTINGS
+    from gdlab.lab.studies import STUDIES
 
     lab = sub.add_parser("lab", help="experiments that show how gradient descent behaves (plots + tables)")
     labsub = lab.add_subparsers(dest="lab_command", required=True)
-    for key, cls in SETTINGS.items():
-        p = labsub.add_parser(key, help=LAB_HELP[key], description=LAB_HELP[key])
+    for key, study in STUDIES.items():
+        p = labsub.add_parser(key, help=study.help, description=study.help)
         p.add_argument("--out", default="lab-out", help="folder for the PNG files (default: lab-out)")
-        for f in fields(cls):
+        for f in fields(study.settings):
             shown = ",".join(map(str, f.default)) if isinstance(f.default, tuple) else f.default
             p.add_argument("--" + f.name.replace("_", "-"), dest=f.name, type=_option_type(f), default=f.default,
                            help=f"{f.metadata['help']} (default: {shown})")
@@ -294,7 +280,7 @@ def _add_lab(sub) -> None:
                           description="run every section and write OUT/index.html with all figures embedded, "
                                       "OUT/claims.json and OUT/batch_size.json")
     p.add_argument("--out", default="gdlab-report", help="output folder (default: gdlab-report)")
-    p.add_argument("--only", nargs="+", choices=list(SETTINGS), default=None, help="run only these sections")
+    p.add_argument("--only", nargs="+", choices=list(STUDIES), default=None, help="run only these sections")
     p.add_argument("--thorough", action="store_true", help="bigger grids and more timed repeats (slower)")
     p.add_argument("--memory-mib", dest="memory_mib", type=_non_negative_float, default=0.0,
                    help="memory budget of one training step for the batch-size recommendation (default: none)")

@@ -9,8 +9,10 @@ from gdlab.callbacks.learning_rate import LearningRateScheduler, ReduceLROnPlate
 from gdlab.callbacks.monitor import MonitorCallback
 from gdlab.callbacks.logging import CSVLogger, TerminateOnNaN
 from gdlab.callbacks.progress import ProgressLogger
+from gdlab.callbacks.recorder import ParameterRecorder
 
 __all__ = [
     "BackupAndRestore", "CSVLogger", "Callback", "CallbackList", "EarlyStopping", "HealthCheck", "History",
-    "LearningRateScheduler", "ModelCheckpoint", "MonitorCallback", "ProgressLogger", "ReduceLROnPlateau", "TerminateOnNaN",
+    "LearningRateScheduler", "ModelCheckpoint", "MonitorCallback", "ParameterRecorder", "ProgressLogger",
+    "ReduceLROnPlateau", "TerminateOnNaN",
 ]

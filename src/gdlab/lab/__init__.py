@@ -1,9 +1,8 @@
-"""The lab: experiments that show how gradient descent behaves, drawn as plots and one HTML report.
+"""The lab: studies that show how gradient descent behaves, drawn as plots and one HTML report.
 
-``settings`` holds each experiment's defaults (one dataclass per section);
-``experiments`` turns settings into results (never draws); ``plots`` turns
-results into figures (never trains); ``claims`` judges the tutorial's 30 claims
-from the results; ``timing`` makes wall-clock numbers hold still; ``sections``
-builds each section's text from the numbers; ``report`` puts it all on one
-self-contained page.
+``studies`` holds one package per study — its settings, experiment, figures, claims and section —
+in the report's order; ``claims`` is how a study registers and judges the tutorial's claims;
+``section`` is what a study puts on the page; ``timing`` makes wall-clock numbers hold still;
+``report`` puts every section on one self-contained page. The HTML and figure conventions it
+shares with the sweep's page are in ``gdlab.reporting``.
 """

@@ -9,7 +9,6 @@ with its verdict from this run and a link to the section that tests it. Beside
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import html
 import json
@@ -22,39 +21,10 @@ import numpy as np
 
 from gdlab import backend as backend_mod
 from gdlab.io import write_atomic
-from gdlab.lab import settings as S
 from gdlab.lab.claims import CLAIMS, SHOWN, not_run
-from gdlab.lab.sections import SECTIONS, Pair, Section
-
-STYLE = """
-body { font-family: system-ui, sans-serif; max-width: 1300px; margin: 2em auto; padding: 0 1em; color: #222;
-       line-height: 1.45; }
-h1 { margin-bottom: 0.2em; } h2 { margin-top: 2.2em; border-bottom: 1px solid #ddd; padding-bottom: 0.2em; }
-table { border-collapse: collapse; margin: 0.6em 0 1.2em; font-size: 0.86em; }
-th, td { border: 1px solid #ddd; padding: 3px 8px; text-align: right; vertical-align: top; }
-th { background: #f4f4f4; } td:first-child, th:first-child { text-align: left; }
-caption { caption-side: top; text-align: left; font-weight: 600; padding-bottom: 0.3em; }
-figure { margin: 1em 0; } img { max-width: 100%; border: 1px solid #eee; }
-figcaption { font-size: 0.88em; color: #555; } .meta { color: #666; font-size: 0.9em; }
-nav a { margin-right: 1em; }
-.pair { display: flex; gap: 1.2em; align-items: flex-start; border-top: 1px solid #eee; padding-top: 0.8em; }
-.pair figure { flex: 0 0 55%; margin: 0; } .pair .side { flex: 1; min-width: 0; }
-table.claims td { text-align: left; } .shown { color: #1a7f37; font-weight: 600; }
-.not_observed { color: #b35900; font-weight: 600; } p.verdict { margin: 0.4em 0; }
-"""
-
-
-def table_html(caption: str, table) -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in table.headers)
-    rows = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in table.rows)
-    return f"<table><caption>{html.escape(caption)}</caption><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
-
-
-def figure_html(caption: str, path: Path) -> str:
-    data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
-    return (f'<figure><img alt="{html.escape(caption)}" src="data:image/png;base64,{data}">'
-            f"<figcaption>{html.escape(caption)}</figcaption></figure>")
-
+from gdlab.lab.section import Pair, Section
+from gdlab.lab.studies import STUDIES
+from gdlab.reporting.html import STYLE, figure_html, table_html
 
 def pair_html(p: Pair) -> str:
     side = "".join(f"<p>{html.escape(t)}</p>" for t in p.paragraphs) + table_html(p.table_caption, p.table)
@@ -164,24 +134,25 @@ def build_report(out, only=None, overrides=None, thorough: bool = False, blas_th
                  echo=print, backend="numpy") -> Path:
     """Run the sections (all, or ``only``), write their PNGs, ``index.html``, ``claims.json`` and data files.
 
-    ``overrides``: section key → {setting: value}, applied over the defaults (and over
-    ``settings.THOROUGH`` when ``thorough``). ``backend``: the array backend of the sections'
+    ``overrides``: section key → {setting: value}, applied over the defaults (and over the
+    study's ``thorough`` settings when ``thorough``). ``backend``: the array backend of the sections'
     networks (``gdlab.backend.use``); the surfaces and the 1-D sweeps compute in NumPy.
     """
     out = Path(out)
     t0, c0 = time.perf_counter(), time.process_time()
-    keys = list(only or SECTIONS)
-    unknown = [k for k in keys if k not in SECTIONS]
+    keys = list(only or STUDIES)
+    unknown = [k for k in keys if k not in STUDIES]
     if unknown:
-        raise ValueError(f"unknown section(s) {', '.join(unknown)}; valid: {', '.join(SECTIONS)}")
+        raise ValueError(f"unknown section(s) {', '.join(unknown)}; valid: {', '.join(STUDIES)}")
     sections = []
     with _blas_threads(blas_threads), backend_mod.use(backend) as chosen:
         info = provenance()
         info["backend"] = chosen.name
         for key in keys:
             t = time.perf_counter()
-            changes = {**(S.THOROUGH.get(key, {}) if thorough else {}), **(overrides or {}).get(key, {})}
-            sections.append(SECTIONS[key](out, S.make(key, **changes)))
+            study = STUDIES[key]
+            changes = {**(study.thorough if thorough else {}), **(overrides or {}).get(key, {})}
+            sections.append(study.section(out, study.make(**changes)))
             if echo:
                 echo(f"{sections[-1].title} — {time.perf_counter() - t:.1f} s")
     verdicts = collect_verdicts(sections)

@@ -11,11 +11,11 @@ from __future__ import annotations
 import numpy as np
 
 from gdlab import NonFiniteLossError, Sequential, datasets, initializers
-from gdlab.lab.experiments.common import ParameterRecorder
-from gdlab.lab.experiments.linear import LinearResult, observed_regime, predicted_regime
+from gdlab.callbacks import ParameterRecorder
 from gdlab.layers import Dense
 from gdlab.optimizers import SGD
 from gdlab.playground.settings import Field, SettingsError, check_field
+from gdlab.theory import LinearProblem as LinearResult, observed_regime, predicted_regime
 
 FIELDS = {
     "eta": Field("float", 0.1, 0.0, 2.0),

@@ -7,9 +7,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from matplotlib.figure import Figure
-
-from gdlab.lab.plots import DPI, WIDE, styled
+from gdlab.reporting.figures import WIDE, figure, styled
 
 SEED_KEYS = ("seed",)
 MAX_CATEGORIES = 12        # more distinct values than this: a continuous axis (random search)
@@ -39,10 +37,6 @@ def settings(rows, keys, metric) -> list[dict]:
     return out
 
 
-def _figure(size):
-    return Figure(figsize=size, dpi=DPI, layout="constrained")
-
-
 def best_by(entries, mode: str):
     return (max if mode == "max" else min)(entries, key=lambda e: e["mean"])
 
@@ -66,7 +60,7 @@ def _log_axis(values) -> bool:
 @styled
 def heatmap(rows, keys, x: str, y: str, metric: str, mode: str):
     """The metric over two swept keys; a cell is the best setting's mean over seeds (other keys free)."""
-    fig = _figure((7.5, 5.2))
+    fig = figure((7.5, 5.2))
     ax = fig.subplots()
     entries = settings(rows, setting_keys(keys) + [k for k in (x, y) if k in SEED_KEYS], metric)
     xs, ys = [e["values"][x] for e in entries], [e["values"][y] for e in entries]
@@ -104,7 +98,7 @@ def heatmap(rows, keys, x: str, y: str, metric: str, mode: str):
 def against_keys(rows, keys, metric: str, mode: str):
     """One panel per swept key: every trial (dots), and per value the best setting's mean with its seed range."""
     chosen = setting_keys(keys) or list(keys)
-    fig = _figure((WIDE[0], 3.6))
+    fig = figure((WIDE[0], 3.6))
     axes = np.atleast_1d(fig.subplots(1, len(chosen)))
     entries = settings(rows, setting_keys(keys), metric)
     for ax, key in zip(axes, chosen):

@@ -1,7 +1,7 @@
 """``gdlab sweep report DIR``: the best trials, a heatmap and the metric per key, in one HTML page.
 
-The page uses the lab report's style and embeds its figures as base64 PNG, so it is one file
-that can be mailed or archived; the PNGs are also kept in ``DIR/report/``.
+The page uses the style the lab report uses (``gdlab.reporting``) and embeds its figures as base64 PNG,
+so it is one file that can be mailed or archived; the PNGs are also kept in ``DIR/report/``.
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ import html
 import time
 from pathlib import Path
 
-from gdlab.checkpoint import write_atomic
-from gdlab.lab.experiments.common import Table
-from gdlab.lab.plots import save
-from gdlab.lab.report import STYLE, figure_html, table_html
+from gdlab.io import write_atomic
+from gdlab.reporting.figures import save
+from gdlab.reporting.html import STYLE, figure_html, table_html
+from gdlab.reporting.tables import Table
 from gdlab.sweep import figures
 from gdlab.sweep.status import SweepFolder, open_folder
 

@@ -17,10 +17,10 @@ from gdlab import Sequential, datasets
 from gdlab import optimizers as opt_mod
 from gdlab.batching import EpochPlan
 from gdlab.inputs import validation_split_point
-from gdlab.lab.experiments.common import Table, fmt
-from gdlab.lab.settings import CompareSettings
+from gdlab.lab.studies.compare import Settings
 from gdlab.lab.timing import Timing, measure_each
 from gdlab.layers import Dense
+from gdlab.reporting.tables import Table, fmt
 from gdlab.training import train_step
 
 STEPS_PER_REPEAT = 30
@@ -60,7 +60,7 @@ class CompareRun:
 
 @dataclass
 class CompareResult:
-    settings: CompareSettings
+    settings: Settings
     n_val: int
     runs: list[CompareRun] = field(default_factory=list)
 
@@ -79,7 +79,7 @@ class CompareResult:
                       f"epochs to val acc ≥ {self.settings.target_accuracy:g}", "ms/step (range)"], rows)
 
 
-def _timers(template, x, y, names, s: CompareSettings) -> dict:
+def _timers(template, x, y, names, s: Settings) -> dict:
     fns = {}
     for label in names:
         model = template.clone()
@@ -95,8 +95,7 @@ def _timers(template, x, y, names, s: CompareSettings) -> dict:
     return {k: t.scaled(1 / STEPS_PER_REPEAT) for k, t in measure_each(fns, repeats=s.repeats).items()}
 
 
-def compare_optimizers(settings: CompareSettings = CompareSettings(), contestants=None,
-                       progress=None) -> CompareResult:
+def run(settings: Settings = Settings(), contestants=None, progress=None) -> CompareResult:
     s = settings
     (x_train, y_train), (x_test, y_test) = datasets.load_digits(seed=s.seed)
     template = Sequential([Dense(s.hidden, activation="relu"), Dense(10, activation="softmax")], seed=s.seed)

@@ -24,18 +24,18 @@ import numpy as np
 from gdlab import Sequential, datasets
 from gdlab.batching import EpochPlan
 from gdlab.gradcheck import gradcheck
-from gdlab.lab.experiments.common import Table, fmt
 from gdlab.lab.noise import per_example_gradients
-from gdlab.lab.settings import BasicsSettings
+from gdlab.lab.studies.basics import Settings
 from gdlab.layers import Dense
 from gdlab.optimizers import SGD
+from gdlab.reporting.tables import Table, fmt
 
 TRAIN_EPOCHS = 30  # before the non-convexity check: a trained network, not the random start
 
 
 @dataclass
 class BasicsResult:
-    settings: BasicsSettings
+    settings: Settings
     forward_difference: float
     loss_difference: float
     loss_at_truth: float
@@ -66,12 +66,12 @@ class BasicsResult:
         return Table(["check", "value"], rows)
 
 
-def _data(s: BasicsSettings):
+def _data(s: Settings):
     x, y, _ = datasets.house_prices_multi(n=s.n, noise=0.05, seed=s.seed, nonlinear=True)
     return (x - x.mean(0)) / x.std(0), (y - y.mean()) / y.std()
 
 
-def basics_experiment(settings: BasicsSettings = BasicsSettings()) -> BasicsResult:
+def run(settings: Settings = Settings()) -> BasicsResult:
     s = settings
     x, y = _data(s)
     model = Sequential([Dense(s.hidden, activation="tanh"), Dense(1)], dtype="float64", seed=s.seed)

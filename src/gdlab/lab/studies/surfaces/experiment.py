@@ -16,7 +16,9 @@ import numpy as np
 
 from gdlab import optimizers as opt_mod
 from gdlab.lab import surfaces as surf_mod
-from gdlab.lab.experiments.common import Table, first_touch, fmt, run_path, settle_step
+from gdlab.lab.paths import first_touch, run_path, settle_step
+from gdlab.lab.studies.surfaces import Settings
+from gdlab.reporting.tables import Table, fmt
 
 #: name → (constructor, per-surface learning rate)
 RACERS = {
@@ -92,3 +94,9 @@ def surface_race(surface="bowl", steps: int | None = None, tolerance: float = 1e
         result.races.append(Race(name, lr, path, gap, first_touch(gap, tolerance), settle_step(gap, tolerance),
                                  tolerance))
     return result
+
+
+def run(settings: Settings = Settings(), progress=None) -> list[RaceResult]:
+    """One race per surface of ``settings.names``."""
+    names = progress(settings.names, "surfaces") if progress else settings.names
+    return [surface_race(name, steps=settings.steps or None, tolerance=settings.tolerance) for name in names]

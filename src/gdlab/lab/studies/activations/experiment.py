@@ -15,9 +15,9 @@ import numpy as np
 from gdlab import Sequential
 from gdlab import activations as act_mod
 from gdlab.gradcheck import gradcheck
-from gdlab.lab.experiments.common import Table, fmt
-from gdlab.lab.settings import ActivationsSettings
+from gdlab.lab.studies.activations import Settings
 from gdlab.layers import Dense
+from gdlab.reporting.tables import Table, fmt
 
 SHOWN = ["sigmoid", "tanh", "relu", "leaky_relu", "elu", "softplus", "gelu", "softmax", "linear"]
 NAMED = ["sigmoid", "tanh", "relu", "leaky_relu", "softmax"]  # the tutorial's five
@@ -62,7 +62,7 @@ class ActivationCurves:
         return Table(["activation", "f(0)", "f'(0)", "max f'", f"f'({self.z[0]:g})", f"f'({self.z[-1]:g})"], rows)
 
 
-def activation_curves(settings: ActivationsSettings = ActivationsSettings(), names=None) -> ActivationCurves:
+def run(settings: Settings = Settings(), names=None) -> ActivationCurves:
     z = np.linspace(settings.z_min, settings.z_max, settings.points)
     result = ActivationCurves(z=z)
     for name in names or SHOWN:

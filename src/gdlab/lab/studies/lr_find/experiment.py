@@ -16,11 +16,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from gdlab import Sequential, datasets, initializers
-from gdlab.lab.experiments.common import Table, fmt
-from gdlab.lab.settings import LRFindSettings
+from gdlab.lab.studies.lr_find import Settings
 from gdlab.layers import Dense
 from gdlab.lr_finder import LRFindResult, lr_find
 from gdlab.optimizers import SGD
+from gdlab.reporting.tables import Table, fmt
 
 
 @dataclass
@@ -59,7 +59,7 @@ class LRRangeResult:
         ])
 
 
-def lr_range_experiment(settings: LRFindSettings = LRFindSettings()) -> LRRangeResult:
+def run(settings: Settings = Settings()) -> LRRangeResult:
     s = settings
     batch_size, seed = s.batch_size, s.seed
     start_lr, end_lr, num_iterations = s.start_lr, s.end_lr, s.iterations

@@ -25,8 +25,9 @@ import numpy as np
 
 from gdlab import optimizers as opt
 from gdlab.lab import surfaces as surf
-from gdlab.lab.experiments.common import Table, fmt, run_path, settle_step
-from gdlab.lab.settings import MomentumSettings
+from gdlab.lab.paths import run_path, settle_step
+from gdlab.lab.studies.momentum import Settings
+from gdlab.reporting.tables import Table, fmt
 
 LARGE, SMALL, LARGE_STEPS, SMALL_STEPS = 10.0, 0.1, 50, 150
 FLIP_FLOOR = 1e-4  # sign changes of y count only while |y| is above this (not rounding-level jitter)
@@ -54,7 +55,7 @@ class MomentumRun:
 
 @dataclass
 class MomentumResult:
-    settings: MomentumSettings
+    settings: Settings
     runs: list[MomentumRun] = field(default_factory=list)
     step_ratios: dict = field(default_factory=dict)  # optimizer → |Δy/g_y| ÷ |Δx/g_x| at step RATIO_STEP
     adagrad_recovered: float = 0.0
@@ -122,7 +123,7 @@ def _adam_by_hand(steps: int, seed: int) -> float:
     return worst
 
 
-def momentum_experiment(settings: MomentumSettings = MomentumSettings()) -> MomentumResult:
+def run(settings: Settings = Settings()) -> MomentumResult:
     s = settings
     bowl = surf.get("bowl")
     result = MomentumResult(settings=s)

@@ -26,11 +26,12 @@ import numpy as np
 
 from gdlab import Sequential, datasets
 from gdlab.batching import EpochPlan
-from gdlab.lab.experiments.common import ParameterRecorder, Table, fmt
-from gdlab.lab.settings import RegimesSettings
+from gdlab.callbacks import ParameterRecorder
+from gdlab.lab.studies.regimes import Settings
 from gdlab.lab.timing import Timing, measure_each
 from gdlab.layers import Dense
 from gdlab.optimizers import SGD
+from gdlab.reporting.tables import Table, fmt
 from gdlab.training import train_step
 
 MAX_EVALUATED = 400  # full-data losses evaluated per run (evenly spaced over the iterations)
@@ -72,7 +73,7 @@ class CostRow:
 
 @dataclass
 class RegimesResult:
-    settings: RegimesSettings
+    settings: Settings
     runs: list[RegimeRun] = field(default_factory=list)
     cost: list[CostRow] = field(default_factory=list)
     orders_differ: bool = False  # epoch 1 and 2 visit the samples in different orders
@@ -115,7 +116,7 @@ def _steps(model, x, y, batch_size: int, count: int, seed: int):
     return run
 
 
-def _time_steps(template, x, y, sizes, s: RegimesSettings) -> dict:
+def _time_steps(template, x, y, sizes, s: Settings) -> dict:
     """Median seconds per step for each batch size, interleaved; each repeat runs ≥ 3 steps."""
     fns, counts = {}, {}
     for b in sizes:
@@ -134,7 +135,7 @@ def _sampling(n: int, batch: int, seed: int) -> tuple[bool, float, float]:
     return (not np.array_equal(first, second), np.unique(first).size / n, np.unique(drawn).size / n)
 
 
-def regimes_experiment(settings: RegimesSettings = RegimesSettings()) -> RegimesResult:
+def run(settings: Settings = Settings()) -> RegimesResult:
     s = settings
     n, epochs = s.n, s.epochs
     x, y = _data(n, s.seed)

@@ -1,0 +1,23 @@
+"""The claim the activations study tests: the tutorial's five activations exist and backpropagate correctly."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gdlab.lab.claims import Finding, claims_for, g, say
+
+claim = claims_for("activations")
+
+
+@dataclass(frozen=True)
+class GradientChecks:
+    max_relative_error: dict  # activation → largest relative error of a small network's gradient check
+
+
+@claim(28, "The activations sigmoid, tanh, ReLU, Leaky ReLU and softmax.")
+def activations_backpropagate(e: GradientChecks) -> Finding:
+    errs = e.max_relative_error
+    ok = all(v < 1e-6 for v in errs.values()) and set(errs) >= {"sigmoid", "tanh", "relu", "leaky_relu", "softmax"}
+    desc = ", ".join(f"{k} {g(v)}" for k, v in errs.items())
+    return say(ok, f"Each is in gdlab and backpropagates correctly (gradient check, largest relative error: "
+                   f"{desc}).", f"gradient-check errors {desc}.")

@@ -1,0 +1,103 @@
+"""The linear study's figures: the data and the parabola with each run's iterates, and the first steps per η.
+
+Points outside the frame are drawn as arrows at its edge with their value; iteration colouring has a
+colour key. Nothing here trains.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+
+from gdlab.lab.studies.linear.experiment import LinearResult
+from gdlab.reporting.figures import figure, integer_xticks, legend_outside, save, styled
+
+REGIME_COLORS = {"too small": "#7f7f7f", "good": "#2ca02c", "oscillating": "#ff7f0e", "diverging": "#d62728"}
+
+
+def _edge_arrows(ax, xs, ys, x_range, y_range, color):
+    """Points outside the frame: an arrow at the nearest edge, labelled with the latest such point's
+    iteration and value (one label per side, so labels do not pile up)."""
+    (x0, x1), (y0, y1) = x_range, y_range
+    latest = {}
+    for k, (x, y) in enumerate(zip(xs, ys)):
+        if x0 <= x <= x1 and y0 <= y <= y1:
+            continue
+        side = (0 if x0 <= x <= x1 else (1 if x > x1 else -1), 0 if y0 <= y <= y1 else (1 if y > y1 else -1))
+        latest[side] = (k, x, y)
+    for (dx, dy), (k, x, y) in latest.items():
+        cx, cy = min(max(x, x0), x1), min(max(y, y0), y1)
+        w, h = (x1 - x0) * 0.06, (y1 - y0) * 0.08
+        ax.annotate("", xy=(cx, cy), xytext=(cx - dx * w, cy - dy * h),
+                    arrowprops={"arrowstyle": "-|>", "color": color, "lw": 1.2})
+        ax.annotate(f"iteration {k}: w = {x:.3g}", (cx - dx * w, cy - dy * h), fontsize=7, color=color,
+                    ha="right" if dx > 0 else "left", va="top" if dy > 0 else "bottom")
+
+
+@styled
+def linear_fit(r):
+    fig = figure()
+    ax1, ax2, ax3 = fig.subplots(1, 3)
+    xs = np.linspace(0, r.x.max() * 1.05, 50)
+    ax1.scatter(r.x[:, 0], r.y[:, 0], s=12, color="#1f77b4", label="houses")
+    ax1.plot(xs, r.w_star * xs, color="k", lw=1.5, label=f"least squares w* = {r.w_star:.3f}")
+    ax1.plot(xs, r.w_fitted * xs, color=REGIME_COLORS["good"], ls="--", lw=1.5, label=f"gdlab fit w = {r.w_fitted:.3f}")
+    ax1.set(xlabel="area x (100 m²)", ylabel="price y (100k)", title="the data and the line y = w·x")
+    ax1.legend(loc="upper left")
+    span = max(abs(r.w_star - r.w_init) * 1.6, 1.0)
+    ws = np.linspace(r.w_star - span, r.w_star + span, 300)
+    top = float(r.loss(r.w_star - span) * 1.05)
+    ax2.plot(ws, r.loss(ws), color="k", lw=1.2)
+    for run in r.runs:
+        c = REGIME_COLORS.get(run.label)
+        path = run.w_path[:12]
+        ax2.plot(path, r.loss(path), "o-", ms=3, lw=0.8, color=c, label=f"{run.label}: η·λ = {run.eta_lambda:g}")
+        _edge_arrows(ax2, path, r.loss(path), (ws[0], ws[-1]), (0, top), c)
+    ax2.axvline(r.w_star, color="k", ls=":", lw=0.8)
+    ax2.set(xlabel="w", ylabel="L(w) = mean((w·x − y)²)", title="the parabola and the first 12 iterates",
+            xlim=(ws[0], ws[-1]), ylim=(0, top))
+    for run in r.runs:
+        ax3.semilogy(np.maximum(run.loss_path - r.loss(r.w_star), 1e-14), "o-", ms=2.5, lw=1,
+                     color=REGIME_COLORS.get(run.label), label=run.label)
+    ax3.set(xlabel="iteration", ylabel="L(w) − L(w*)", title="loss gap against iteration")
+    integer_xticks(ax3)
+    legend_outside(ax3)
+    return fig
+
+
+@styled
+def linear_paths(r):
+    """One panel per learning rate: the walk on the parabola, coloured by iteration, with a colour key."""
+    fig = figure((12.0, 3.6))
+    axes = np.atleast_1d(fig.subplots(1, len(r.runs)))
+    span = max(abs(r.w_star - r.w_init) * 1.6, 1.0)
+    ws = np.linspace(r.w_star - span, r.w_star + span, 300)
+    top = float(r.loss(ws[0]) * 1.05)
+    shown = 8
+    norm = matplotlib.colors.Normalize(0, shown - 1)
+    for ax, run in zip(axes, r.runs):
+        ax.plot(ws, r.loss(ws), color="k", lw=1)
+        path = run.w_path[:shown]
+        inside = (path >= ws[0]) & (path <= ws[-1]) & (r.loss(path) <= top)
+        ax.plot(path[inside], r.loss(path[inside]), "-", color=REGIME_COLORS.get(run.label), lw=0.8)
+        sc = ax.scatter(path[inside], r.loss(path[inside]), c=np.arange(len(path))[inside], cmap="viridis",
+                        norm=norm, s=18, zorder=3)
+        for k in np.flatnonzero(inside)[:4]:
+            ax.annotate(str(k), (path[k], r.loss(path[k])), textcoords="offset points", xytext=(3, 4), fontsize=7)
+        _edge_arrows(ax, path, r.loss(path), (ws[0], ws[-1]), (0, top), REGIME_COLORS.get(run.label))
+        ax.set(title=f"{run.label}: η = {run.learning_rate:.3g} ({run.eta_lambda:g}/λ)", xlabel="w",
+               xlim=(ws[0], ws[-1]), ylim=(0, top))
+    axes[0].set_ylabel("L(w)")
+    fig.colorbar(sc, ax=list(axes), label="iteration", ticks=range(shown), shrink=0.9)
+    return fig
+
+
+def figures(r: LinearResult, out: Path) -> list[tuple[str, Path]]:
+    """(caption, PNG path) of each figure, written under ``out``."""
+    return [("The data with the fitted line; the loss parabola L(w) with each run's iterates; "
+             "the loss gap per iteration", save(linear_fit(r), out / "linear.png")),
+            ("The first steps of each run on the parabola (colour: iteration, see the key; iterates "
+             "outside the frame are drawn as arrows at its edge with their value)",
+             save(linear_paths(r), out / "linear_paths.png"))]
