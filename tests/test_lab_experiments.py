@@ -11,6 +11,7 @@ from gdlab.lab.studies.activations import experiment as activations
 from gdlab.lab.studies.basics import experiment as basics
 from gdlab.lab.studies.batch_size import experiment as batch_size
 from gdlab.lab.studies.batch_size.fits import fit_scaling, fit_step_cost
+from gdlab.lab.studies.batch_size import trials
 from gdlab.lab.studies.batch_size.trials import Trial, run_trials
 from gdlab.lab.studies.compare import experiment as compare
 from gdlab.lab.studies.linear import experiment as linear_study
@@ -142,7 +143,11 @@ def test_batch_size_study_tunes_eta_per_batch_size_and_recommends_one():
     data = r.to_json()
     assert data["recommended_batch_size"] == r.recommended
     assert {"tuned_learning_rate", "steps_to_target", "epochs_to_target", "seconds_to_target",
-            "step_memory_bytes"} <= set(data["batch_sizes"][0])
+            "step_memory_bytes", "step_path"} <= set(data["batch_sizes"][0])
+    # the steps are timed on the executor a fit of that batch size runs
+    for run in r.runs:
+        model = trials.compiled(trials.new_model(cfg.hidden, cfg.seed, 64), 0.01, cfg.momentum)
+        assert run.step_path == model.execution_plan(batch_size=run.batch_size).path
     assert {"S_min", "E_min", "B_noise_fitted", "B_simple_measured"} <= set(data)
 
 

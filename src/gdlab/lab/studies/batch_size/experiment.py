@@ -61,7 +61,7 @@ def run(settings: Settings = Settings(), progress=None, trial_runner=run_trials)
     common = dict(momentum=s.momentum, hidden=s.hidden, target_accuracy=s.target_accuracy,
                   max_steps=s.max_steps, seed=s.seed)
     rates = sorted(s.learning_rates, reverse=True)  # large η first: divergent ones stop at once
-    times = step_times(template, s.seed, sizes, s.momentum, s.repeats)
+    times, paths = step_times(template, s.seed, sizes, s.momentum, s.repeats)
     for b in (progress(sizes, "batch sizes") if progress else sizes):
         rows = trial_runner([Trial(b, lr, **common) for lr in rates])
         reached = [r for r in rows if r["status"] == "reached"]
@@ -70,7 +70,7 @@ def run(settings: Settings = Settings(), progress=None, trial_runner=run_trials)
         result.runs.append(BatchRun(
             batch_size=b, iterations_per_epoch=math.ceil(n / b), tuned_lr=best and best["learning_rate"],
             lr_at_grid_edge=best is not None and best["learning_rate"] in (rates[0], rates[-1]),
-            steps_to_target=best and best["steps_to_target"], step_time=times[b],
+            steps_to_target=best and best["steps_to_target"], step_time=times[b], step_path=paths[b],
             step_peak_bytes=peak, persistent_bytes=persistent, grid=rows, n_train=n))
     result.tutorial_view = trial_runner([Trial(b, s.tutorial_learning_rate, **common) for b in sizes])
     done = [r for r in result.runs if r.steps_to_target is not None]

@@ -1,7 +1,8 @@
 """The batch-size study's results: one ``BatchRun`` per B at its tuned η, and what the study concluded.
 
 Wall-clock time to target = S(B) × the step time, the step time being the median of ≥ 3 timed
-repeats after a warm-up, all batch sizes interleaved (``gdlab.lab.timing``). The decision uses the
+repeats after a warm-up, all batch sizes interleaved (``gdlab.lab.timing``), on the executor that a fit
+of that B runs (``step_path``: the compiled epoch where it is in scope, else the step loop). The decision uses the
 step-cost model t(B) = a + b·B (``fits``): ``modelled_seconds`` is S(B)·t(B).
 """
 
@@ -25,6 +26,7 @@ class BatchRun:
     lr_at_grid_edge: bool
     steps_to_target: int | None
     step_time: Timing
+    step_path: str  # the executor that ran the timed steps, as a fit of this B runs: "compiled" or "loop"
     step_peak_bytes: int  # temporaries of one step (tracemalloc)
     persistent_bytes: int  # θ + ∇θ + optimizer slots
     grid: list[dict] = field(default_factory=list)  # every trial row of this B
@@ -129,7 +131,8 @@ class BatchSizeResult:
                           "samples_to_target": r.samples_to_target,
                           "seconds_to_target": None if t is None else t.to_dict(),
                           "seconds_to_target_modelled": self.modelled_seconds(r),
-                          "step_seconds": r.step_time.to_dict(), "step_memory_bytes": r.memory_bytes,
+                          "step_seconds": r.step_time.to_dict(), "step_path": r.step_path,
+                          "step_memory_bytes": r.memory_bytes,
                           "grid": [{"learning_rate": g["learning_rate"], "status": g["status"],
                                     "steps_to_target": g["steps_to_target"]} for g in r.grid]})
         f = self.fit

@@ -132,6 +132,17 @@ def _slower(r, run, best) -> int:
     return int(r.modelled_seconds(run) >= TIE_RATIO * r.modelled_seconds(best))
 
 
+def _paths_text(r) -> str:
+    """Which executor timed the steps, as a fit of each B would run them (``ExecutionPlan.path``)."""
+    names = {"compiled": "the compiled epoch", "loop": "the step loop"}
+    by_path = {}
+    for run in r.runs:
+        by_path.setdefault(run.step_path, []).append(str(run.batch_size))
+    if len(by_path) == 1:
+        return f"{names[next(iter(by_path))]}, as fit runs every B here"
+    return "; ".join(f"{names[p]} for B = {', '.join(bs)}" for p, bs in by_path.items()) + ", as fit runs them"
+
+
 def tutorial_view_text(r) -> str:
     rows = r.tutorial_view
     reached = [x for x in rows if x["status"] == "reached"]
@@ -148,7 +159,8 @@ def build(s: Section, out: Path, cfg: Settings) -> None:
     r = experiment.run(cfg, progress=progress)
     s.tables.append((f"Digits, network 64-{cfg.hidden}-10, SGD with momentum {cfg.momentum:g}, η tuned per B on "
                      f"the grid; target: validation accuracy ≥ {cfg.target_accuracy:g}; {r.n_train} training samples;"
-                     f" ms/step: median of {cfg.repeats} timed repeats after a warm-up (lowest–highest); step KiB: "
+                     f" ms/step: median of {cfg.repeats} timed repeats after a warm-up (lowest–highest), timed on "
+                     f"{_paths_text(r)}; step KiB: "
                      f"peak temporaries of one step (tracemalloc) + θ, ∇θ and optimizer slots", r.table()))
     s.tables.append(("Steps to target for every (B, η) of the grid (div.: diverged; > k: stopped after k steps "
                      "unreached, or at the best count so far)", r.grid_table()))

@@ -2,7 +2,9 @@
 
 ``run_trials`` is the one function that runs grid points: a list of trial configs in, one result row
 per trial out — the shape a sweep engine takes. This module holds every call the study makes into
-``gdlab.training``: ``train_steps`` for the trials, ``train_step`` for the timed and measured step.
+``gdlab.training``: ``train_steps`` for the trials and for the timed steps — the executor ``fit`` would run
+(the compiled epoch where it is in scope: ``plan_steps``), so the seconds it times are the seconds a fit
+spends — and ``train_step`` for the step whose memory ``tracemalloc`` measures.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from gdlab.batching import EpochPlan
 from gdlab.lab.timing import measure_each
 from gdlab.layers import Dense
 from gdlab.optimizers import SGD
-from gdlab.training import train_step, train_steps
+from gdlab.training import plan_steps, train_step, train_steps
 
 #: steps at which the validation accuracy is checked: a geometric grid, 8 points per doubling
 CHECKS_PER_DOUBLING = 8
@@ -151,20 +153,18 @@ def step_memory(template, seed: int, batch_size: int, momentum: float) -> tuple[
     return peak, p.theta.nbytes + p.grad.nbytes + _state_bytes(model.optimizer)
 
 
-def step_times(template, seed: int, sizes, momentum: float, repeats: int) -> dict:
-    """Seconds per training step for each B, measured interleaved; a repeat runs ≥ 3 steps, ~4096 samples."""
+def step_times(template, seed: int, sizes, momentum: float, repeats: int) -> tuple[dict, dict]:
+    """(B → seconds per training step, B → the path that ran them: ``"compiled"`` or ``"loop"``), measured
+    interleaved on the executor a fit of batch B runs; a repeat runs ≥ 3 steps, ~4096 samples."""
     x_fit, y_fit, _, _ = data(seed)
-    fns, per_repeat = {}, {}
+    fns, per_repeat, paths = {}, {}, {}
     for b in sizes:
         model = compiled(template, 1e-3, momentum)
         xs, ys = model.prepare(x_fit, y_fit)
         batches = EpochPlan(xs.shape[0], b).epoch(np.random.default_rng(seed))
         per_repeat[b] = max(3, 4096 // b)
         chosen = [batches[i % len(batches)] for i in range(per_repeat[b])]
-
-        def steps(model=model, xs=xs, ys=ys, chosen=chosen):
-            for idx in chosen:
-                train_step(model, xs[idx], ys[idx])
-
-        fns[b] = steps
-    return {b: t.scaled(1 / per_repeat[b]) for b, t in measure_each(fns, repeats=repeats).items()}
+        paths[b] = plan_steps(model, chosen).path
+        fns[b] = lambda model=model, xs=xs, ys=ys, chosen=chosen: train_steps(model, xs, ys, chosen)
+    times = measure_each(fns, repeats=repeats)
+    return {b: t.scaled(1 / per_repeat[b]) for b, t in times.items()}, paths
