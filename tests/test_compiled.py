@@ -312,7 +312,7 @@ def test_the_fused_switch_and_execution_loop_keep_the_reference(monkeypatch):
         ("loop", ("the fused kernels are switched off (gdlab.kernels.fused(False))",)),
         ("loop", ("numba is not installed (pip install gdlab[fast])",)),
     ]
-    assert dict(plans[1].kernels)["update"] == "SGD: fused kernel (numpy)"
+    assert dict(plans[1].kernels)["update"] == "SGD: fused kernel (numba)"
     assert dict(plans[2].kernels)["update"] == "SGD.update (reference)"
 
 

@@ -125,5 +125,6 @@ def _kernels(model, path: str, batch_size: int):
     if batch_size == 1 and backend.kernel("outer") is not None:
         yield "weight gradient (batch 1)", "fused outer product"
     kernel = opt.kernel()
-    yield "update", (f"{type(opt).__name__}: fused kernel ({kernels.backend_of(model.parameters.theta)})"
-                     if kernel is not None else f"{type(opt).__name__}.update (reference)")
+    made_with = {"numpy": "numba", "cupy": "CuPy"}.get(kernels.backend_of(model.parameters.theta), backend.name)
+    yield "update", (f"{type(opt).__name__}: fused kernel ({made_with})" if kernel is not None
+                     else f"{type(opt).__name__}.update (reference)")
