@@ -13,6 +13,7 @@ pytest.importorskip("httpx")
 from starlette.testclient import TestClient  # noqa: E402
 
 import gdlab  # noqa: E402
+from gdlab import cli  # noqa: E402
 from gdlab.playground import create_app, data, run, settings  # noqa: E402
 from gdlab.runs import train_from_config  # noqa: E402
 
