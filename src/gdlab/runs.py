@@ -13,7 +13,8 @@ diverges raises ``TrainingFailed``, saying what was kept.
 
 A library call is silent: the messages for a person (what the run does, the model summary) go to
 ``say`` when one is given, and without one the fit's own output (epoch lines, callback messages,
-warnings), which it prints to stdout and stderr, is discarded too.
+warnings), which it prints to stdout and stderr, is discarded too — by pointing ``sys.stdout`` and
+``sys.stderr`` at the null device while the run trains, so other threads' prints are lost meanwhile.
 """
 
 from __future__ import annotations
