@@ -52,6 +52,19 @@ def test_save_and_load_round_trip(tmp_path):
     assert [m.name for m in again.metrics] == ["accuracy"]
 
 
+def test_one_model_saved_twice_gives_the_same_bytes(tmp_path):
+    """safetensors writes its metadata in hash-map order; gdlab sorts the header, so files compare by bytes."""
+    model = make(opt="adam")
+    model.fit(X, Y, epochs=1, **FIT)
+    for name in ("a", "b", "c"):
+        model.save(tmp_path / f"{name}.safetensors")
+    first = (tmp_path / "a.safetensors").read_bytes()
+    assert all((tmp_path / f"{n}.safetensors").read_bytes() == first for n in "bc")
+    n = int.from_bytes(first[:8], "little")
+    assert n % 8 == 0 and list(json.loads(first[8:8 + n])["__metadata__"]) == sorted(
+        json.loads(first[8:8 + n])["__metadata__"])
+
+
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("opt", ["sgd", "adam"])
 def test_resume_from_a_checkpoint_is_bit_identical(tmp_path, dtype, opt):

@@ -1,4 +1,14 @@
-"""The import graph among the core modules is one-way, and every import among them is at module level.
+"""The import graph of gdlab: layered, one-way, without cycles.
+
+The whole package, bottom to top (a module may import its own layer or a lower one, at module level
+or inside a function; the apps are siblings and do not import each other; nothing imports the CLI):
+
+    core        everything not named below: model, training, layers, optimizers, checkpoint, io, …
+    runs        runconfig, rundir, runs, reporting
+    apps        lab | sweep | playground
+    cli
+
+Among the core modules the graph is one-way too, and every import among them is at module level:
 
     model → training → callbacks        model → saving → checkpoint → io
 
@@ -83,3 +93,121 @@ def test_core_import_graph_has_no_cycle():
 def test_each_core_module_imports_only_downward(module, forbidden):
     bad = [(t, where) for s, t, where, _ in _edges() if s == module and t in forbidden]
     assert bad == [], f"{module} must not import {sorted(forbidden)}; found {bad}"
+
+
+# -- the layers of the whole package -------------------------------------------------------------------
+#: the layer of each first name under gdlab that is not core (``reporting`` is the shared page/figure
+#: helpers; it may not exist yet, and the rule covers it when it does)
+LAYER_OF = {"runconfig": "runs", "rundir": "runs", "runs": "runs", "reporting": "runs",
+            "lab": "lab", "sweep": "sweep", "playground": "playground", "cli": "cli"}
+#: height of each layer; the three apps stand side by side
+RANK = {"core": 0, "runs": 1, "lab": 2, "sweep": 2, "playground": 2, "cli": 3}
+#: known violations, (importing module, imported module), fixed on another branch — removed when the
+#: lab-by-study branch is merged (it moves these helpers below the lab)
+LAB_BY_STUDY_ALLOWANCE = {
+    ("gdlab.playground.lesson", "gdlab.lab.experiments.common"),
+    ("gdlab.playground.lesson", "gdlab.lab.experiments.linear"),
+    ("gdlab.sweep.figures", "gdlab.lab.plots"),
+    ("gdlab.sweep.report", "gdlab.lab.experiments.common"),
+    ("gdlab.sweep.report", "gdlab.lab.plots"),
+    ("gdlab.sweep.report", "gdlab.lab.report"),
+}
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(SRC.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+MODULES = {_module_name(path): path for path in sorted(SRC.rglob("*.py"))}
+
+
+def _layer(module: str) -> str:
+    parts = module.split(".")
+    return LAYER_OF.get(parts[1], "core") if len(parts) > 1 else "core"
+
+
+def _base(node: ast.ImportFrom, module: str) -> str | None:
+    """The absolute module ``from … import`` names (relative imports resolved)."""
+    if not node.level:
+        return node.module
+    package = module if MODULES[module].name == "__init__.py" else module.rpartition(".")[0]
+    for _ in range(node.level - 1):
+        package = package.rpartition(".")[0]
+    return f"{package}.{node.module}" if node.module else package
+
+
+def _all_imports(module: str):
+    """(imported gdlab module, line) for every import in ``module``, at module level or in a function;
+    ``from P import name`` is an import of the module ``P.name`` where there is one, else of ``P``."""
+    tree = ast.parse(MODULES[module].read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            yield from ((a.name, node.lineno) for a in node.names if a.name.split(".")[0] == "gdlab")
+        elif isinstance(node, ast.ImportFrom):
+            base = _base(node, module)
+            if base and base.split(".")[0] == "gdlab":
+                for a in node.names:
+                    yield (f"{base}.{a.name}" if f"{base}.{a.name}" in MODULES else base), node.lineno
+
+
+def _graph_edges():
+    """(importing module, imported module, "file:line") for every import between two gdlab modules."""
+    for source in MODULES:
+        for target, line in _all_imports(source):
+            if target != source:
+                yield source, target, f"{MODULES[source].relative_to(SRC.parent.parent)}:{line}"
+
+
+def _table(rows) -> str:
+    rows = [("where", "importing (layer)", "imported (layer)")] + [
+        (where, f"{s} ({_layer(s)})", f"{t} ({_layer(t)})") for s, t, where in rows]
+    widths = [max(len(r[i]) for r in rows) for i in range(2)]
+    return "\n" + "\n".join(f"{a:<{widths[0]}}  {b:<{widths[1]}}  →  {c}" for a, b, c in rows)
+
+
+def test_every_module_has_a_layer():
+    assert set(LAYER_OF.values()) | {"core"} == set(RANK)
+    assert {_layer(m) for m in MODULES} <= set(RANK)
+
+
+def test_every_import_goes_to_its_own_layer_or_a_lower_one():
+    def allowed(source, target):
+        a, b = _layer(source), _layer(target)
+        return a == b or RANK[b] < RANK[a]
+
+    bad = sorted((s, t, where) for s, t, where in _graph_edges()
+                 if not allowed(s, t) and (s, t) not in LAB_BY_STUDY_ALLOWANCE)
+    if bad:
+        pytest.fail("imports that go up a layer or across to a sibling app:" + _table(bad), pytrace=False)
+
+
+def test_the_allowance_holds_only_imports_that_still_exist():
+    stale = LAB_BY_STUDY_ALLOWANCE - {(s, t) for s, t, _ in _graph_edges()}
+    assert not stale, f"fixed: remove {sorted(stale)} from LAB_BY_STUDY_ALLOWANCE"
+
+
+def test_the_module_graph_has_no_cycle():
+    """Imports at any depth count, except a package's ``__init__`` importing its own modules: Python
+    imports a package before any of its modules, so the package assembling itself from them (re-exports,
+    registration at the end) is part of the package, not an edge back."""
+    graph = {}
+    for source, target, where in _graph_edges():
+        if not target.startswith(source + "."):
+            graph.setdefault(source, {}).setdefault(target, where)
+    state = {}  # module → "open" while on the path, "done" once every path from it is checked
+
+    def visit(node, path):
+        state[node] = "open"
+        for nxt, where in sorted(graph.get(node, {}).items()):
+            if state.get(nxt) == "open":
+                cycle = path[path.index(nxt):] + [nxt]
+                rows = [(a, b, graph[a][b]) for a, b in zip(cycle, cycle[1:])]
+                pytest.fail("import cycle " + " → ".join(cycle) + ":" + _table(rows), pytrace=False)
+            if nxt not in state:
+                visit(nxt, path + [nxt])
+        state[node] = "done"
+
+    for node in sorted(graph):
+        if node not in state:
+            visit(node, [node])

@@ -15,6 +15,7 @@ from starlette.testclient import TestClient  # noqa: E402
 import gdlab  # noqa: E402
 from gdlab import cli  # noqa: E402
 from gdlab.playground import create_app, data, run, settings  # noqa: E402
+from gdlab.runs import train_from_config  # noqa: E402
 
 TIMEOUT = 60.0  # seconds any wait in these tests may take at most
 
@@ -176,12 +177,12 @@ def test_exported_toml_and_script_reproduce_the_weights_bit_for_bit(client, tmp_
     for index, which in enumerate(["a", "b"] if b else ["a"]):
         wait_for_epoch(client, sid, 4, index)
         folder = _export(client, sid, which, tmp_path)
-        assert cli.main(["train", str(folder / "playground.toml"), "--out", str(folder / "out")]) == 0
+        result = train_from_config(folder / "playground.toml", folder / "out")
         expected = session.runs[index].model.get_weights()
-        trained = gdlab.load_model(folder / "out" / "model.safetensors").get_weights()
+        trained = gdlab.load_model(result.files["model.safetensors"]).get_weights()
         assert len(trained) == len(expected)
         assert all(np.array_equal(t, e) and t.dtype == e.dtype for t, e in zip(trained, expected))
-        assert json.loads((folder / "out" / "metrics.json").read_text())["epochs"] == 4
+        assert result.epochs == json.loads((folder / "out" / "metrics.json").read_text())["epochs"] == 4
         monkeypatch.chdir(folder)
         runpy.run_path(str(folder / "train.py"), run_name="__main__")
         scripted = gdlab.load_model(folder / "model.safetensors").get_weights()

@@ -79,7 +79,21 @@ def write(path, tensors: dict[str, np.ndarray], entries: dict[str, object]) -> P
     tensors = {k: _contiguous(v) for k, v in tensors.items()}
     metadata = {"format": FORMAT, "format_version": FORMAT_VERSION, "sha256": digest(tensors)}
     metadata.update({key: json.dumps(value, allow_nan=True) for key, value in entries.items()})
-    return write_atomic(path, save(tensors, metadata=metadata))
+    return write_atomic(path, _sorted_header(save(tensors, metadata=metadata)))
+
+
+def _sorted_header(blob: bytes) -> bytes:
+    """``blob`` (a safetensors file: 8-byte length N, N bytes of JSON header, the tensor data) with its
+    header's keys in sorted order, so that one model always gives the same bytes: safetensors writes the
+    metadata from a hash map, in an order that changes from save to save. The data offsets count from
+    the end of the header, so the data is kept as it is; the header is padded to a multiple of 8 bytes
+    with spaces, as safetensors pads it."""
+    n = int.from_bytes(blob[:8], "little")
+    header = json.loads(blob[8:8 + n])
+    header = {"__metadata__": dict(sorted(header.pop("__metadata__").items())), **dict(sorted(header.items()))}
+    text = json.dumps(header, separators=(",", ":")).encode("ascii")
+    text += b" " * (-len(text) % 8)
+    return len(text).to_bytes(8, "little") + text + blob[8 + n:]
 
 
 def read(path) -> Contents:

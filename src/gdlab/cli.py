@@ -74,87 +74,14 @@ def _lab_report(args) -> int:
     return 0
 
 
-class TrainingFailed(RuntimeError):
-    """Training ran but produced nothing worth keeping (it diverged)."""
-
-
 def _train(args) -> int:
-    import gdlab
-    from gdlab import runconfig
-    from gdlab.rundir import RunFolder
-    from gdlab.training import NonFiniteLossError
+    from gdlab.runs import train_from_config
 
-    cfg = runconfig.load_config(args.config)
-    if args.out:
-        cfg.output_dir = Path(args.out)
-    train, test = runconfig.load_data(cfg)
-    model = runconfig.build_model(cfg, train[0]).to(args.backend)
-    callbacks = runconfig.build_callbacks(cfg, model)
-    fingerprint = runconfig.fingerprint(cfg, train, test)
-    fit_args = runconfig.fit_arguments(cfg)
-    epochs = fit_args["epochs"]
-    with RunFolder(cfg.output_dir) as run:
-        # three files (model, backup, best checkpoint) of θ and the optimizer's S slots, and a temporary copy
-        run.check_space(4 * model.count_params() * model.dtype.itemsize * (1 + runconfig.state_vectors(model.optimizer)))
-        status = run.open(fingerprint, force=args.force)
-        if status == "finished":
-            print(f"{run.path} already holds this run, finished ({run.path / 'metrics.json'}); nothing to do "
-                  "(--force trains it again)", file=sys.stderr)
-            return 0
-        say = f"{cfg.path}: {len(train[0])} training and {len(test[0])} test samples; "
-        if status == "resume":
-            done = gdlab.load_checkpoint(run.backup).training_state.epoch
-            say += (f"resuming at epoch {done + 1} of {epochs} from {run.backup}" if done < epochs else
-                    f"all {epochs} epochs are in {run.backup}; writing the outputs")
-        else:
-            say += f"writing to {run.path}"
-        print(say, file=sys.stderr)
-        model.summary(print_fn=lambda text: print(text, file=sys.stderr))
-        try:
-            history = model.fit(*train, callbacks=callbacks, seed=cfg.seed, **fit_args)
-            stopped = history.stopped_because
-        except NonFiniteLossError as err:
-            stopped = str(err)
-        if stopped:
-            raise TrainingFailed(stopped + " " + _kept(run.backup))
-        _write_outputs(run, model, history, test)
-        run.finish(fingerprint)
+    result = train_from_config(args.config, args.out or None, args.force, backend=args.backend,
+                               say=lambda text: print(text, file=sys.stderr))
+    if result.status != "already finished":
+        print(result.summary())
     return 0
-
-
-def _kept(backup: Path) -> str:
-    import gdlab
-
-    if not backup.exists():
-        return "No epoch completed, so nothing was saved."
-    done = gdlab.load_checkpoint(backup).training_state.epoch
-    return (f"The last finite state, after epoch {done}, is kept in {backup}; no model.safetensors was written "
-            "(change the run and start over with --force).")
-
-
-def _write_outputs(run, model, history, test) -> None:
-    import json
-
-    model.save(run.path / "model.safetensors")
-    run.write_text("history.csv", _history_csv(history))
-    run.write_text("history.json", json.dumps(history.to_state()) + "\n")
-    results = model.evaluate(*test, return_dict=True)
-    run.write_text("metrics.json", json.dumps({"test": results, "epochs": len(history.epoch)}, indent=2) + "\n")
-    print(f"wrote {run.path / 'model.safetensors'}, history.csv, history.json, metrics.json")
-    print("test " + "  ".join(f"{k}: {v:.4f}" for k, v in results.items()))
-
-
-def _history_csv(history) -> str:
-    import csv
-    import io
-
-    keys = list(history.history)
-    text = io.StringIO()
-    w = csv.writer(text, lineterminator="\n")
-    w.writerow(["epoch", "iterations", *keys])
-    for i, e in enumerate(history.epoch):
-        w.writerow([e, history.iterations_per_epoch[i], *(history.history[k][i] for k in keys)])
-    return text.getvalue()
 
 
 def _evaluate(args) -> int:

@@ -6,8 +6,9 @@ from them by ``gdlab.runconfig.build_model``, and every epoch is
     model.fit(x, y, epochs=e + 1, initial_epoch=e, batch_size=B, seed=S, shuffle=True, verbose=0)
 
 gdlab keys each epoch's batches (and dropout masks) by (fit seed, epoch), so these one-epoch fits
-with the fixed seed S equal one long fit of the same length — the one ``gdlab train`` runs on the
-exported TOML and CSV, which therefore ends with the same weights, bit for bit.
+with the fixed seed S equal one long fit of the same length — the one ``gdlab train`` (or
+``gdlab.runs.train_from_config``) runs on the exported TOML and CSV, which therefore ends with the
+same weights, bit for bit.
 """
 
 from __future__ import annotations

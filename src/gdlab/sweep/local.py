@@ -28,7 +28,7 @@ def _serve(conn) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_exit_with_parent, daemon=True).start()
     limit_threads()
-    import gdlab.cli  # noqa: F401  (imported once here, so a trial's seconds are its training)
+    import gdlab.runs  # noqa: F401  (imported once here, so a trial's seconds are its training)
 
     while (task := conn.recv()) is not None:
         conn.send(run_trial(task))

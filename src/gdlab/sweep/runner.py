@@ -12,7 +12,7 @@ import os
 import shutil
 from pathlib import Path
 
-from gdlab.checkpoint import write_atomic
+from gdlab.io import write_atomic
 from gdlab.sweep.progress import Progress
 from gdlab.sweep.results import ResultsFile, columns, latest, make_row, read_rows
 from gdlab.sweep.spec import Sweep, load_sweep, trial_toml

@@ -1,4 +1,5 @@
-"""One trial, in a worker: the real ``gdlab train`` on the trial's config, then its numbers.
+"""One trial, in a worker: ``gdlab.runs.train_from_config`` (what ``gdlab train`` runs) on the
+trial's config, then its numbers.
 
 This module runs inside worker processes (the local pool's and Ray's). It imports nothing heavy
 at the top, so :func:`limit_threads` can set the BLAS/OpenMP thread counts before NumPy loads.
@@ -32,7 +33,7 @@ def limit_threads() -> None:
 
 
 def run_trial(task: dict) -> dict:
-    """Run ``gdlab train`` for ``task`` and return its result (never raises for a failing trial).
+    """Train ``task``'s config and return its result (never raises for a failing trial).
 
     ``task``: ``trial_id``, ``toml`` (the config text), ``metric``, ``mode`` and ``workdir`` — the
     trial's folder, or ``None`` to train in a temporary folder and return the files' bytes under
@@ -54,24 +55,23 @@ def run_trial(task: dict) -> dict:
 
 
 def _train(task, work: Path) -> dict:
-    from gdlab import cli
-    from gdlab.checkpoint import write_atomic
+    """``train_from_config`` on the trial's config in ``work``; what the run prints goes to ``work/train.log``."""
+    from gdlab.io import write_atomic
+    from gdlab.runs import train_from_config
 
     work.mkdir(parents=True, exist_ok=True)
     config = work / "config.toml"
     write_atomic(config, task["toml"].encode("utf-8"))
-    log = work / "train.log"
-    with open(log, "a", encoding="utf-8", buffering=1) as stream, contextlib.redirect_stdout(stream), \
-            contextlib.redirect_stderr(stream):
+    with open(work / "train.log", "a", encoding="utf-8", buffering=1) as log, contextlib.redirect_stdout(log), \
+            contextlib.redirect_stderr(log):
         try:
-            code = cli.main(["train", str(config), "--out", str(work)])
-        except SystemExit as stop:
-            code = stop.code
+            result = train_from_config(config, work, say=lambda text: print(text, file=log))
         except Exception as err:  # a trial's failure is its row's error, not the sweep's
-            return {"status": "error", "error": f"{type(err).__name__}: {err}"}
-    if code != 0:
-        lines = [line for line in log.read_text(encoding="utf-8").splitlines() if line.strip()]
-        return {"status": "error", "error": f"gdlab train exited with {code}: {lines[-1] if lines else ''}"}
+            error = f"{type(err).__name__}: " + " ".join(str(err).split("\n"))
+            print(f"error: {error}", file=log)
+            return {"status": "error", "error": error}
+        if result.status != "already finished":
+            print(result.summary(), file=log)
     return {"status": "ok", "error": "", **read_numbers(work, task["metric"], task["mode"])}
 
 
