@@ -10,15 +10,11 @@ units in the last place at the scale of the parameter vector
 (``np.spacing(max |θ|)``): an element near zero is not held to its own tiny ulp.
 """
 
-import os
-
 import numpy as np
 import pytest
+from required import require
 
-if os.environ.get("CI"):
-    import torch  # the guard rail the README promises: CI never skips it
-else:
-    torch = pytest.importorskip("torch")
+torch = require("torch")  # the guard rail the README promises: CI never skips it
 
 from gdlab import kernels, optimizers  # noqa: E402
 

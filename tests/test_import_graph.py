@@ -96,22 +96,12 @@ def test_each_core_module_imports_only_downward(module, forbidden):
 
 
 # -- the layers of the whole package -------------------------------------------------------------------
-#: the layer of each first name under gdlab that is not core (``reporting`` is the shared page/figure
-#: helpers; it may not exist yet, and the rule covers it when it does)
+#: the layer of each first name under gdlab that is not core (``reporting``: the page and figure helpers
+#: that the lab's and the sweep's reports share)
 LAYER_OF = {"runconfig": "runs", "rundir": "runs", "runs": "runs", "reporting": "runs",
             "lab": "lab", "sweep": "sweep", "playground": "playground", "cli": "cli"}
 #: height of each layer; the three apps stand side by side
 RANK = {"core": 0, "runs": 1, "lab": 2, "sweep": 2, "playground": 2, "cli": 3}
-#: known violations, (importing module, imported module), fixed on another branch — removed when the
-#: lab-by-study branch is merged (it moves these helpers below the lab)
-LAB_BY_STUDY_ALLOWANCE = {
-    ("gdlab.playground.lesson", "gdlab.lab.experiments.common"),
-    ("gdlab.playground.lesson", "gdlab.lab.experiments.linear"),
-    ("gdlab.sweep.figures", "gdlab.lab.plots"),
-    ("gdlab.sweep.report", "gdlab.lab.experiments.common"),
-    ("gdlab.sweep.report", "gdlab.lab.plots"),
-    ("gdlab.sweep.report", "gdlab.lab.report"),
-}
 
 
 def _module_name(path: Path) -> str:
@@ -176,15 +166,9 @@ def test_every_import_goes_to_its_own_layer_or_a_lower_one():
         a, b = _layer(source), _layer(target)
         return a == b or RANK[b] < RANK[a]
 
-    bad = sorted((s, t, where) for s, t, where in _graph_edges()
-                 if not allowed(s, t) and (s, t) not in LAB_BY_STUDY_ALLOWANCE)
+    bad = sorted((s, t, where) for s, t, where in _graph_edges() if not allowed(s, t))
     if bad:
         pytest.fail("imports that go up a layer or across to a sibling app:" + _table(bad), pytrace=False)
-
-
-def test_the_allowance_holds_only_imports_that_still_exist():
-    stale = LAB_BY_STUDY_ALLOWANCE - {(s, t) for s, t, _ in _graph_edges()}
-    assert not stale, f"fixed: remove {sorted(stale)} from LAB_BY_STUDY_ALLOWANCE"
 
 
 def test_the_module_graph_has_no_cycle():

@@ -6,9 +6,10 @@ import time
 
 import numpy as np
 import pytest
+from required import require
 
-pytest.importorskip("starlette")
-pytest.importorskip("httpx")
+require("starlette")
+require("httpx")  # starlette's TestClient
 
 from starlette.testclient import TestClient  # noqa: E402
 

@@ -11,10 +11,11 @@ import time
 from pathlib import Path
 
 import pytest
+from required import require
 
-pytest.importorskip("starlette")
-uvicorn = pytest.importorskip("uvicorn")
-sync_api = pytest.importorskip("playwright.sync_api")
+require("starlette")
+uvicorn = require("uvicorn")
+sync_api = require("playwright.sync_api")
 
 from gdlab.playground import create_app  # noqa: E402
 

@@ -1,7 +1,7 @@
 """The parabola lesson: house prices y = w·x, the loss L(w) and w walking down it for a chosen η.
 
-The theory is the lab's (``gdlab.lab.experiments.linear``): L(w) = a·w² − 2b·w + c, curvature
-λ = 2·mean(x²), and one batch-GD step w − w* ← (1 − η·λ)·(w − w*), so η = 1/λ lands in one step
+The theory is ``gdlab.theory.LinearProblem``, the one the lab's linear study uses:
+L(w) = a·w² − 2b·w + c, curvature λ = 2·mean(x²), and one batch-GD step w − w* ← (1 − η·λ)·(w − w*), so η = 1/λ lands in one step
 and η > 2/λ diverges. The walk itself is a real gdlab run: a one-weight Dense layer without bias,
 trained by batch gradient descent, its weight read after every iteration.
 """
@@ -15,7 +15,7 @@ from gdlab.callbacks import ParameterRecorder
 from gdlab.layers import Dense
 from gdlab.optimizers import SGD
 from gdlab.playground.settings import Field, SettingsError, check_field
-from gdlab.theory import LinearProblem as LinearResult, observed_regime, predicted_regime
+from gdlab.theory import LinearProblem, observed_regime, predicted_regime
 
 FIELDS = {
     "eta": Field("float", 0.1, 0.0, 2.0),
@@ -48,8 +48,7 @@ def parse(query) -> dict:
 def parabola(eta: float, steps: int, w0: float, n: int, noise: float, seed: int) -> dict:
     """The data, L(w)'s coefficients, 1/λ and 2/λ, and w_k, L(w_k) of ``steps`` batch-GD steps."""
     x, y = datasets.house_prices(n=n, noise=noise, seed=seed)
-    a, b, c = float(np.mean(x * x)), float(np.mean(x * y)), float(np.mean(y * y))
-    theory = LinearResult(x=x, y=y, w_star=b / a, w_init=w0, curvature=2 * a, loss_coefficients=(a, b, c))
+    theory = LinearProblem.from_data(x, y, w0)
     model = Sequential([Dense(1, use_bias=False, kernel_initializer=initializers.Constant(w0))],
                        dtype="float64", seed=seed)
     model.compile(SGD(learning_rate=eta), "mse")
@@ -65,7 +64,7 @@ def parabola(eta: float, steps: int, w0: float, n: int, noise: float, seed: int)
     eta_lambda = eta * theory.curvature
     finite = np.isfinite(w) & np.isfinite(loss)
     return {
-        "x": x[:, 0].tolist(), "y": y[:, 0].tolist(), "coefficients": [a, b, c], "wStar": theory.w_star,
+        "x": x[:, 0].tolist(), "y": y[:, 0].tolist(), "coefficients": list(theory.loss_coefficients), "wStar": theory.w_star,
         "lambda": theory.curvature, "oneStepEta": theory.one_step_lr, "divergenceEta": theory.divergence_lr,
         "eta": eta, "etaLambda": eta_lambda, "predicted": predicted_regime(eta_lambda),
         "observed": observed_regime(w - theory.w_star, tol=1e-3 * abs(theory.w_star)),
