@@ -7,7 +7,7 @@ the 784-256-128-10 network, float32, with fit's defaults (the compiled epoch bel
 installed) — from two source trees: the working tree and a temporary ``git worktree`` of ``--base``. Each
 measurement is a fresh process that imports one tree (``PYTHONPATH``), trains once untimed (numba's compile or
 cache load, the BLAS warm-up) and then times ``SAMPLES[batch]`` samples. The two trees alternate (base, head,
-base, head, …) ``--repeats`` times per row, so a change in the machine's load hits both; each row's ratio
+head, base, …: each goes first in every other pair) ``--repeats`` times per row, so a change in the machine's load hits both; each row's ratio
 head/base is the median of the per-pair ratios of samples per second (> 1: head is faster). Results go to
 ``benchmarks/results/commits.json`` and ``commits.md``.
 """
@@ -66,8 +66,12 @@ def main(argv=None) -> int:
             for opt in args.optimizers.split(","):
                 for batch in (int(b) for b in args.batches.split(",")):
                     pairs = []
-                    for _ in range(args.repeats):
-                        pairs.append((rate(base, batch, opt), rate(ROOT, batch, opt)))
+                    for k in range(args.repeats):  # ABBA: each tree goes first in every other pair
+                        if k % 2:
+                            head_rate = rate(ROOT, batch, opt)
+                            pairs.append((rate(base, batch, opt), head_rate))
+                        else:
+                            pairs.append((rate(base, batch, opt), rate(ROOT, batch, opt)))
                     ratio = statistics.median(h / b for b, h in pairs)
                     rows.append({"optimizer": opt, "batch": batch, "ratio": ratio,
                                  "base": statistics.median(b for b, _ in pairs),

@@ -14,8 +14,7 @@ def run_epoch(model, x, y, batches, plan, n_before: int, every: int, book) -> Ep
     bars among the batch callbacks are advanced afterwards (``Callback.batch_hooks_may_lag``)."""
     ran = compiled.runner.run(model, x, y, batches, n_before, every)
     result = EpochResult.for_metrics(len(model.metrics))
-    for loss, rows in zip(ran.losses[:ran.done].tolist(), ran.sizes[:ran.done].tolist()):
-        result.add_step(loss, rows)
+    result.add_steps(ran.losses[:ran.done].tolist(), ran.sizes[:ran.done].tolist())
     if ran.done < len(batches):
         result.stopped_at, result.stop_loss = ran.done, float(ran.losses[ran.done])
     result.metric_sums = [float(ran.correct)] * len(model.metrics)  # accuracy: the only compiled metric

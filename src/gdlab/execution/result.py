@@ -48,6 +48,17 @@ class EpochResult:
         self.seen += rows
         return True
 
+    def add_steps(self, losses: list[float], sizes: list[int]) -> None:
+        """Book completed steps whose losses are known to be finite (the compiled epoch stops before a
+        non-finite one), summed in the order and with the arithmetic of ``add_step``."""
+        total, seen = self.loss_sum, self.seen
+        for loss, rows in zip(losses, sizes):
+            total += loss * rows
+            seen += rows
+        self.loss_sum, self.seen = total, seen
+        self.losses += losses
+        self.sizes += sizes
+
     def add_metric(self, k: int, total: float, count: int) -> None:
         self.metric_sums[k] += total
         self.metric_counts[k] += count

@@ -43,6 +43,12 @@ def _kernel(f):
     return numba.njit(nogil=True, cache=True, fastmath=False, error_model="numpy")(f)
 
 
+def _inlined(f):
+    """A scalar rule that other kernels call: inlined into them by numba itself, so their loops are
+    exactly the loops they would be with the rule written out (and vectorise as those do)."""
+    return numba.njit(inline="always", cache=True, fastmath=False, error_model="numpy")(f)
+
+
 @_kernel
 def _flush(x, tiny):
     """0 (with x's sign) for |x| below the smallest normal number (see above), else x; NaN stays NaN.
@@ -139,13 +145,13 @@ def outer(x, y, out):
             out[i, j] = xi * y[j]
 
 
-@_kernel
+@_inlined
 def relu(v, zero):
     """max(v, 0) as NumPy's maximum computes it: NaN and −0 pass through (``zero``: 0 in v's dtype)."""
     return v if (v >= zero or v != v) else zero
 
 
-@_kernel
+@_inlined
 def relu_grad(d, a, one, zero):
     """d·[a > 0] (a = relu(z), so a > 0 ⇔ z > 0) — a multiply, as NumPy's d·mask, so −0, inf and NaN
     come out exactly as there (``one``, ``zero`` in d's dtype)."""
