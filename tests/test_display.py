@@ -148,3 +148,39 @@ def test_lr_find_repeats_give_a_band_and_the_median_suggestion():
     assert ax.get_xscale() == "log" and len(ax.collections) == 1
     with pytest.raises(ValueError, match="repeats=0 must be an int >= 1"):
         gdlab.lr_find(model, x, y, repeats=0)
+
+
+def test_sweep_results_display_reads_the_folder(tmp_path):
+    from sweep_helpers import write_sweep
+
+    from gdlab.sweep import run_sweep
+    from gdlab.sweep.display import SweepResults
+
+    spec = write_sweep(tmp_path, 'metric = "val_accuracy"\nmode = "max"\n[grid]\n"optimizer.learning_rate" = [0.05, 0.1]\n')
+    rows = run_sweep(spec, workers=1, out=tmp_path / "out", progress=False)
+    shown = SweepResults.open(tmp_path / "out")
+    assert shown.rows == rows
+    best = max(rows, key=lambda r: r["best_val_accuracy"])
+    c = parse(shown._repr_html_())
+    assert c.images == 1 and f"{best['best_val_accuracy']:.4f}" in " ".join(c.text)
+    assert f"best {best['trial_id']}" in repr(shown)
+    ax = shown.plot()
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["0.05", "0.1"]
+    with pytest.raises(ValueError, match="key='nope' is not a swept key"):
+        shown.plot(key="nope")
+
+
+def test_a_lab_section_displays_as_the_report_draws_it(tmp_path):
+    from gdlab.lab.report import section_html
+    from gdlab.lab.studies import STUDIES
+
+    study = STUDIES["lr-find"]
+    s = study.section(tmp_path, study.make(n=60, iterations=40))
+    assert s._repr_html_() == section_html(s)
+    c = parse(s._repr_html_())
+    assert c.images == len(s.figures) + len(s.pairs) >= 1
+    assert repr(s).startswith("<Section 'lr-find'") and len(repr(s)) < 120
+    ax = s.plot()
+    assert ax.images and not ax.axison
+    with pytest.raises(ValueError, match="index=5; section 'lr-find' has 1 figures"):
+        s.plot(index=5)
