@@ -22,3 +22,12 @@ def in_notebook() -> bool:
 def progress_stream():
     """stdout in a notebook, stderr elsewhere."""
     return sys.stdout if in_notebook() else sys.stderr
+
+
+def svg_of(text: str):
+    """What a display handle shows as this SVG: IPython's ``SVG`` when IPython is loaded, else the text."""
+    if "IPython" not in sys.modules:
+        return text
+    from IPython.display import SVG
+
+    return SVG(data=text)
