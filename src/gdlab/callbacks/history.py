@@ -67,7 +67,7 @@ class History(Callback):
         from gdlab.display.plots import history_figure
 
         stopped = f"<div>stopped: {html.esc(self.stopped_because)}</div>" if self.stopped_because else ""
-        plan = f"<div>ran on: {html.esc(self.plan.describe('path').splitlines()[0])}</div>" if self.plan else ""
+        plan = f"<div>{html.esc(self.plan.describe('fit ran').splitlines()[0])}</div>" if self.plan else ""
         return html.card(title, stopped, plan, html.figure(history_figure(self), "loss against epochs"),
                          html.table(headers, rows))
 

@@ -88,7 +88,9 @@ def lr_curve(result, ax=None, theory=None):
         ax.axvline(1 / theory, color="k", ls=":", label=f"1/λ = {1 / theory:.3g}")
         ax.axvline(2 / theory, color=RED, ls=":", label=f"2/λ = {2 / theory:.3g}")
     ax.set_xscale("log")
-    ax.set_yscale("log")
+    finite = [v for v in result.losses if v > 0]
+    if finite and max(finite) > 10 * min(finite):  # a log axis only where the loss spans a decade
+        ax.set_yscale("log")
     ax.set(xlabel="learning rate η", ylabel="loss")
     ax.legend(fontsize=8)
     return ax
