@@ -182,5 +182,7 @@ def test_a_lab_section_displays_as_the_report_draws_it(tmp_path):
     assert repr(s).startswith("<Section 'lr-find'") and len(repr(s)) < 120
     ax = s.plot()
     assert ax.images and not ax.axison
-    with pytest.raises(ValueError, match="index=5; section 'lr-find' has 1 figures"):
+    with pytest.raises(ValueError, match="index=5; section 'lr-find' has 1 figure\\(s\\) \\(valid: 0 … 0\\)"):
         s.plot(index=5)
+    with pytest.raises(ValueError, match="section 'basics' has no figures"):
+        STUDIES["basics"].section(tmp_path, STUDIES["basics"].make()).plot()

@@ -59,8 +59,10 @@ class Section:
         from matplotlib.image import imread
 
         paths = [p for _, p in self.figures] + [p.figure for p in self.pairs]
-        if not 0 <= index < len(paths):
-            raise ValueError(f"index={index!r}; section {self.key!r} has {len(paths)} figures (valid: 0 … "
+        if not paths:
+            raise ValueError(f"section {self.key!r} has no figures (its results are its tables and text)")
+        if not isinstance(index, int) or not 0 <= index < len(paths):
+            raise ValueError(f"index={index!r}; section {self.key!r} has {len(paths)} figure(s) (valid: 0 … "
                              f"{len(paths) - 1})")
         image = imread(paths[index])
         if ax is None:
