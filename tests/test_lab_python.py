@@ -4,14 +4,17 @@ import pytest
 
 import gdlab.lab
 from gdlab.cli import main
+from gdlab.lab import surfaces as surface_module
 from gdlab.lab.studies import STUDIES
 
 
 def test_one_function_per_study():
-    assert sorted(gdlab.lab.functions.FUNCTIONS) == sorted(k.replace("-", "_") for k in STUDIES)
+    assert sorted(gdlab.lab.functions.FUNCTIONS) == sorted(gdlab.lab.functions.function_name(k) for k in STUDIES)
     for key in STUDIES:
-        fn = getattr(gdlab.lab, key.replace("-", "_"))
-        assert fn.__name__ == key.replace("-", "_") and f"gdlab lab {key}" in fn.__doc__
+        fn = getattr(gdlab.lab, gdlab.lab.functions.function_name(key))
+        assert fn.__name__ == gdlab.lab.functions.function_name(key) and f"gdlab lab {key}" in fn.__doc__
+    assert surface_module.get("rosenbrock") and gdlab.lab.surfaces is surface_module  # the module keeps its name
+    assert gdlab.lab.surfaces_study.__name__ == "surfaces_study"
 
 
 @pytest.mark.parametrize("key, argv, settings", [

@@ -8,7 +8,7 @@ shares with the sweep's page are in ``gdlab.reporting``.
 
 From Python, each study is a function of this package that returns its ``Section`` (shown in a
 notebook with its figures, tables and verdicts): ``gdlab.lab.basics()``, ``gdlab.lab.linear()``,
-``regimes``, ``momentum``, ``surfaces``, ``compare``, ``batch_size``, ``lr_find``, ``activations``;
+``regimes``, ``momentum``, ``surfaces_study`` (``surfaces`` is the module of the 2-D test functions), ``compare``, ``batch_size``, ``lr_find``, ``activations``;
 ``gdlab.lab.run("lr-find", n=100)`` by the CLI's name (``gdlab.lab.functions``).
 """
 
@@ -22,7 +22,7 @@ linear = FUNCTIONS["linear"]
 lr_find = FUNCTIONS["lr_find"]
 momentum = FUNCTIONS["momentum"]
 regimes = FUNCTIONS["regimes"]
-surfaces = FUNCTIONS["surfaces"]
+surfaces_study = FUNCTIONS["surfaces_study"]  # gdlab.lab.surfaces is the module of the test functions
 
 __all__ = ["activations", "basics", "batch_size", "compare", "linear", "lr_find", "momentum", "regimes", "run",
-           "surfaces"]
+           "surfaces_study"]

@@ -38,17 +38,27 @@ def run(key: str, out=None, backend=None, **settings) -> Section:
     return section
 
 
+#: studies whose function cannot take the study's name: ``gdlab.lab.surfaces`` is the module of the 2-D test
+#: functions (Rosenbrock, Beale, …) that the study races the optimizers on
+RENAMED = {"surfaces": "surfaces_study"}
+
+
+def function_name(key: str) -> str:
+    """The name of study ``key``'s function in ``gdlab.lab``: the key with ``_`` for ``-`` (or its RENAMED entry)."""
+    return RENAMED.get(key, key.replace("-", "_"))
+
+
 def _function(key: str):
     study = STUDIES[key]
 
     def section(out=None, backend=None, **settings) -> Section:
         return run(key, out, backend, **settings)
 
-    section.__name__ = section.__qualname__ = key.replace("-", "_")
+    section.__name__ = section.__qualname__ = function_name(key)
     options = "\n".join(f"    {f.name} = {f.default!r}: {f.metadata.get('help', '')}" for f in fields(study.settings))
     section.__doc__ = (f"{study.title}: {study.help}.\n\nThe same as ``gdlab lab {key}``; returns its Section "
                        f"(figures under ``out``). Settings:\n\n{options}\n")
     return section
 
 
-FUNCTIONS = {key.replace("-", "_"): _function(key) for key in STUDIES}
+FUNCTIONS = {function_name(key): _function(key) for key in STUDIES}
