@@ -61,7 +61,7 @@ class LRRangeResult:
         s = self.finder.suggestion
         sp = self.spread()
         return Table(["quantity", "value"], [
-            [f"suggested η (steepest descent; median of {sp['seeds']} seeds)", fmt(s)],
+            [f"suggested η (steepest descent), the median of {sp['seeds']} seeds", fmt(s)],
             ["seeds' suggestions: min … max", f"{fmt(sp['min'])} … {fmt(sp['max'])}"],
             ["seeds whose suggestion is at an edge of the range", fmt(len(sp["edges"]))], ["theory: 1/λ (one-step η)", fmt(self.one_step_lr)],
             ["theory: 2/λ (divergence)", fmt(2 / self.curvature)],
