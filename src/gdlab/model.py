@@ -19,6 +19,7 @@ from gdlab import backend as backend_mod, checkpoint, losses, optimizers, saving
 from gdlab import layers as layers_mod, metrics as metrics_mod
 from gdlab.batching import resolve_batch_size
 from gdlab.callbacks import CallbackList, History
+from gdlab.display import html
 from gdlab.execution import ExecutionPlan, plan_fit
 from gdlab.inputs import as_features, as_targets
 from gdlab.parameters import Parameters
@@ -322,9 +323,8 @@ class Sequential:
             self.optimizer.build(self.parameters)
         return plan_fit(self, int(batch_size), CallbackList([History(), *(callbacks or [])], self), execution)
 
-    def summary(self, print_fn=print) -> str:
-        """A table of layers, output shapes and parameter counts, and for a compiled model how fit runs
-        (the last fit's plan, or the plan of ``fit(batch_size=32)``); printed and returned."""
+    def _layer_rows(self) -> list[tuple[str, str, str]]:
+        """(name (type), output shape, parameter count) per layer; builds the model when its input shape is known."""
         if not self.built:
             if self.input_shape is None:
                 raise ValueError("summary needs a built model: give an input shape or fit/predict first")
@@ -334,6 +334,24 @@ class Sequential:
             shape = layer.compute_output_shape(shape)
             rows.append((f"{layer.name} ({type(layer).__name__})", f"(None, {', '.join(map(str, shape))})",
                          f"{layer.count_params():,}"))
+        return rows
+
+    def _plan_text(self) -> str | None:
+        """How fit runs: the last fit's plan, or for a compiled model the plan of ``fit(batch_size=32)``."""
+        if self.history is not None and self.history.plan is not None:
+            return self.history.plan.describe("Last fit")
+        return self.execution_plan().describe("fit(batch_size=32) would run") if self.compiled else None
+
+    def _params_line(self) -> str:
+        total = self.count_params()
+        return f"Total params: {total:,} ({total * self.dtype.itemsize:,} bytes, {self.dtype.name})"
+
+    def summary(self, print_fn=print) -> str | None:
+        """A table of layers, output shapes and parameter counts, and for a compiled model how fit runs
+        (the last fit's plan, or the plan of ``fit(batch_size=32)``). As Keras: printed with ``print_fn``
+        (``print``, or e.g. a logger's method) and None returned; ``print_fn=None`` returns the text instead.
+        In a notebook, showing the model itself (``model`` as a cell's last line) draws the same as HTML."""
+        rows = self._layer_rows()
         widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in
                   enumerate(("Layer (type)", "Output Shape", "Param #"))]
         line = "─" * (sum(widths) + 6)
@@ -341,16 +359,15 @@ class Sequential:
                "  ".join(h.ljust(w) for h, w in zip(("Layer (type)", "Output Shape", "Param #"), widths)),
                line]
         out += ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in rows]
-        total = self.count_params()
-        out += [line, f"Total params: {total:,} ({total * self.dtype.itemsize:,} bytes, {self.dtype.name})", line]
-        if self.history is not None and self.history.plan is not None:
-            out.append(self.history.plan.describe("Last fit"))
-        elif self.compiled:
-            out.append(self.execution_plan().describe("fit(batch_size=32) would run"))
+        out += [line, self._params_line(), line]
+        plan = self._plan_text()
+        if plan is not None:
+            out.append(plan)
         text = "\n".join(out)
-        if print_fn is not None:
-            print_fn(text)
-        return text
+        if print_fn is None:
+            return text
+        print_fn(text)
+        return None
 
     def __repr__(self) -> str:
         params = f"{self.count_params():,} parameters" if self.built else "not built"
@@ -358,6 +375,30 @@ class Sequential:
         ran = f", last fit: {self.history.plan.path}" if self.history is not None and self.history.plan else ""
         return (f"<Sequential {self.name!r}: {len(self._layers)} layers, {params}, {self.dtype.name} on "
                 f"{self.backend.name}{how}{ran}>")
+
+    def _repr_html_(self) -> str:
+        """Layers, shapes and parameter counts, the compile settings, dtype, backend and how fit runs."""
+        title = f"Sequential {self.name!r}"
+        if not self.built and self.input_shape is None:
+            layers = [(f"{l.name} ({type(l).__name__})", "?", "?") for l in self._layers]
+            body = [html.table(["Layer (type)", "Output Shape", "Param #"], layers),
+                    "<div>not built: the input shape is unknown until fit/predict sees data</div>"]
+        else:
+            body = [html.table(["Layer (type)", "Output Shape", "Param #"], self._layer_rows()),
+                    f"<div>{html.esc(self._params_line())}</div>"]
+        opt = self.optimizer
+        body.append(html.lines([
+            ("optimizer", None if opt is None else f"{type(opt).__name__}, η = {opt.current_learning_rate():g}"
+                                                   f"{' (a schedule)' if callable(opt.learning_rate) else ''}, "
+                                                   f"convention={opt.convention!r}"),
+            ("loss", None if self.loss is None else type(self.loss).__name__),
+            ("metrics", ", ".join(m.name for m in self.metrics) or None),
+            ("dtype", self.dtype.name), ("backend", self.backend.name),
+            ("compiled", None if self.compiled else "no: call model.compile(optimizer, loss) before fit")]))
+        plan = self._plan_text() if self.built else None
+        if plan is not None:
+            body.append(html.pre(plan))
+        return html.card(title, *body)
 
     def get_config(self) -> dict:
         return {

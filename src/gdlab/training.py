@@ -32,6 +32,7 @@ import numpy as np
 
 from gdlab.batching import EpochPlan
 from gdlab.callbacks import Callback, CallbackList, History, ProgressLogger
+from gdlab.display import in_notebook
 from gdlab.execution import ExecutionPlan, check_execution, plan_fit, train_step
 from gdlab.forensics import diagnose, first_nonfinite_parameter
 from gdlab.inputs import validation_split_point
@@ -79,8 +80,9 @@ def _check_count(name, value, minimum):
 
 
 def _resolve_verbose(verbose):
+    """'auto': progress on a terminal and in a Jupyter notebook (one line per epoch, on stdout), none elsewhere."""
     if verbose == "auto":
-        return 1 if sys.stderr.isatty() else 0
+        return 1 if sys.stderr.isatty() or in_notebook() else 0
     if verbose not in (0, 1, 2):
         raise ValueError(f"verbose={verbose!r}; valid: 'auto', 0, 1, 2")
     return verbose

@@ -6,6 +6,7 @@ from gdlab.callbacks.early_stopping import EarlyStopping
 from gdlab.callbacks.health import HealthCheck
 from gdlab.callbacks.history import History
 from gdlab.callbacks.learning_rate import LearningRateScheduler, ReduceLROnPlateau
+from gdlab.callbacks.live_plot import LivePlot
 from gdlab.callbacks.monitor import MonitorCallback
 from gdlab.callbacks.logging import CSVLogger, TerminateOnNaN
 from gdlab.callbacks.progress import ProgressLogger
@@ -13,6 +14,6 @@ from gdlab.callbacks.recorder import ParameterRecorder
 
 __all__ = [
     "BackupAndRestore", "CSVLogger", "Callback", "CallbackList", "EarlyStopping", "HealthCheck", "History",
-    "LearningRateScheduler", "ModelCheckpoint", "MonitorCallback", "ParameterRecorder", "ProgressLogger",
+    "LearningRateScheduler", "LivePlot", "ModelCheckpoint", "MonitorCallback", "ParameterRecorder", "ProgressLogger",
     "ReduceLROnPlateau", "TerminateOnNaN",
 ]

@@ -7,7 +7,8 @@ On a terminal of known width (``shutil.get_terminal_size``) ``verbose=1`` prints
 
 that never exceeds the width: the bar shrinks, then goes, then the timing goes, and the
 logs that still do not fit continue on the next lines. Elsewhere (a pipe, a file, a
-terminal of width 0) and with ``verbose=2``: one plain line per epoch. The learning
+terminal of width 0, a Jupyter notebook) and with ``verbose=2``: one plain line per epoch.
+The lines go to stderr, except in a Jupyter kernel, which shows stderr as errors: there to stdout. The learning
 rate is shown once it differs from the first epoch's. Both include the HealthCheck
 warnings (loss rising, accuracy at chance).
 """
@@ -15,11 +16,11 @@ warnings (loss rising, accuracy at chance).
 from __future__ import annotations
 
 import shutil
-import sys
 import time
 
 from gdlab.callbacks.base import Callback
 from gdlab.callbacks.health import HealthCheck
+from gdlab.display import progress_stream
 
 BAR = 20
 MIN_BAR = 5
@@ -100,7 +101,7 @@ class ProgressLogger(Callback):
 
     def __init__(self, verbose=1, epochs=1, stream=None):
         self.verbose, self.epochs = verbose, epochs
-        self.stream = stream if stream is not None else sys.stderr
+        self.stream = stream if stream is not None else progress_stream()  # stdout in a notebook
         self.health = HealthCheck(stream=self.stream)
         self.width, self.total, self.t0, self.drawn, self.last_draw = 0, 0, 0.0, 0, 0.0
         self.chars = "━─"

@@ -1,12 +1,15 @@
-"""Progress for long runs: a tqdm bar on a terminal, plain lines otherwise (logs, CI, pipes)."""
+"""Progress for long runs: a tqdm bar on a terminal, plain lines otherwise (logs, CI, pipes, notebooks).
+
+The lines go to stderr, except in a Jupyter kernel (which styles stderr as errors): there to stdout.
+"""
 
 from __future__ import annotations
 
-import sys
+from gdlab.display import progress_stream
 
 
 def progress(items, desc: str, stream=None):
-    stream = stream or sys.stderr
+    stream = stream or progress_stream()
     items = list(items)
     if getattr(stream, "isatty", lambda: False)():
         from tqdm.auto import tqdm

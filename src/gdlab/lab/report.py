@@ -21,31 +21,10 @@ import numpy as np
 
 from gdlab import backend as backend_mod
 from gdlab.io import write_atomic
-from gdlab.lab.claims import CLAIMS, SHOWN, not_run
-from gdlab.lab.section import Pair, Section
+from gdlab.lab.claims import CLAIMS, not_run
+from gdlab.lab.section import Section, section_html, verdict_label
 from gdlab.lab.studies import STUDIES
-from gdlab.reporting.html import STYLE, figure_html, table_html
-
-def pair_html(p: Pair) -> str:
-    side = "".join(f"<p>{html.escape(t)}</p>" for t in p.paragraphs) + table_html(p.table_caption, p.table)
-    return f'<div class="pair">{figure_html(p.caption, p.figure)}<div class="side">{side}</div></div>'
-
-
-def verdict_label(verdict: str) -> str:
-    return "shown" if verdict == SHOWN else "not observed in this run"
-
-
-def section_html(s: Section) -> str:
-    parts = [f'<section id="{s.key}"><h2>{html.escape(s.title)}</h2>']
-    parts += [f"<p>{html.escape(p)}</p>" for p in s.paragraphs[:1]]
-    parts += [figure_html(c, p) for c, p in s.figures]
-    parts += [f"<p>{html.escape(p)}</p>" for p in s.paragraphs[1:]]
-    parts += [pair_html(p) for p in s.pairs]
-    parts += [f'<p class="verdict" id="claim-{v.id}"><span class="{v.verdict}">Claim {v.id} — '
-              f'{verdict_label(v.verdict)}.</span> {html.escape(v.sentence)}</p>' for v in s.verdicts]
-    parts += [table_html(c, t) for c, t in s.tables]
-    parts.append("</section>")
-    return "\n".join(parts)
+from gdlab.reporting.html import STYLE
 
 
 def collect_verdicts(sections: list[Section]) -> list:

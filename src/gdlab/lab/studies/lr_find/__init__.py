@@ -15,7 +15,8 @@ class Settings:
     end_lr: float = option(10.0, "last η")
     iterations: int = option(100, "iterations of the range test")
     smoothing: float = option(0.9, "β of the loss's moving average (it spans about 1/(1 − β) iterations)")
-    seed: int = option(0, "random seed")
+    seed: int = option(0, "random seed: the data, and the first of the batch orders")
+    seeds: int = option(3, "batch orders (seeds seed … seed + seeds − 1): the spread of the curve and of the suggestion")
 
 
 STUDY = Study("lr-find", "8. The learning-rate range test",

@@ -48,10 +48,22 @@ class LRRangeResult:
                 "tenfold": None if rose.size == 0 else i + int(rose[0]), "stopped": len(lrs) - 1,
                 "stopped_lr": float(lrs[-1]), "growth_at_stop": abs(1 - float(lrs[-1]) * self.curvature)}
 
+    def spread(self) -> dict:
+        """The seeds' suggestions: each one, their min, median (the suggestion) and max, and which sit at an
+        edge of the searched range ({seed: "first" | "last"})."""
+        runs = self.finder.repeats or [self.finder]
+        found = [r.suggestion for r in runs if r.suggestion is not None]
+        return {"seeds": len(runs), "suggestions": [r.suggestion for r in runs],
+                "min": min(found, default=None), "max": max(found, default=None),
+                "edges": {k: r.edge for k, r in enumerate(runs) if r.edge}}
+
     def table(self) -> Table:
         s = self.finder.suggestion
+        sp = self.spread()
         return Table(["quantity", "value"], [
-            ["suggested η (steepest descent)", fmt(s)], ["theory: 1/λ (one-step η)", fmt(self.one_step_lr)],
+            [f"suggested η (steepest descent), the median of {sp['seeds']} seeds", fmt(s)],
+            ["seeds' suggestions: min … max", f"{fmt(sp['min'])} … {fmt(sp['max'])}"],
+            ["seeds whose suggestion is at an edge of the range", fmt(len(sp["edges"]))], ["theory: 1/λ (one-step η)", fmt(self.one_step_lr)],
             ["theory: 2/λ (divergence)", fmt(2 / self.curvature)],
             ["suggestion ÷ (1/λ)", fmt(s * self.curvature if s else None, 3)],
             ["iterations run", fmt(len(self.finder.learning_rates))],
@@ -68,6 +80,6 @@ def run(settings: Settings = Settings()) -> LRRangeResult:
                        dtype="float64", seed=seed)
     model.compile(SGD(0.01), "mse")
     finder = lr_find(model, x, y, start_lr=start_lr, end_lr=end_lr, num_iterations=num_iterations,
-                     batch_size=batch_size, smoothing=s.smoothing, seed=seed)
-    return LRRangeResult(finder=finder, curvature=2 * float((x * x).mean()), batch_size=batch_size,
-                         smoothing=s.smoothing)
+                     batch_size=batch_size, smoothing=s.smoothing, seed=seed, repeats=s.seeds, warn=False)
+    finder.curvature = 2 * float((x * x).mean())  # λ of L(w) = mean((w·x − y)²): 2·mean(x²)
+    return LRRangeResult(finder=finder, curvature=finder.curvature, batch_size=batch_size, smoothing=s.smoothing)

@@ -15,8 +15,12 @@ def lr_range(r):
     ax = fig.subplots()
     ax.loglog(f.learning_rates, f.losses, color="#aaaaaa", lw=0.8, label="batch loss")
     ax.loglog(f.learning_rates, f.smoothed, color="#1f77b4", lw=1.5, label="moving average, bias-corrected 1/(1 − βᵗ)")
+    if f.band is not None:
+        lo, hi = f.band
+        ax.fill_between(f.learning_rates[:len(lo)], lo, hi, color="#1f77b4", alpha=0.2,
+                        label=f"moving average: min–max over {len(f.repeats)} seeds")
     if f.suggestion:
-        ax.axvline(f.suggestion, color="#2ca02c", ls="--", label=f"suggestion {f.suggestion:.3g}")
+        ax.axvline(f.suggestion, color="#2ca02c", ls="--", label=f"suggestion {f.suggestion:.3g}" + (" (at the edge of the range)" if f.at_edge else ""))
     ax.axvline(r.one_step_lr, color="k", ls=":", label=f"1/λ = {r.one_step_lr:.3g}")
     ax.axvline(2 * r.one_step_lr, color="#d62728", ls=":", label=f"2/λ = {2 * r.one_step_lr:.3g}")
     o = r.overshoot()
@@ -29,5 +33,6 @@ def lr_range(r):
 
 
 def figures(r: LRRangeResult, out: Path) -> list[tuple[str, Path]]:
-    return [("Loss against η (log–log): the batch loss, its bias-corrected moving average, the suggestion "
+    return [("Loss against η (log–log): the batch loss, its bias-corrected moving average with its range over "
+             "the seeds, the suggestion (the seeds' median) "
              "and the theory's 1/λ and 2/λ", save(lr_range(r), out / "lr_find.png"))]

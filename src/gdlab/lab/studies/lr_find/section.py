@@ -39,9 +39,26 @@ def lr_find_text(r: LRRangeResult) -> list[str]:
     return out
 
 
+def spread_text(r: LRRangeResult, cfg: Settings) -> str:
+    """How much the suggestion moves with the batch order, and whether any seed's sits at an edge."""
+    sp = r.spread()
+    f = r.finder
+    seeds = f"seeds {cfg.seed}–{cfg.seed + sp['seeds'] - 1}" if sp["seeds"] > 1 else f"seed {cfg.seed}"
+    if sp["min"] is None:
+        return f"No seed ({seeds}) ran enough iterations for a suggestion."
+    out = (f"Over {sp['seeds']} batch orders ({seeds}) the suggestions run from {sp['min']:.3g} to {sp['max']:.3g} "
+           f"({sp['max'] / sp['min']:.2f}× apart); the suggestion above is their median.")
+    searched = f"η from {f.learning_rates[0]:.3g} to {f.learning_rates[-1]:.3g}"
+    if sp["edges"]:
+        at = ", ".join(f"seed {cfg.seed + k} ({side} point)" for k, side in sp["edges"].items())
+        return out + (f" At the edge of the searched range ({searched}) for {at}: there the loss may fall "
+                      "faster outside the range, so that suggestion is only a bound.")
+    return out + f" No seed's suggestion is at an edge of the searched range ({searched})."
+
+
 def build(s: Section, out: Path, cfg: Settings) -> None:
     r = experiment.run(cfg)
     s.tables.append((f"y = w·x, {cfg.n} houses, batch size {cfg.batch_size}, η from {cfg.start_lr:g} to "
                      f"{cfg.end_lr:g} over at most {cfg.iterations} iterations", r.table()))
     s.figures += figures(r, out)
-    s.paragraphs += lr_find_text(r)
+    s.paragraphs += lr_find_text(r) + [spread_text(r, cfg)]
