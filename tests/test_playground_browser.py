@@ -188,3 +188,21 @@ def test_desktop_layout_epoch_zero_stable_controls_and_slider_marks(base_url, br
         expected = slider["x"] + 8 + eta / 0.7 * (slider["width"] - 16)  # where the thumb sits at η
         assert abs(centre - expected) < 2 and slider["y"] < box["y"] < slider["y"] + 40, mark
     page.close()
+
+
+def test_a_diverging_classifier_is_marked_counted_and_offered_clipnorm(base_url, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.goto(f"{base_url}/#dataset=xor&learningRate=10")
+    page.wait_for_function("window.gdlabState.trainLoss !== null", timeout=WAIT_MS)
+    assert not page.is_visible("#clipnorm")
+    page.click("#play-pause-button")
+    page.wait_for_function("document.getElementById('error-box').dataset.kind === 'divergence'", timeout=WAIT_MS)
+    epoch = state(page)["epoch"]
+    assert epoch >= 1 and f"at epoch {epoch}, more than 5× its start" in page.inner_text("#error-box")
+    assert page.is_visible("#clipnorm")  # the message suggests clipnorm=, so the control is there
+    assert page.get_attribute("#export-a-playground-toml", "download") == "playground-a.toml"
+    page.fill("#clipnorm", "0.5")
+    page.dispatch_event("#clipnorm", "change")
+    page.wait_for_function("location.hash.includes('clipnorm=0.5')", timeout=WAIT_MS)
+    assert page.is_visible("#clipnorm") and state(page)["epoch"] == 0  # new settings: back to epoch 0
+    page.close()

@@ -87,13 +87,14 @@ FIELDS = {
     "learningRate": Field("float", 0.03, 0.0, 10.0),
     "convention": Field("choice", "keras", choices=optimizers.CONVENTIONS),
     "regularizationRate": Field("float", 0.0, 0.0, 1.0),
+    "clipnorm": Field("float", 0.0, 0.0, 100.0),  # 0: no clipping; else each gradient array scaled to norm ≤ it
     "schedule": Field("choice", "none", choices=tuple(SCHEDULES)),
     "decaySteps": Field("int", 1000, 1, 1_000_000),
     "decayRate": Field("float", 0.5, 0.0, 1.0),
     "hyper": Field("hyper", {}),
 }
-OPTIMIZER_FIELDS = ("optimizer", "learningRate", "convention", "regularizationRate", "schedule", "decaySteps",
-                    "decayRate", "hyper")
+OPTIMIZER_FIELDS = ("optimizer", "learningRate", "convention", "regularizationRate", "clipnorm", "schedule",
+                    "decaySteps", "decayRate", "hyper")
 
 
 @dataclass(frozen=True)
@@ -151,7 +152,13 @@ def catalog() -> dict:
     return {"fields": fields, "optimizers": optimizer_catalog(), "features": {k: v[0] for k, v in data.FEATURES.items()},
             "classification": list(data.CLASSIFICATION), "regression": list(data.REGRESSION),
             "optimizerFields": list(OPTIMIZER_FIELDS), "maxLayers": MAX_LAYERS, "maxUnits": MAX_UNITS,
-            "radius": data.RADIUS, "previews": _previews()}
+            "radius": data.RADIUS, "previews": _previews(), "divergenceFactor": _divergence_factor()}
+
+
+def _divergence_factor() -> float:
+    from gdlab.playground.run import DIVERGENCE_FACTOR  # run.py imports this module
+
+    return DIVERGENCE_FACTOR
 
 
 def _previews(n: int = 120) -> dict:
@@ -247,6 +254,8 @@ def optimizer_table(s: Settings) -> dict:
             SCHEDULES[s["schedule"]]: s["decayRate"]}}
     if s["regularizationRate"] > 0:
         table["weight_decay"] = s["regularizationRate"]
+    if s["clipnorm"] > 0:
+        table["clipnorm"] = s["clipnorm"]
     table.update(s["hyper"])
     return table
 

@@ -171,9 +171,11 @@ function onMetrics(frame) {
   const b = frame.runs[1];
   $("loss-train-b").textContent = b ? `(B ${fmt(b.trainLoss)})` : "";
   $("loss-test-b").textContent = b ? `(B ${fmt(b.testLoss)})` : "";
-  const errors = frame.runs.filter((r) => r.error).map((r) => `Run ${r.label} — ${r.error}`);
+  const errors = frame.runs.filter((r) => r.error).map((r) => `Run ${r.label} — ${r.error}`
+    + (r.error.includes("clipnorm=") ? " (The clipnorm control is now next to the learning rate.)" : ""));
   if (errors.length) showError(errors.join("\n\n"), "divergence");
   else if ($("error-box").dataset.kind === "divergence") showError("");
+  showClip();
   const btn = $("play-pause-button");
   btn.textContent = page.playing ? "❚❚" : "▶";
   btn.classList.toggle("playing", page.playing);
@@ -230,7 +232,9 @@ function drawChart() {
   const lastEpoch = Math.max(...curves.map((c) => c[c.length - 1][0])), maxEpoch = Math.max(1, lastEpoch);
   let maxLoss = 0;
   for (const c of curves) for (const [, a, b] of c) maxLoss = Math.max(maxLoss, a || 0, b || 0);
-  maxLoss = maxLoss || 1;
+  // a diverging loss would flatten the rest: the scale stops a little above the divergence line
+  const starts = curves.map((c) => c[0][1] || 0), line = page.options.divergenceFactor * Math.max(...starts);
+  maxLoss = Math.min(maxLoss, 1.25 * line) || 1;
   const styles = [[["#333", []], ["#aaa", []]], [["#c0392b", [5, 3]], ["#e8a49c", [5, 3]]]];
   curves.forEach((c, i) => [1, 2].forEach((k) => {
     const [stroke, dash] = styles[i][k - 1];
@@ -239,15 +243,29 @@ function drawChart() {
     ctx.lineWidth = 1.5;
     ctx.beginPath();
     const step = Math.max(1, Math.floor(c.length / w));
-    for (let j = 0; j < c.length; j += step) {
+    for (let j = 0; j < c.length; j = j + step < c.length || j === c.length - 1 ? j + step : c.length - 1) {
       const x = (c[j][0] / maxEpoch) * (w - 4) + 2, v = c[j][k];
-      if (v === null) break;
-      const y = h - 2 - (Math.min(v, maxLoss) / maxLoss) * (h - 14);
+      const y = v === null ? 0 : h - 2 - (Math.min(v, maxLoss) / maxLoss) * (h - 14); // non-finite: off the top
       j === 0 ? ctx.moveTo(x, y) : ctx.lineTo(x, y);
+      if (v === null) break;
     }
     ctx.stroke();
   }));
   ctx.setLineDash([]);
+  if (line <= maxLoss) { // the divergence line: training loss above it stops the run
+    const y = h - 2 - (line / maxLoss) * (h - 14);
+    ctx.strokeStyle = "#e08080"; ctx.setLineDash([2, 3]); ctx.beginPath(); ctx.moveTo(0, y); ctx.lineTo(w, y); ctx.stroke(); ctx.setLineDash([]);
+  }
+  ctx.font = "10px sans-serif";
+  curves.forEach((c, i) => { // where a run diverged: a red bar and its label
+    const run = page.runs[i];
+    if (!run || !run.error) return;
+    const x = (c[c.length - 1][0] / maxEpoch) * (w - 4) + 2;
+    ctx.fillStyle = "#c0392b"; ctx.fillRect(x - 1, 12, 2, h - 14);
+    ctx.textAlign = x > w / 2 ? "right" : "left";
+    ctx.fillText(`${run.label} diverged (epoch ${c[c.length - 1][0]})`, x + (x > w / 2 ? -4 : 4), 24 + 11 * i);
+    ctx.textAlign = "left";
+  });
   ctx.fillStyle = "#777";
   ctx.font = "10px sans-serif";
   const caption = `max ${fmt(maxLoss)} · epoch ${lastEpoch} · ${curves.length > 1 ? "A solid, B dashed; " : ""}dark: train, light: test`;
@@ -432,7 +450,14 @@ function setOptimizerControls(prefix, opt) {
   $(`${prefix}decaySteps`).value = opt.decaySteps;
   $(`${prefix}decayRate`).value = opt.decayRate;
   $(`${prefix}regularizationRate`).value = opt.regularizationRate;
+  $(`${prefix}clipnorm`).value = opt.clipnorm;
+  showClip();
   document.querySelectorAll(prefix ? ".b-sched" : ".sched").forEach((el) => { el.hidden = opt.schedule === "none"; });
+}
+function showClip() { // the clipnorm control: once a divergence message suggests clipnorm=, or while it is set
+  const asked = page.runs.some((r) => r.error && r.error.includes("clipnorm="));
+  const set = page.settings.clipnorm > 0 || (page.b && page.b.clipnorm > 0);
+  document.querySelectorAll("label.clip").forEach((el) => { el.hidden = !(asked || set); });
 }
 function renderControls() {
   const s = page.settings;
@@ -495,7 +520,7 @@ function renderExports() {
     a.href = `/api/sessions/${page.session}/export/${r}/${file}`;
     a.id = `export-${r}-${file.replace(".", "-")}`;
     a.textContent = `run ${r.toUpperCase()}: ${text}`;
-    a.download = file;
+    a.download = file.replace(/\.(\w+)$/, `-${r}.$1`); // playground-a.toml, train-b.py: A and B apart
     box.appendChild(a);
   }
 }
@@ -503,7 +528,7 @@ function wireOptimizerControls(prefix, send) {
   $(`${prefix}optimizer`).onchange = (e) => send({ optimizer: e.target.value, hyper: {},
     learningRate: page.options.optimizers[e.target.value].learningRate[$(`${prefix}convention`).value] });
   $(`${prefix}convention`).onchange = (e) => send({ convention: e.target.value });
-  for (const k of ["learningRate", "decaySteps", "decayRate", "regularizationRate"])
+  for (const k of ["learningRate", "decaySteps", "decayRate", "regularizationRate", "clipnorm"])
     $(`${prefix}${k}`).onchange = (e) => send({ [k]: Number(e.target.value) });
   $(`${prefix}schedule`).onchange = (e) => send({ schedule: e.target.value });
 }
