@@ -139,6 +139,14 @@ def test_parabola_lesson_in_the_browser(base_url, browser):
     page.wait_for_function("document.getElementById('lesson-verdict').textContent.includes('diverging')",
                            timeout=WAIT_MS)
     assert "diverged" in page.inner_text("#lesson-verdict")
+    # fixed axes: oscillating-and-settling (1.65/λ) and diverging (2.48/λ) share the frame; only the walk differs
+    lam, frames = page.evaluate("lesson.result.lambda"), []
+    for multiple in (1.65, 2.48):
+        page.eval_on_selector("#lesson-eta", f"el => {{ el.value = '{multiple / lam}'; el.dispatchEvent(new Event('input')); }}")
+        page.wait_for_function(f"lesson.result && Math.abs(lesson.result.etaLambda - {multiple}) < 0.02 "
+                               "&& lesson.shown >= lesson.result.w.length", timeout=WAIT_MS)
+        frames.append([page.get_attribute(f"#lesson-{c}", "data-axes") for c in ("parabola", "error")])
+    assert frames[0] == frames[1] and all(frames[0])
     page.close()
 
 

@@ -652,6 +652,7 @@ const lesson = {
     const [a, b, c] = r.coefficients, L = (w) => a * w * w - 2 * b * w + c;
     const span = 1.5 * Math.max(0.5, Math.abs(r.w[0] - r.wStar)), w0 = r.wStar - span, w1 = r.wStar + span;
     const top = Math.max(L(w0), L(w1)), box = { l: 56, r: W - 14, t: 22, b: H - 40 };
+    canvas.dataset.axes = [w0, w1, top].map((v) => v.toPrecision(6)).join(",");
     const X = (w) => box.l + ((w - w0) / (w1 - w0)) * (box.r - box.l), Y = (l) => box.b - (l / top) * (box.b - box.t);
     axes(ctx, box, niceTicks(w0, w1), niceTicks(0, top, 5), X, Y, "w", "L(w)");
     ctx.strokeStyle = "#183d4e"; ctx.lineWidth = 2; ctx.beginPath();
@@ -688,6 +689,7 @@ const lesson = {
     ctx.clearRect(0, 0, W, H);
     const e0 = Math.abs(r.w[0] - r.wStar), d0 = Math.floor(Math.log10(e0)), lo = d0 - 12, hi = d0 + 8;
     const steps = r.w.length - 1, box = { l: 56, r: W - 14, t: 22, b: H - 40 };
+    canvas.dataset.axes = [steps, lo, hi].join(",");
     const X = (k) => box.l + (k / Math.max(1, steps)) * (box.r - box.l);
     const Y = (lg) => box.b - ((Math.min(hi, Math.max(lo, lg)) - lo) / (hi - lo)) * (box.b - box.t);
     const decades = []; for (let d = lo; d <= hi; d += 4) decades.push(d);
