@@ -23,16 +23,13 @@ from gdlab import datasets, runconfig
 from gdlab.batching import EpochPlan
 from gdlab.layers import Dense
 from gdlab.playground import data
-from gdlab.playground.settings import Settings, optimizer_table
+from gdlab.playground.settings import DIVERGENCE_FACTOR, Settings, optimizer_table
 from gdlab.training import NonFiniteLossError
 
 CSV_NAME = "playground.csv"
 TARGET = "label"
 HEATMAP_SIZE = 40  # the output map: HEATMAP_SIZE² points over [−6, 6]²
 NEURON_STRIDE = 2  # neuron thumbnails use every second grid point in each direction
-#: a run has diverged when its training loss rises past this many times its loss at epoch 0, or turns non-finite
-#: (the same rule for every problem: a classifier's loss stays finite while it bounces far above its start)
-DIVERGENCE_FACTOR = 5.0
 
 
 class Dataset:

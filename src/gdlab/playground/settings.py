@@ -32,6 +32,10 @@ HYPER_RANGES = {
     "lr_decay": (0.0, 1.0), "momentum_decay": (0.0, 1.0), "weight_decay": (0.0, 1.0),
 }
 HYPER_FLAGS = ("nesterov", "amsgrad", "centered")
+#: a run has diverged when its training loss rises past this many times its loss at epoch 0, or turns non-finite
+#: (the same rule for every problem: a classifier's loss stays finite while it bounces far above its start);
+#: ``run.Run.train_epoch`` applies it, the page draws it on the loss chart
+DIVERGENCE_FACTOR = 5.0
 
 
 class SettingsError(ValueError):
@@ -152,13 +156,7 @@ def catalog() -> dict:
     return {"fields": fields, "optimizers": optimizer_catalog(), "features": {k: v[0] for k, v in data.FEATURES.items()},
             "classification": list(data.CLASSIFICATION), "regression": list(data.REGRESSION),
             "optimizerFields": list(OPTIMIZER_FIELDS), "maxLayers": MAX_LAYERS, "maxUnits": MAX_UNITS,
-            "radius": data.RADIUS, "previews": _previews(), "divergenceFactor": _divergence_factor()}
-
-
-def _divergence_factor() -> float:
-    from gdlab.playground.run import DIVERGENCE_FACTOR  # run.py imports this module
-
-    return DIVERGENCE_FACTOR
+            "radius": data.RADIUS, "previews": _previews(), "divergenceFactor": DIVERGENCE_FACTOR}
 
 
 def _previews(n: int = 120) -> dict:
