@@ -58,6 +58,7 @@ def step(client, sid, n):
     ({"features": ["x3"]}, "features", "x1, x2"),
     ({"activation": "swish"}, "activation", "tanh"),
     ({"learningRate": -1}, "learningRate", "0–10"),
+    ({"clipnorm": -1}, "clipnorm", "0–100"),
     ({"learningRate": "0.1"}, "learningRate", "0–10"),
     ({"batchSize": 0}, "batchSize", '"full"'),
     ({"batchSize": 2.5}, "batchSize", '"full"'),
@@ -161,12 +162,13 @@ def _export(client, sid, which, tmp_path):
 
 EXPORT_CASES = [
     ({"dataset": "xor", "networkShape": [4, 2], "seed": 3, "hyper": {"momentum": 0.9}, "schedule": "exponential",
-      "decaySteps": 50}, None),
+      "decaySteps": 50, "clipnorm": 0.5}, None),
     ({"dataset": "plane", "networkShape": [3], "activation": "relu", "optimizer": "adam", "convention": "torch",
       "learningRate": 0.01, "regularizationRate": 0.01, "batchSize": "full", "dtype": "float64"}, None),
     ({"dataset": "spiral", "features": ["x1", "x2", "x1sq", "sinx1"], "batchSize": 1, "noise": 20,
       "sampling": "with_replacement", "trainRatio": 30}, None),
-    ({"dataset": "circle", "seed": 5}, {"optimizer": "rmsprop", "learningRate": 0.01, "hyper": {"centered": True}}),
+    ({"dataset": "circle", "seed": 5}, {"optimizer": "rmsprop", "learningRate": 0.01, "hyper": {"centered": True},
+                                         "clipnorm": 0.05}),
 ]
 
 
@@ -233,18 +235,42 @@ def test_ab_runs_start_equal_and_share_batches(client, b, same_after_training):
     assert all(np.array_equal(x, y) for x, y in zip(a_w, b_w)) is same_after_training
 
 
-def test_divergence_reports_gdlab_forensics(client):
-    sid = create(client, {"settings": {"dataset": "plane", "networkShape": [], "activation": "linear",
-                                       "learningRate": 3.0}})["id"]
+DIVERGING = [  # (settings, how it diverges, epoch it diverges in, whether the export stops before that epoch)
+    ({"dataset": "plane", "learningRate": 3.0}, "the loss became inf", 1, True),  # non-finite: gdlab's forensics
+    ({"dataset": "plane", "networkShape": [], "activation": "linear", "learningRate": 3.0},
+     "more than 5× its start", 1, False),
+    ({"learningRate": 10.0}, "more than 5× its start", 8, False),  # classification: finite, bouncing at 5–8
+]
+
+
+@pytest.mark.parametrize("settings_, how, epoch, stops_before", DIVERGING)
+def test_divergence_is_detected_alike_on_every_problem_and_counted(client, settings_, how, epoch, stops_before):
+    sid = create(client, {"settings": settings_})["id"]
     client.post(f"/api/sessions/{sid}/play")
     metrics = wait_for_epoch(client, sid, 50)
     a = metrics["runs"][0]
-    assert a["error"].startswith("training diverged: the loss became inf")
-    assert "learning rate 3" in a["error"]
+    assert a["error"].startswith("training diverged") and how in a["error"] and "learning rate" in a["error"]
+    assert "clipnorm=" in a["error"] or "2/λ_max" in a["error"] or "forward pass" in a["error"] \
+        or "loss itself" in a["error"]
+    assert (a["epoch"], a["iteration"]) == (epoch, 25 * epoch)  # the counters count the epoch it diverged in
     assert not metrics["playing"]  # a diverged run stops
+    curve = client.get(f"/api/sessions/{sid}").json()["metrics"]["runs"][0]["curve"]
+    assert curve[-1][0] == epoch and (curve[-1][1] is None) == stops_before  # the chart gets the point
     toml = client.get(f"/api/sessions/{sid}/export/a/playground.toml").text
-    assert f"diverged in epoch {a['epoch'] + 1}; this config stops before it" in toml
-    assert f"epochs = {max(1, a['epoch'])}\n" in toml
+    if stops_before:
+        assert f"diverged in epoch {epoch}; this config stops before it" in toml
+        assert f"epochs = {max(1, epoch - 1)}\n" in toml
+    else:
+        assert "this config trains through it" in toml and f"epochs = {epoch}\n" in toml
+
+
+def test_runs_a_and_b_export_to_their_own_names_and_folders(client):
+    sid = create(client, {"settings": {}, "b": {"optimizer": "adam", "learningRate": 0.01}})["id"]
+    a, b = (client.get(f"/api/sessions/{sid}/export/{w}/playground.toml").text for w in "ab")
+    assert 'dir = "runs/playground-a"' in a and 'dir = "runs/playground-b"' in b
+    assert "gdlab train playground-a.toml" in a and "gdlab train playground-b.toml" in b
+    assert [run.export_name(x, "playground.toml") for x in "AB"] == ["playground-a.toml", "playground-b.toml"]
+    assert run.export_name("B", "train.py") == "train-b.py"
 
 
 def _read_events(stream, until, limit=TIMEOUT):

@@ -139,4 +139,79 @@ def test_parabola_lesson_in_the_browser(base_url, browser):
     page.wait_for_function("document.getElementById('lesson-verdict').textContent.includes('diverging')",
                            timeout=WAIT_MS)
     assert "diverged" in page.inner_text("#lesson-verdict")
+    # fixed axes: oscillating-and-settling (1.65/λ) and diverging (2.48/λ) share the frame; only the walk differs
+    lam, frames = page.evaluate("lesson.result.lambda"), []
+    for multiple in (1.65, 2.48):
+        page.eval_on_selector("#lesson-eta", f"el => {{ el.value = '{multiple / lam}'; el.dispatchEvent(new Event('input')); }}")
+        page.wait_for_function(f"lesson.result && Math.abs(lesson.result.etaLambda - {multiple}) < 0.02 "
+                               "&& lesson.shown >= lesson.result.w.length", timeout=WAIT_MS)
+        frames.append([page.get_attribute(f"#lesson-{c}", "data-axes") for c in ("parabola", "error")])
+    assert frames[0] == frames[1] and all(frames[0])
+    page.close()
+
+
+OVERFLOW = """() => [...document.querySelectorAll('body *')].filter((el) => el.offsetParent !== null
+    && el.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5).map((el) => el.id || el.tagName)"""
+
+
+def test_a_phone_gets_one_column_with_nothing_off_screen(base_url, browser):
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(f"{base_url}/#dataset=xor&b.optimizer=adam&b.learningRate=0.01")  # A/B: the widest page
+    page.wait_for_function("window.gdlabState.trainLoss !== null", timeout=WAIT_MS)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page.evaluate(OVERFLOW) == []
+    for sel in ("#play-pause-button", "#step-button", "#heatmap-a", "#heatmap-b", "#network-canvas"):
+        box = page.locator(sel).bounding_box()
+        assert page.is_visible(sel) and box["x"] >= 0 and box["x"] + box["width"] <= 390, sel
+    columns = [page.locator(f"#{c}").bounding_box() for c in ("data-column", "network-column", "output-column")]
+    assert columns[0]["y"] < columns[1]["y"] < columns[2]["y"]  # stacked, not side by side
+    page.click("#step-button")
+    wait_epoch(page, ">= 1")
+    page.click("#tab-lesson")
+    page.wait_for_function("document.getElementById('lesson-verdict').textContent.includes('theory')", timeout=WAIT_MS)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390 and page.evaluate(OVERFLOW) == []
+    page.close()
+
+
+def test_desktop_layout_epoch_zero_stable_controls_and_slider_marks(base_url, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.goto(f"{base_url}/#dataset=xor&b.optimizer=adam&b.learningRate=0.01")
+    page.wait_for_function("window.gdlabState.trainLoss !== null", timeout=WAIT_MS)
+    assert page.evaluate(OVERFLOW) == []
+    b = page.locator("#heatmap-b").bounding_box()
+    assert b["x"] + b["width"] <= 1280 - 20  # heatmap B keeps the page margin
+    assert "epoch 0 ·" in page.get_attribute("#loss-chart", "data-caption")
+    before = page.locator("#optimizer").bounding_box()
+    page.evaluate("document.getElementById('iteration-number').textContent = '1234567';"
+                  "document.getElementById('epoch-number').textContent = '123,456'")
+    assert page.locator("#optimizer").bounding_box() == before  # the counters do not push the controls
+    assert "λ" not in page.inner_text("#controls") + page.inner_text("#b-controls")  # λ is the curvature only
+    page.click("#tab-lesson")
+    page.wait_for_function("document.getElementById('lesson-verdict').textContent.includes('theory')", timeout=WAIT_MS)
+    slider = page.locator("#lesson-eta").bounding_box()
+    lam = page.evaluate("lesson.result.lambda")
+    for mark, eta in (("#mark-one-step", 1 / lam), ("#mark-divergence", 2 / lam)):
+        box = page.locator(mark).bounding_box()
+        centre = box["x"] + box["width"] / 2
+        expected = slider["x"] + 8 + eta / 0.7 * (slider["width"] - 16)  # where the thumb sits at η
+        assert abs(centre - expected) < 2 and slider["y"] < box["y"] < slider["y"] + 40, mark
+    page.close()
+
+
+def test_a_diverging_classifier_is_marked_counted_and_offered_clipnorm(base_url, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.goto(f"{base_url}/#dataset=xor&learningRate=10")
+    page.wait_for_function("window.gdlabState.trainLoss !== null", timeout=WAIT_MS)
+    assert not page.is_visible("#clipnorm")
+    page.click("#play-pause-button")
+    page.wait_for_function("document.getElementById('error-box').dataset.kind === 'divergence'", timeout=WAIT_MS)
+    epoch = state(page)["epoch"]
+    assert epoch >= 1 and f"at epoch {epoch}, more than 5× its start" in page.inner_text("#error-box")
+    assert page.is_visible("#clipnorm")  # the message suggests clipnorm=, so the control is there
+    assert page.get_attribute("#export-a-playground-toml", "download") == "playground-a.toml"
+    page.fill("#clipnorm", "0.5")
+    page.dispatch_event("#clipnorm", "change")
+    page.wait_for_function("location.hash.includes('clipnorm=0.5')", timeout=WAIT_MS)
+    wait_epoch(page, "=== 0")  # new settings: back to epoch 0
+    assert page.is_visible("#clipnorm")  # still shown while clipnorm is set
     page.close()

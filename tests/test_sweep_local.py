@@ -98,8 +98,12 @@ def test_cli_status_and_report(swept, capsys):
     text = capsys.readouterr().out
     assert "4 trials; 2 ok, 2 error, 0 not run yet; metric val_accuracy (max)" in text
     assert rows[2]["trial_id"] in text and "learning_rate=-1.0" in text
+    assert "by val_accuracy at the epoch whose weights each trial kept" in text and "test_accuracy" in text
+    # the helpers' iris split validates on 24 samples, all of class 2
+    assert "validation split of 24 samples (fewer than 50)" in text and "class(es) 0, 1" in text
     assert main(["sweep", "report", str(out)]) == 0
     page = (out / "report.html").read_text()
+    assert "validation split of 24 samples" in page and "kept_val_accuracy" in page
     assert page.count("data:image/png;base64,") == 2            # heatmap (lr × seed) and the metric per key
     best = max(rows[:2], key=lambda r: r["best_val_accuracy"])
     assert best["trial_id"] in page and "trials that failed" in page

@@ -86,7 +86,7 @@ def test_random_draws_cross_the_grid_and_duplicates_collapse(tmp_path):
 def test_the_example_sweep_file_expands():
     s = load_sweep(Path(__file__).parent.parent / "examples" / "sweeps" / "iris.toml")
     assert (len(s.trials), s.metric, s.mode) == (12, "val_loss", "min")
-    assert s.base_path.resolve() == (Path(__file__).parent.parent / "examples" / "iris.toml").resolve()
+    assert s.base_path.resolve() == (Path(__file__).parent.parent / "examples" / "sweeps" / "iris_base.toml").resolve()
 
 
 BAD = [

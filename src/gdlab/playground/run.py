@@ -23,7 +23,7 @@ from gdlab import datasets, runconfig
 from gdlab.batching import EpochPlan
 from gdlab.layers import Dense
 from gdlab.playground import data
-from gdlab.playground.settings import Settings, optimizer_table
+from gdlab.playground.settings import DIVERGENCE_FACTOR, Settings, optimizer_table
 from gdlab.training import NonFiniteLossError
 
 CSV_NAME = "playground.csv"
@@ -57,9 +57,16 @@ class Dataset:
         return "\n".join(lines) + "\n"
 
 
-def config(s: Settings, epochs: int) -> dict:
-    """The ``gdlab train`` tables of this run after ``epochs`` epochs (at least one: ``gdlab train``
-    needs epochs >= 1)."""
+def export_name(label: str, name: str) -> str:
+    """The download name of run ``label``'s file ``name``: playground.toml → playground-a.toml, train.py →
+    train-a.py, so that runs A and B do not overwrite each other."""
+    stem, dot, ext = name.rpartition(".")
+    return f"{stem}-{label.lower()}{dot}{ext}"
+
+
+def config(s: Settings, epochs: int, label: str = "A") -> dict:
+    """The ``gdlab train`` tables of run ``label`` after ``epochs`` epochs (at least one: ``gdlab train``
+    needs epochs >= 1); each run writes to its own folder, runs/playground-a or runs/playground-b."""
     classification = s.problem == "classification"
     hidden = [{"type": "Dense", "units": u, "activation": s["activation"]} for u in s["networkShape"]]
     out = {"type": "Dense", "units": 1, "activation": "sigmoid" if classification else "linear"}
@@ -72,7 +79,7 @@ def config(s: Settings, epochs: int) -> dict:
         "optimizer": optimizer_table(s),
         "fit": {"epochs": max(1, epochs), "batch_size": s["batchSize"], "shuffle": True, "sampling": s["sampling"],
                 "verbose": 0},
-        "output": {"dir": "runs/playground"},
+        "output": {"dir": f"runs/playground-{label.lower()}"},
     }
 
 
@@ -94,6 +101,7 @@ class Run:
                                               sampling=s["sampling"]).iterations_per_epoch
         self.curve: list[tuple[int, float, float]] = []  # (epoch, train loss, test loss)
         self.error: str | None = None
+        self.nonfinite = False  # diverged to NaN/inf: the last epoch's weights are not worth exporting
         grid = data.grid(HEATMAP_SIZE)
         self.grid = data.features(grid, s["features"])
         self.record_losses()
@@ -104,7 +112,11 @@ class Run:
         self.curve.append((self.epoch, train, test))
 
     def train_epoch(self) -> None:
-        """One epoch (nothing once the run has diverged); a divergence keeps gdlab's message."""
+        """One epoch (nothing once the run has diverged).
+
+        Divergence is the same on every problem: the loss turned non-finite (gdlab's forensics message),
+        or the training loss rose past ``DIVERGENCE_FACTOR`` times its epoch-0 value. Either way the
+        counters count the epoch it happened in and the curve gets its point (null when non-finite)."""
         if self.error is not None:
             return
         s, e = self.settings, self.epoch
@@ -112,13 +124,26 @@ class Run:
             history = self.model.fit(self.x_train, self.y_train, epochs=e + 1, initial_epoch=e,
                                      batch_size=s["batchSize"], seed=s["seed"], shuffle=True, verbose=0,
                                      sampling=s["sampling"])
+            iterations = history.iterations_per_epoch[-1]
         except NonFiniteLossError as err:
-            self.error = str(err)
-            return
+            self.error, self.nonfinite, iterations = str(err), True, self.iterations_per_epoch
         self.epoch += 1
-        self.iteration += history.iterations_per_epoch[-1]
+        self.iteration += iterations
         with np.errstate(over="ignore", invalid="ignore"):
             self.record_losses()
+        start, now = self.curve[0][1], self.curve[-1][1]
+        if self.error is None and not math.isfinite(now):
+            self.error, self.nonfinite = f"training diverged: the training loss is {now} after epoch {self.epoch}.", True
+        elif self.error is None and now > DIVERGENCE_FACTOR * start:
+            self.error = (f"training diverged: the training loss rose to {now:.4g} at epoch {self.epoch}, more than "
+                          f"{DIVERGENCE_FACTOR:g}× its start {start:.4g}, learning rate {self.learning_rate():g}. "
+                          "Lower the learning rate (or clip gradients with clipnorm=), and check the data for "
+                          "extreme values.")
+
+    @property
+    def export_epochs(self) -> int:
+        """The epochs an export trains: all of them, except an epoch that ended in non-finite weights."""
+        return self.epoch - 1 if self.nonfinite else self.epoch
 
     def learning_rate(self) -> float:
         return self.model.optimizer.current_learning_rate()
@@ -180,16 +205,21 @@ def _toml_value(v) -> str:
 
 
 def export_toml(run: Run) -> str:
-    tables = config(run.settings, run.epoch)
+    epochs = run.export_epochs
+    tables = config(run.settings, epochs, run.label)
     s = run.settings
-    lines = [f"# gdlab train playground.toml — run {run.label} of the gdlab playground after {run.epoch} epochs:",
+    lines = [f"# gdlab train {export_name(run.label, 'playground.toml')} — run {run.label} of the gdlab playground "
+             f"after {epochs} epochs:",
              f"# {s['dataset']} (noise {s['noise']}, data seed {s['dataSeed']}), network "
              f"{len(s['features'])} → {' → '.join(map(str, s['networkShape']))}{' → ' if s['networkShape'] else ''}1.",
              f"# Keep {CSV_NAME} next to this file; gdlab train then ends with the playground's weights, bit for bit.",
-             *([f"# The run diverged in epoch {run.epoch + 1}; this config stops before it (see the page's message)."]
-               if run.error else []),
+             *([f"# The run diverged in epoch {run.epoch}; this config stops before it (see the page's message)."]
+               if run.nonfinite else []),
+             *([f"# The run's loss rose past {DIVERGENCE_FACTOR:g}× its start in epoch {run.epoch} (see the page's "
+                "message); the weights are finite, so this config trains through it."]
+               if run.error and not run.nonfinite else []),
              *(["# The page is still at epoch 0; gdlab train runs at least one epoch, so this config trains the "
-                "first."] if run.epoch == 0 else []),
+                "first."] if epochs == 0 else []),
              f"seed = {tables.pop('seed')}", ""]
     for name, table in tables.items():
         lines.append(f"[{name}]")
@@ -206,7 +236,7 @@ def export_toml(run: Run) -> str:
 
 def export_python(run: Run) -> str:
     """A script that trains the same network on the same data with the public API and saves it."""
-    tables = config(run.settings, run.epoch)
+    tables = config(run.settings, run.export_epochs, run.label)
     d, opt, fit = tables["data"], dict(tables["optimizer"]), tables["fit"]
     name = opt.pop("name")
     lr = opt.pop("learning_rate")

@@ -32,6 +32,10 @@ HYPER_RANGES = {
     "lr_decay": (0.0, 1.0), "momentum_decay": (0.0, 1.0), "weight_decay": (0.0, 1.0),
 }
 HYPER_FLAGS = ("nesterov", "amsgrad", "centered")
+#: a run has diverged when its training loss rises past this many times its loss at epoch 0, or turns non-finite
+#: (the same rule for every problem: a classifier's loss stays finite while it bounces far above its start);
+#: ``run.Run.train_epoch`` applies it, the page draws it on the loss chart
+DIVERGENCE_FACTOR = 5.0
 
 
 class SettingsError(ValueError):
@@ -87,13 +91,14 @@ FIELDS = {
     "learningRate": Field("float", 0.03, 0.0, 10.0),
     "convention": Field("choice", "keras", choices=optimizers.CONVENTIONS),
     "regularizationRate": Field("float", 0.0, 0.0, 1.0),
+    "clipnorm": Field("float", 0.0, 0.0, 100.0),  # 0: no clipping; else each gradient array scaled to norm ≤ it
     "schedule": Field("choice", "none", choices=tuple(SCHEDULES)),
     "decaySteps": Field("int", 1000, 1, 1_000_000),
     "decayRate": Field("float", 0.5, 0.0, 1.0),
     "hyper": Field("hyper", {}),
 }
-OPTIMIZER_FIELDS = ("optimizer", "learningRate", "convention", "regularizationRate", "schedule", "decaySteps",
-                    "decayRate", "hyper")
+OPTIMIZER_FIELDS = ("optimizer", "learningRate", "convention", "regularizationRate", "clipnorm", "schedule",
+                    "decaySteps", "decayRate", "hyper")
 
 
 @dataclass(frozen=True)
@@ -151,7 +156,7 @@ def catalog() -> dict:
     return {"fields": fields, "optimizers": optimizer_catalog(), "features": {k: v[0] for k, v in data.FEATURES.items()},
             "classification": list(data.CLASSIFICATION), "regression": list(data.REGRESSION),
             "optimizerFields": list(OPTIMIZER_FIELDS), "maxLayers": MAX_LAYERS, "maxUnits": MAX_UNITS,
-            "radius": data.RADIUS, "previews": _previews()}
+            "radius": data.RADIUS, "previews": _previews(), "divergenceFactor": DIVERGENCE_FACTOR}
 
 
 def _previews(n: int = 120) -> dict:
@@ -247,6 +252,8 @@ def optimizer_table(s: Settings) -> dict:
             SCHEDULES[s["schedule"]]: s["decayRate"]}}
     if s["regularizationRate"] > 0:
         table["weight_decay"] = s["regularizationRate"]
+    if s["clipnorm"] > 0:
+        table["clipnorm"] = s["clipnorm"]
     table.update(s["hyper"])
     return table
 

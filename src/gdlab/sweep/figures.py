@@ -7,6 +7,8 @@ from collections import defaultdict
 
 import numpy as np
 
+from matplotlib.patches import Rectangle
+
 from gdlab.reporting.figures import WIDE, figure, styled
 
 SEED_KEYS = ("seed",)
@@ -58,8 +60,10 @@ def _log_axis(values) -> bool:
 
 
 @styled
-def heatmap(rows, keys, x: str, y: str, metric: str, mode: str):
-    """The metric over two swept keys; a cell is the best setting's mean over seeds (other keys free)."""
+def heatmap(rows, keys, x: str, y: str, metric: str, mode: str, best: dict | None = None):
+    """The metric over two swept keys; a cell is the best setting's mean over seeds (other keys free).
+
+    ``best``: the best-ranked trial's row; its cell (or point) gets a red frame."""
     fig = figure((7.5, 5.2))
     ax = fig.subplots()
     entries = settings(rows, setting_keys(keys) + [k for k in (x, y) if k in SEED_KEYS], metric)
@@ -82,6 +86,10 @@ def heatmap(rows, keys, x: str, y: str, metric: str, mode: str):
                     bright = sum(image.cmap(image.norm(grid[i, j]))[:3]) > 1.8
                     ax.text(j, i, f"{grid[i, j]:.3g}", ha="center", va="center", fontsize=8,
                             color="k" if bright else "w")
+        if best is not None:
+            j, i = [label(v) for v in xv].index(label(best[x])), [label(v) for v in yv].index(label(best[y]))
+            ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="#d62728", linewidth=3,
+                                   label=f"best-ranked trial {best['trial_id']}"))
     else:
         means = [e["mean"] for e in entries]
         image = ax.scatter(xs, ys, c=means, cmap="viridis" if mode == "max" else "viridis_r", s=40)
@@ -89,6 +97,9 @@ def heatmap(rows, keys, x: str, y: str, metric: str, mode: str):
             ax.set_xscale("log")
         if _log_axis(ys):
             ax.set_yscale("log")
+        if best is not None:
+            ax.scatter([best[x]], [best[y]], s=160, facecolors="none", edgecolors="#d62728", linewidths=2,
+                       label=f"best-ranked trial {best['trial_id']}")
     fig.colorbar(image, ax=ax, label=f"{metric} (mean over seeds)")
     ax.set(xlabel=x, ylabel=y, title=f"{metric} over {x} and {y}")
     return fig

@@ -32,15 +32,18 @@ def write_report(out, x: str | None = None, y: str | None = None) -> Path:
     order = figures.setting_keys(s.keys) + [k for k in s.keys if k in figures.SEED_KEYS]
     chosen = [k for k in (x, y) if k]
     pair = (chosen + [k for k in order if k not in chosen])[:2]
-    metric = f"best_{s.metric}"
-    parts = [f"<h2>Best trials</h2><p>{html.escape(_sentence(folder))}</p>", table_html(
+    metric = folder.rank_key
+    best = folder.ranked()[0]
+    warnings = "".join(f"<p class=\"warning\"><b>{html.escape(w)}</b></p>" for w in folder.warnings())
+    parts = [f"<h2>Best trials</h2><p>{html.escape(_sentence(folder))}</p>{warnings}", table_html(
         f"the {min(BEST, len(folder.ok))} best of {len(folder.ok)} finished trials by {metric}", _best_table(folder))]
     pictures = folder.out / "report"
     if len(pair) == 2 and pair[0] != pair[1]:
-        fig = figures.heatmap(folder.ok, s.keys, pair[0], pair[1], metric, s.mode)
+        fig = figures.heatmap(folder.ok, s.keys, pair[0], pair[1], metric, s.mode, best=best)
         parts += ["<h2>Two keys at once</h2>", figure_html(
             f"{metric} over {pair[0]} and {pair[1]}: each cell is the best setting of the other keys, "
-            "averaged over seeds", save(fig, pictures / "heatmap.png"))]
+            f"averaged over seeds; the red frame is the cell of the best-ranked trial, {best['trial_id']}",
+            save(fig, pictures / "heatmap.png"))]
     fig = figures.against_keys(folder.ok, s.keys, metric, s.mode)
     parts += ["<h2>The metric against each key</h2>", figure_html(
         f"{metric} against each swept key: grey dots are single trials; blue is, for each value, the best "
@@ -69,14 +72,18 @@ def _sentence(folder: SweepFolder) -> str:
     errors = len(folder.rows) - len(folder.ok)
     values = ", ".join(f"{k} = {figures.label(best[k])}" for k in s.keys)
     return (f"{len(s.trials)} trials planned, {len(folder.ok)} finished, {errors} failed, "
-            f"{len(s.trials) - len(folder.rows)} not run. The best, {best['trial_id']}, reached "
-            f"{s.metric} = {best[f'best_{s.metric}']:.4f} with {values}.")
+            f"{len(s.trials) - len(folder.rows)} not run. Trials are ranked by {s.metric} at the epoch whose "
+            f"weights each kept (EarlyStopping's restored epoch, else the last). The best, {best['trial_id']}, "
+            f"kept epoch {best['kept_epoch']} with {s.metric} = {best[folder.rank_key]:.4f}"
+            + "".join(f", {t} = {best[t]:.4f}" for t in s.test_metrics if best[t] is not None)
+            + f", with {values}.")
 
 
 def _best_table(folder: SweepFolder) -> Table:
     s = folder.sweep
-    cols = [*s.keys, f"best_{s.metric}", f"final_{s.metric}", *s.test_metrics, "epochs", "seconds"]
+    cols = [*s.keys, folder.rank_key, "kept_epoch", *s.test_metrics, f"best_{s.metric}", f"final_{s.metric}",
+            "epochs", "seconds"]
     rows = [[r["trial_id"], *(figures.label(r[c]) if isinstance(r[c], float) and c in s.keys
-                              else f"{r[c]:.4g}" if isinstance(r[c], float) else str(r[c]) for c in cols)]
+                              else f"{r[c]:.4g}" if isinstance(r[c], float) else "" if r[c] is None else str(r[c]) for c in cols)]
             for r in folder.ranked()[:BEST]]
     return Table(["trial", *cols], rows)

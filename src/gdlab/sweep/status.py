@@ -9,6 +9,7 @@ from pathlib import Path
 
 from gdlab.sweep.results import latest, read_rows
 from gdlab.sweep.spec import Sweep, Trial
+from gdlab.sweep.trial import SMALL_VALIDATION, ranking_of
 
 
 @dataclass
@@ -21,11 +22,39 @@ class SweepFolder:
     def ok(self) -> list[dict]:
         return [r for r in self.rows if r["status"] == "ok"]
 
+    @property
+    def rank_key(self) -> str:
+        """The column trials are ranked by: the metric at the epoch whose weights each trial kept."""
+        return f"kept_{self.sweep.metric}"
+
     def ranked(self) -> list[dict]:
-        """The ``ok`` rows, best first by ``best_<metric>`` (NaN last)."""
-        key = f"best_{self.sweep.metric}"
+        """The ``ok`` rows, best first by ``kept_<metric>`` (NaN and unknown last)."""
+        key = self.rank_key
         sign = -1 if self.sweep.mode == "max" else 1
-        return sorted(self.ok, key=lambda r: (math.isnan(r[key]), sign * r[key] if not math.isnan(r[key]) else 0))
+
+        def order(r):
+            v = r[key]
+            bad = v is None or math.isnan(v)
+            return bad, 0 if bad else sign * v
+        return sorted(self.ok, key=order)
+
+    def warnings(self) -> list[str]:
+        """What makes the ranking unreliable, in words (computed from the trials' folders)."""
+        s = self.sweep
+        if not s.metric.startswith("val_"):
+            return []
+        out = []
+        sizes = sorted({r["validation_samples"] for r in self.ok if r["validation_samples"] is not None})
+        if sizes and sizes[0] < SMALL_VALIDATION:
+            out.append(f"warning: {s.metric} is measured on a validation split of {', '.join(map(str, sizes))} "
+                       f"samples (fewer than {SMALL_VALIDATION}); on so few samples the ranking is mostly chance "
+                       "— compare the test metrics beside it, or use a larger validation_split or more data")
+        missing = sorted({c for r in self.ok for c in r["validation_missing"] or []})
+        if missing:
+            out.append(f"warning: the validation split (the last samples of the training part, not shuffled) "
+                       f"holds no sample of class(es) {', '.join(map(str, missing))}, which the training part "
+                       f"has; {s.metric} does not measure those classes — shuffle the data file's rows")
+        return out
 
 
 def open_folder(out) -> SweepFolder:
@@ -39,7 +68,24 @@ def open_folder(out) -> SweepFolder:
     sweep = Sweep(Path(plan["sweep"]) if plan["sweep"] else None, Path(plan["base"]), plan["metric"],
                   plan["mode"], plan["max_retries"], plan["keys"], trials, plan["test_metrics"])
     rows = latest(read_rows(out / "results.csv", sweep))
-    return SweepFolder(out, sweep, [rows[t.trial_id] for t in trials if t.trial_id in rows])
+    kept = [rows[t.trial_id] for t in trials if t.trial_id in rows]
+    for row in kept:
+        row.update(_kept(out / "trials" / row["trial_id"], sweep.metric, row["status"] == "ok"))
+    return SweepFolder(out, sweep, kept)
+
+
+def _kept(folder: Path, metric: str, ok: bool) -> dict:
+    """``kept_<metric>``, ``kept_epoch``, ``restored`` and ``validation_samples`` of a trial (None: unknown)."""
+    numbers = None
+    if ok:
+        try:
+            numbers = ranking_of(folder, metric)
+        except (OSError, ValueError, KeyError):  # the trial's files are gone or not gdlab's
+            numbers = None
+    numbers = numbers or {}
+    return {f"kept_{metric}": numbers.get("kept"), "kept_epoch": numbers.get("kept_epoch"),
+            "restored": numbers.get("restored"), "validation_samples": numbers.get("validation_samples"),
+            "validation_missing": numbers.get("validation_missing")}
 
 
 def summary(folder: SweepFolder, best: int = 5) -> str:
@@ -49,10 +95,17 @@ def summary(folder: SweepFolder, best: int = 5) -> str:
              f"{len(s.trials) - len(folder.rows)} not run yet; metric {s.metric} ({s.mode})"]
     ranked = folder.ranked()[:best]
     if ranked:
-        lines.append(f"best {len(ranked)}:")
-        lines += [f"  {r['trial_id']}  {s.metric} {r[f'best_{s.metric}']:.4f}  "
+        lines.append(f"best {len(ranked)} by {s.metric} at the epoch whose weights each trial kept "
+                     "(EarlyStopping's restored epoch, else the last):")
+        lines += [f"  {r['trial_id']}  {s.metric} {_number(r[folder.rank_key])} (epoch {r['kept_epoch']})  "
+                  + "".join(f"{t} {_number(r[t])}  " for t in s.test_metrics)
                   + "  ".join(f"{k}={r[k]}" for k in s.keys) for r in ranked]
+    lines += folder.warnings()
     if errors:
         lines.append("errors:")
         lines += [f"  {r['trial_id']}  attempts {r['attempts']}: {r['error']}" for r in errors]
     return "\n".join(lines)
+
+
+def _number(v) -> str:
+    return "?" if v is None else f"{v:.4f}"

@@ -171,9 +171,11 @@ function onMetrics(frame) {
   const b = frame.runs[1];
   $("loss-train-b").textContent = b ? `(B ${fmt(b.trainLoss)})` : "";
   $("loss-test-b").textContent = b ? `(B ${fmt(b.testLoss)})` : "";
-  const errors = frame.runs.filter((r) => r.error).map((r) => `Run ${r.label} — ${r.error}`);
+  const errors = frame.runs.filter((r) => r.error).map((r) => `Run ${r.label} — ${r.error}`
+    + (r.error.includes("clipnorm=") ? " (The clipnorm control is now next to the learning rate.)" : ""));
   if (errors.length) showError(errors.join("\n\n"), "divergence");
   else if ($("error-box").dataset.kind === "divergence") showError("");
+  showClip();
   const btn = $("play-pause-button");
   btn.textContent = page.playing ? "❚❚" : "▶";
   btn.classList.toggle("playing", page.playing);
@@ -219,7 +221,7 @@ function drawPoints(ctx, size) {
 }
 function drawChart() {
   const canvas = $("loss-chart"), ctx = canvas.getContext("2d");
-  canvas.width = page.b ? 560 : 280;
+  canvas.width = page.b ? 470 : 280; // the width of the heatmaps under it
   const w = canvas.width, h = canvas.height;
   ctx.clearRect(0, 0, w, h);
   ctx.fillStyle = "#fff";
@@ -227,10 +229,12 @@ function drawChart() {
   const curves = page.curves.filter((c) => c.length);
   canvas.dataset.curves = curves.length;
   if (!curves.length) return;
-  const maxEpoch = Math.max(1, ...curves.map((c) => c[c.length - 1][0]));
+  const lastEpoch = Math.max(...curves.map((c) => c[c.length - 1][0])), maxEpoch = Math.max(1, lastEpoch);
   let maxLoss = 0;
   for (const c of curves) for (const [, a, b] of c) maxLoss = Math.max(maxLoss, a || 0, b || 0);
-  maxLoss = maxLoss || 1;
+  // a diverging loss would flatten the rest: the scale stops a little above the divergence line
+  const starts = curves.map((c) => c[0][1] || 0), line = page.options.divergenceFactor * Math.max(...starts);
+  maxLoss = Math.min(maxLoss, 1.25 * line) || 1;
   const styles = [[["#333", []], ["#aaa", []]], [["#c0392b", [5, 3]], ["#e8a49c", [5, 3]]]];
   curves.forEach((c, i) => [1, 2].forEach((k) => {
     const [stroke, dash] = styles[i][k - 1];
@@ -239,18 +243,34 @@ function drawChart() {
     ctx.lineWidth = 1.5;
     ctx.beginPath();
     const step = Math.max(1, Math.floor(c.length / w));
-    for (let j = 0; j < c.length; j += step) {
+    for (let j = 0; j < c.length; j = j + step < c.length || j === c.length - 1 ? j + step : c.length - 1) {
       const x = (c[j][0] / maxEpoch) * (w - 4) + 2, v = c[j][k];
-      if (v === null) break;
-      const y = h - 2 - (Math.min(v, maxLoss) / maxLoss) * (h - 14);
+      const y = v === null ? 0 : h - 2 - (Math.min(v, maxLoss) / maxLoss) * (h - 14); // non-finite: off the top
       j === 0 ? ctx.moveTo(x, y) : ctx.lineTo(x, y);
+      if (v === null) break;
     }
     ctx.stroke();
   }));
   ctx.setLineDash([]);
+  if (line <= maxLoss) { // the divergence line: training loss above it stops the run
+    const y = h - 2 - (line / maxLoss) * (h - 14);
+    ctx.strokeStyle = "#e08080"; ctx.setLineDash([2, 3]); ctx.beginPath(); ctx.moveTo(0, y); ctx.lineTo(w, y); ctx.stroke(); ctx.setLineDash([]);
+  }
+  ctx.font = "10px sans-serif";
+  curves.forEach((c, i) => { // where a run diverged: a red bar and its label
+    const run = page.runs[i];
+    if (!run || !run.error) return;
+    const x = (c[c.length - 1][0] / maxEpoch) * (w - 4) + 2;
+    ctx.fillStyle = "#c0392b"; ctx.fillRect(x - 1, 12, 2, h - 14);
+    ctx.textAlign = x > w / 2 ? "right" : "left";
+    ctx.fillText(`${run.label} diverged (epoch ${c[c.length - 1][0]})`, x + (x > w / 2 ? -4 : 4), 24 + 11 * i);
+    ctx.textAlign = "left";
+  });
   ctx.fillStyle = "#777";
   ctx.font = "10px sans-serif";
-  ctx.fillText(`max ${fmt(maxLoss)} · ${maxEpoch} epochs · ${curves.length > 1 ? "A solid, B dashed; " : ""}dark: train, light: test`, 4, 10);
+  const caption = `max ${fmt(maxLoss)} · epoch ${lastEpoch} · ${curves.length > 1 ? "A solid, B dashed; " : ""}dark: train, light: test`;
+  canvas.dataset.caption = caption;
+  ctx.fillText(caption, 4, 10);
 }
 
 // ---------------------------------------------------------------- drawing: the network
@@ -330,13 +350,16 @@ function drawNetwork() {
   }));
   renderNeuronButtons(layers);
 }
+function canvasScale(canvas) { // CSS pixels per canvas pixel (the canvas shrinks on a narrow screen)
+  return canvas.clientWidth ? canvas.clientWidth / canvas.width : 1;
+}
 function renderNeuronButtons(layers) {
-  const box = $("neuron-buttons");
+  const box = $("neuron-buttons"), scale = canvasScale($("network-canvas"));
   box.innerHTML = "";
   (page.settings.networkShape || []).forEach((units, i) => {
     const g = document.createElement("div");
     g.className = "group";
-    g.style.left = `${layers[i + 1][0].x - 4}px`;
+    g.style.left = `${(layers[i + 1][0].x - 4) * scale}px`;
     for (const [sign, label] of [[1, "+"], [-1, "−"]]) {
       const b = document.createElement("button");
       b.className = "mini";
@@ -352,9 +375,13 @@ function renderNeuronButtons(layers) {
     box.appendChild(g);
   });
 }
+function canvasPoint(e) { // the mouse in canvas pixels
+  const rect = e.target.getBoundingClientRect(), k = e.target.width / rect.width;
+  return [(e.clientX - rect.left) * k, (e.clientY - rect.top) * k];
+}
 function networkClick(e) {
   const { feats, layers } = networkLayout();
-  const rect = e.target.getBoundingClientRect(), x = e.clientX - rect.left, y = e.clientY - rect.top;
+  const [x, y] = canvasPoint(e);
   feats.forEach((f, i) => {
     const n = layers[0][i];
     if (x >= n.x && x <= n.x + NET.thumb && y >= n.y && y <= n.y + NET.thumb) {
@@ -365,7 +392,7 @@ function networkClick(e) {
   });
 }
 function networkHover(e) {
-  const rect = e.target.getBoundingClientRect(), x = e.clientX - rect.left, y = e.clientY - rect.top;
+  const [x, y] = canvasPoint(e), scale = canvasScale(e.target);
   const card = $("hover-card");
   let best = null, bestD = 6;
   for (const l of page.links || []) {
@@ -380,8 +407,8 @@ function networkHover(e) {
   card.hidden = !best;
   if (best) {
     card.textContent = best.text;
-    card.style.left = `${x + 12}px`;
-    card.style.top = `${y + 12}px`;
+    card.style.left = `${Math.min(x * scale + 12, e.target.clientWidth - 160)}px`;
+    card.style.top = `${y * scale + 12}px`;
   }
 }
 
@@ -423,7 +450,14 @@ function setOptimizerControls(prefix, opt) {
   $(`${prefix}decaySteps`).value = opt.decaySteps;
   $(`${prefix}decayRate`).value = opt.decayRate;
   $(`${prefix}regularizationRate`).value = opt.regularizationRate;
+  $(`${prefix}clipnorm`).value = opt.clipnorm;
+  showClip();
   document.querySelectorAll(prefix ? ".b-sched" : ".sched").forEach((el) => { el.hidden = opt.schedule === "none"; });
+}
+function showClip() { // the clipnorm control: once a divergence message suggests clipnorm=, or while it is set
+  const asked = page.runs.some((r) => r.error && r.error.includes("clipnorm="));
+  const set = page.settings.clipnorm > 0 || (page.b && page.b.clipnorm > 0);
+  document.querySelectorAll("label.clip").forEach((el) => { el.hidden = !(asked || set); });
 }
 function renderControls() {
   const s = page.settings;
@@ -486,7 +520,7 @@ function renderExports() {
     a.href = `/api/sessions/${page.session}/export/${r}/${file}`;
     a.id = `export-${r}-${file.replace(".", "-")}`;
     a.textContent = `run ${r.toUpperCase()}: ${text}`;
-    a.download = file;
+    a.download = file.replace(/\.(\w+)$/, `-${r}.$1`); // playground-a.toml, train-b.py: A and B apart
     box.appendChild(a);
   }
 }
@@ -494,7 +528,7 @@ function wireOptimizerControls(prefix, send) {
   $(`${prefix}optimizer`).onchange = (e) => send({ optimizer: e.target.value, hyper: {},
     learningRate: page.options.optimizers[e.target.value].learningRate[$(`${prefix}convention`).value] });
   $(`${prefix}convention`).onchange = (e) => send({ convention: e.target.value });
-  for (const k of ["learningRate", "decaySteps", "decayRate", "regularizationRate"])
+  for (const k of ["learningRate", "decaySteps", "decayRate", "regularizationRate", "clipnorm"])
     $(`${prefix}${k}`).onchange = (e) => send({ [k]: Number(e.target.value) });
   $(`${prefix}schedule`).onchange = (e) => send({ schedule: e.target.value });
 }
@@ -543,12 +577,35 @@ function wireControls() {
     document.querySelectorAll(".tab-page").forEach((p) => { p.hidden = p.id !== t.dataset.tab; });
     if (t.dataset.tab === "lesson-tab") lesson.load();
   });
+  window.addEventListener("resize", () => { if (page.options && page.settings.networkShape) drawNetwork(); });
   window.addEventListener("pagehide", () => {
     if (page.session) fetch(`/api/sessions/${page.session}`, { method: "DELETE", keepalive: true });
   });
 }
 
 // ---------------------------------------------------------------- the parabola lesson
+// Axes that stay put: the parabola over w* ± 1.5·|w0 − w*| (a converging walk never leaves it, a diverging one
+// does, visibly), and |w − w*| on a log scale over a fixed 20 decades around |w0 − w*|, so creeping,
+// oscillating-and-settling and diverging are different straight lines.
+function niceTicks(lo, hi, n = 6) {
+  const raw = (hi - lo) / n, mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw);
+  const out = [];
+  for (let v = Math.ceil(lo / step) * step; v <= hi + 1e-9 * step; v += step) out.push(Math.abs(v) < 1e-12 * step ? 0 : v);
+  return out;
+}
+function tickLabel(v) { return Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-2) ? v.toExponential(0) : String(+v.toPrecision(4)); }
+function axes(ctx, box, xTicks, yTicks, X, Y, xName, yName, yText = tickLabel) {
+  ctx.strokeStyle = "#999"; ctx.lineWidth = 1; ctx.fillStyle = "#555"; ctx.font = "11px sans-serif";
+  ctx.beginPath(); ctx.moveTo(box.l, box.t); ctx.lineTo(box.l, box.b); ctx.lineTo(box.r, box.b); ctx.stroke();
+  ctx.textAlign = "center";
+  for (const v of xTicks) { ctx.beginPath(); ctx.moveTo(X(v), box.b); ctx.lineTo(X(v), box.b + 4); ctx.stroke(); ctx.fillText(tickLabel(v), X(v), box.b + 15); }
+  ctx.textAlign = "right";
+  for (const v of yTicks) { ctx.beginPath(); ctx.moveTo(box.l - 4, Y(v)); ctx.lineTo(box.l, Y(v)); ctx.stroke(); ctx.fillText(yText(v), box.l - 6, Y(v) + 4); }
+  ctx.textAlign = "left"; ctx.fillStyle = "#333"; ctx.font = "12px sans-serif";
+  ctx.fillText(yName, 6, 13);
+  ctx.textAlign = "right"; ctx.fillText(xName, box.r, box.b + 30); ctx.textAlign = "left";
+}
 const lesson = {
   result: null, shown: 0, timer: null, asked: 0,
   async load() {
@@ -556,13 +613,23 @@ const lesson = {
     const res = await fetch(`/api/lesson?eta=${eta}&steps=${steps}`);
     const json = await res.json();
     if (ticket !== this.asked) return; // a later slider position has been asked for
-    if (!res.ok) { $("lesson-error").hidden = false; $("lesson-error").textContent = `${json.field}: ${json.detail}`; return; }
+    if (!res.ok) { $("lesson-message").hidden = false; $("lesson-message").textContent = `${json.field}: ${json.detail}`; return; }
     this.result = json;
     $("lesson-eta-value").textContent = `${Number(eta).toFixed(3)} = ${json.etaLambda.toFixed(2)}/λ`;
     $("lesson-verdict").innerHTML = `λ = ${json.lambda.toFixed(3)}, 1/λ = ${json.oneStepEta.toFixed(4)}, 2/λ = ${json.divergenceEta.toFixed(4)}, w* = ${json.wStar.toFixed(4)} · theory: <b>${json.predicted}</b> · the gdlab run: <b>${json.observed}</b>`;
-    $("lesson-error").hidden = !json.error;
-    $("lesson-error").textContent = json.error ? `gdlab: ${json.error}` : "";
+    $("lesson-message").hidden = !json.error;
+    $("lesson-message").textContent = json.error ? `gdlab: ${json.error}` : "";
+    this.markSlider();
     this.walk();
+  },
+  markSlider() { // 1/λ and 2/λ on the η slider itself: tick marks (datalist) and labels under the thumb positions
+    const r = this.result, slider = $("lesson-eta"), min = Number(slider.min), max = Number(slider.max);
+    $("lesson-eta-marks").innerHTML = `<option value="${r.oneStepEta}"></option><option value="${r.divergenceEta}"></option>`;
+    for (const [id, eta] of [["mark-one-step", r.oneStepEta], ["mark-divergence", r.divergenceEta]]) {
+      const f = Math.min(1, Math.max(0, (eta - min) / (max - min)));
+      $(id).style.left = `calc(${f} * (100% - 16px) + 8px)`;
+      $(id).title = `η = ${eta.toFixed(4)}`;
+    }
   },
   walk() {
     clearInterval(this.timer);
@@ -571,57 +638,92 @@ const lesson = {
       this.shown += 1;
       this.draw();
       if (this.shown >= this.result.w.length) clearInterval(this.timer);
-    }, 120);
+    }, Math.max(15, Math.min(120, 3000 / this.result.w.length)));
   },
   draw() {
+    const path = this.result.w.slice(0, this.shown);
+    this.drawParabola(path);
+    this.drawError(path);
+    this.drawData(path[path.length - 1]);
+  },
+  drawParabola(path) {
     const r = this.result, canvas = $("lesson-parabola"), ctx = canvas.getContext("2d"), W = canvas.width, H = canvas.height;
     ctx.clearRect(0, 0, W, H);
     const [a, b, c] = r.coefficients, L = (w) => a * w * w - 2 * b * w + c;
-    const span = Math.max(3, ...r.w.slice(0, this.shown).filter((w) => w !== null).map((w) => Math.abs(w - r.wStar) * 1.1));
-    const w0 = r.wStar - span, w1 = r.wStar + span, top = L(w0);
-    const X = (w) => 40 + ((w - w0) / (w1 - w0)) * (W - 60), Y = (l) => H - 50 - (l / top) * (H - 70);
+    const span = 1.5 * Math.max(0.5, Math.abs(r.w[0] - r.wStar)), w0 = r.wStar - span, w1 = r.wStar + span;
+    const top = Math.max(L(w0), L(w1)), box = { l: 56, r: W - 14, t: 22, b: H - 40 };
+    canvas.dataset.axes = [w0, w1, top].map((v) => v.toPrecision(6)).join(",");
+    const X = (w) => box.l + ((w - w0) / (w1 - w0)) * (box.r - box.l), Y = (l) => box.b - (l / top) * (box.b - box.t);
+    axes(ctx, box, niceTicks(w0, w1), niceTicks(0, top, 5), X, Y, "w", "L(w)");
     ctx.strokeStyle = "#183d4e"; ctx.lineWidth = 2; ctx.beginPath();
     for (let i = 0; i <= 200; i++) { const w = w0 + ((w1 - w0) * i) / 200; i ? ctx.lineTo(X(w), Y(L(w))) : ctx.moveTo(X(w), Y(L(w))); }
     ctx.stroke();
-    ctx.fillStyle = "#333"; ctx.font = "12px sans-serif";
-    ctx.fillText("L(w)", 8, 20); ctx.fillText("w", W - 16, H - 32);
-    ctx.fillText(`w* = ${r.wStar.toFixed(3)}`, X(r.wStar) - 30, H - 32);
-    const path = r.w.slice(0, this.shown);
+    ctx.strokeStyle = "#27ae60"; ctx.setLineDash([3, 3]); ctx.beginPath(); ctx.moveTo(X(r.wStar), box.t); ctx.lineTo(X(r.wStar), box.b); ctx.stroke(); ctx.setLineDash([]);
+    ctx.fillStyle = "#27ae60"; ctx.fillText(`w* = ${r.wStar.toFixed(3)}`, X(r.wStar) + 4, box.b - 6);
+    const inside = (w) => w !== null && w >= w0 && w <= w1;
+    ctx.save(); ctx.beginPath(); ctx.rect(box.l, 0, box.r - box.l, box.b); ctx.clip();
     ctx.strokeStyle = "#f59322"; ctx.lineWidth = 1.5; ctx.beginPath();
-    path.forEach((w, i) => { if (w === null) return; i ? ctx.lineTo(X(w), Y(L(w))) : ctx.moveTo(X(w), Y(L(w))); });
+    path.forEach((w, i) => { if (w === null) return; const y = Y(Math.min(L(w), 4 * top)); i ? ctx.lineTo(X(w), y) : ctx.moveTo(X(w), y); });
     ctx.stroke();
     path.forEach((w, i) => {
-      if (w === null) return;
+      if (!inside(w)) return;
       ctx.fillStyle = i === path.length - 1 ? "#c0392b" : "#f59322";
       ctx.beginPath(); ctx.arc(X(w), Y(L(w)), i === path.length - 1 ? 6 : 3, 0, 2 * Math.PI); ctx.fill();
     });
-    const last = path[path.length - 1];
-    ctx.fillStyle = "#333";
-    ctx.fillText(`step ${path.length - 1}: w = ${last === null ? "NaN" : last.toPrecision(5)}`, W - 220, 20);
-    this.drawEtaAxis();
-    this.drawData(last);
-  },
-  drawEtaAxis() { // under the parabola: the η slider's scale with 1/λ and 2/λ marked
-    const r = this.result, canvas = $("lesson-parabola"), ctx = canvas.getContext("2d"), W = canvas.width, H = canvas.height;
-    const max = Number($("lesson-eta").max), X = (eta) => 40 + (eta / max) * (W - 60), y = H - 6;
-    ctx.fillStyle = "#777"; ctx.fillText("η scale:", 40, y - 12);
-    ctx.strokeStyle = "#999"; ctx.lineWidth = 1; ctx.beginPath(); ctx.moveTo(X(0), y); ctx.lineTo(X(max), y); ctx.stroke();
-    for (const [eta, text, col] of [[r.oneStepEta, "1/λ", "#27ae60"], [r.divergenceEta, "2/λ", "#c0392b"], [r.eta, "η", "#183d4e"]]) {
-      ctx.fillStyle = col; ctx.fillRect(X(eta) - 1, y - 8, 2, 8); ctx.fillText(text, X(eta) + 3, y - 2);
+    ctx.restore();
+    const off = path.filter((w) => !inside(w)).length, last = path[path.length - 1];
+    ctx.fillStyle = "#333"; ctx.font = "12px sans-serif"; ctx.textAlign = "right";
+    ctx.fillText(`step ${path.length - 1}: w = ${last === null ? "not finite" : last.toPrecision(5)}`, box.r, 13);
+    if (off) {
+      ctx.fillStyle = "#c0392b";
+      ctx.fillText(`${off} of ${path.length} iterates off the frame (|w − w*| > ${span.toPrecision(3)})`, box.r, box.t + 14);
+      if (!inside(last) && last !== null) { // an arrow at the edge the last iterate left by
+        const x = last < w0 ? box.l + 8 : box.r - 8, d = last < w0 ? -1 : 1;
+        ctx.beginPath(); ctx.moveTo(x + 8 * d, box.t + 30); ctx.lineTo(x, box.t + 24); ctx.lineTo(x, box.t + 36); ctx.fill();
+      }
     }
+    ctx.textAlign = "left";
+  },
+  drawError(path) { // |w_k − w*| on a log scale, measured (dots) and theory |1 − ηλ|^k·|w0 − w*| (dashed)
+    const r = this.result, canvas = $("lesson-error"), ctx = canvas.getContext("2d"), W = canvas.width, H = canvas.height;
+    ctx.clearRect(0, 0, W, H);
+    const e0 = Math.abs(r.w[0] - r.wStar), d0 = Math.floor(Math.log10(e0)), lo = d0 - 12, hi = d0 + 8;
+    const steps = r.w.length - 1, box = { l: 56, r: W - 14, t: 22, b: H - 40 };
+    canvas.dataset.axes = [steps, lo, hi].join(",");
+    const X = (k) => box.l + (k / Math.max(1, steps)) * (box.r - box.l);
+    const Y = (lg) => box.b - ((Math.min(hi, Math.max(lo, lg)) - lo) / (hi - lo)) * (box.b - box.t);
+    const decades = []; for (let d = lo; d <= hi; d += 4) decades.push(d);
+    axes(ctx, box, niceTicks(0, steps, 5).filter((k) => Number.isInteger(k)), decades, X, Y, "iteration k", "|w − w*| (log scale)",
+      (d) => `1e${d}`);
+    const q = Math.abs(1 - r.etaLambda);
+    ctx.strokeStyle = "#999"; ctx.setLineDash([5, 4]); ctx.lineWidth = 1.2; ctx.beginPath();
+    for (let k = 0; k <= steps; k++) { const lg = Math.log10(e0) + k * Math.log10(Math.max(q, 1e-300)); k ? ctx.lineTo(X(k), Y(lg)) : ctx.moveTo(X(k), Y(lg)); if (lg < lo || lg > hi) break; }
+    ctx.stroke(); ctx.setLineDash([]);
+    ctx.fillStyle = "#f59322";
+    path.forEach((w, k) => {
+      if (w === null) return;
+      const e = Math.abs(w - r.wStar), lg = e > 0 ? Math.log10(e) : lo, clipped = lg > hi || lg < lo;
+      ctx.fillStyle = k === path.length - 1 ? "#c0392b" : "#f59322";
+      ctx.beginPath(); ctx.arc(X(k), Y(lg), clipped ? 2 : 3, 0, 2 * Math.PI); ctx.fill();
+    });
+    ctx.fillStyle = "#555"; ctx.font = "11px sans-serif"; ctx.textAlign = "right";
+    ctx.fillText(`dashed: theory, |1 − ηλ|^k·|w0 − w*|; |1 − ηλ| = ${q.toFixed(3)}`, box.r, box.t + 12);
+    ctx.textAlign = "left";
   },
   drawData(w) {
     const r = this.result, canvas = $("lesson-data"), ctx = canvas.getContext("2d"), S = canvas.width;
-    ctx.clearRect(0, 0, S, S);
-    const maxY = Math.max(...r.y) * 1.1, X = (x) => 30 + (x / 2.7) * (S - 40), Y = (y) => S - 25 - (y / maxY) * (S - 40);
+    ctx.clearRect(0, 0, S, canvas.height);
+    const maxY = Math.max(...r.y) * 1.1, H = canvas.height, X = (x) => 30 + (x / 2.7) * (S - 40), Y = (y) => H - 25 - (y / maxY) * (H - 40);
     ctx.fillStyle = "#0877bd";
     r.x.forEach((x, i) => { ctx.beginPath(); ctx.arc(X(x), Y(r.y[i]), 3, 0, 2 * Math.PI); ctx.fill(); });
     if (w !== null && w !== undefined) {
+      ctx.save(); ctx.beginPath(); ctx.rect(0, 0, S, H); ctx.clip();
       ctx.strokeStyle = "#c0392b"; ctx.lineWidth = 2; ctx.beginPath();
       ctx.moveTo(X(0), Y(0)); ctx.lineTo(X(2.7), Y(Math.max(-maxY, Math.min(2 * maxY, w * 2.7)))); ctx.stroke();
+      ctx.restore();
     }
     ctx.fillStyle = "#333"; ctx.font = "12px sans-serif";
-    ctx.fillText("price y (100k)", 6, 14); ctx.fillText("area x (100 m²)", S - 100, S - 6);
+    ctx.fillText("price y (100k)", 6, 14); ctx.fillText("area x (100 m²)", S - 100, H - 6);
   },
 };
 function wireLesson() {
