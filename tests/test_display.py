@@ -159,10 +159,11 @@ def test_sweep_results_display_reads_the_folder(tmp_path):
     spec = write_sweep(tmp_path, 'metric = "val_accuracy"\nmode = "max"\n[grid]\n"optimizer.learning_rate" = [0.05, 0.1]\n')
     rows = run_sweep(spec, workers=1, out=tmp_path / "out", progress=False)
     shown = SweepResults.open(tmp_path / "out")
-    assert shown.rows == rows
-    best = max(rows, key=lambda r: r["best_val_accuracy"])
+    assert [{k: r[k] for k in rows[0]} for r in shown.rows] == rows  # run_sweep's rows, ranking columns added
+    best = max(shown.rows, key=lambda r: r["kept_val_accuracy"])
+    assert shown.best["trial_id"] == best["trial_id"]
     c = parse(shown._repr_html_())
-    assert c.images == 1 and f"{best['best_val_accuracy']:.4f}" in " ".join(c.text)
+    assert c.images == 1 and f"{best['kept_val_accuracy']:.4f}" in " ".join(c.text)
     assert f"best {best['trial_id']}" in repr(shown)
     ax = shown.plot()
     assert [t.get_text() for t in ax.get_xticklabels()] == ["0.05", "0.1"]

@@ -20,7 +20,8 @@ from gdlab.sweep.status import SweepFolder, open_folder
 
 
 class SweepResults:
-    """The rows of a sweep folder with a rich display; ``rows`` is the list ``run_sweep`` returns."""
+    """The rows of a sweep folder with a rich display: ``rows`` are the rows ``run_sweep`` returns with the
+    ranking's columns (``kept_<metric>``, ``kept_epoch``, …) added, ranked as ``gdlab sweep status`` ranks."""
 
     def __init__(self, folder: SweepFolder):
         self.folder = folder
@@ -40,15 +41,16 @@ class SweepResults:
         return ranked[0] if ranked else None
 
     def plot(self, ax=None, key: str | None = None):
-        """``best_<metric>`` of every finished trial against ``key`` (default: the first swept key), on ``ax``
-        (a new figure when None); returns the Axes."""
+        """The ranking metric (``kept_<metric>``: the value at the epoch whose weights each trial kept) of every
+        finished trial against ``key`` (default: the first swept key), on ``ax`` (a new figure when None);
+        returns the Axes."""
         from gdlab.display.plots import axes
 
         s = self.folder.sweep
         key = key if key is not None else s.keys[0]
         if key not in s.keys:
             raise ValueError(f"key={key!r} is not a swept key; swept: {', '.join(s.keys)}")
-        metric = f"best_{s.metric}"
+        metric = self.folder.rank_key
         ok = self.folder.ok
         ax = axes(ax)
         names = [figures.label(v) for v in figures._ordered([r[key] for r in ok])]
@@ -60,7 +62,7 @@ class SweepResults:
 
     def __repr__(self) -> str:
         s, best = self.folder.sweep, self.best
-        top = f"; best {best['trial_id']}: {s.metric} {best[f'best_{s.metric}']:.4f}" if best else ""
+        top = f"; best {best['trial_id']}: {s.metric} {best[self.folder.rank_key]:.4f} (kept epoch)" if best else ""
         return f"<SweepResults {str(self.folder.out)!r}: {len(self.folder.ok)} of {len(s.trials)} trials ok{top}>"
 
     def _repr_html_(self) -> str:
@@ -68,8 +70,9 @@ class SweepResults:
         title = f"Sweep {self.folder.out}: metric {s.metric} ({s.mode})"
         if not self.folder.ok:
             return html.card(title, f"<div>no finished trial yet ({len(s.trials)} planned)</div>")
-        fig = figures.against_keys(self.folder.ok, s.keys, f"best_{s.metric}", s.mode)
+        metric = self.folder.rank_key
+        fig = figures.against_keys(self.folder.ok, s.keys, metric, s.mode)
         return html.card(title, f"<p>{html.esc(_sentence(self.folder))}</p>",
                          table_html(f"the {min(BEST, len(self.folder.ok))} best of {len(self.folder.ok)} finished "
                                     f"trials", _best_table(self.folder)),
-                         html.figure(fig, f"best_{s.metric} against each swept key"))
+                         html.figure(fig, f"{metric} against each swept key"))
