@@ -4,6 +4,7 @@ import base64
 import json
 import os
 import struct
+import warnings
 from html.parser import HTMLParser
 
 import matplotlib
@@ -65,16 +66,18 @@ def report(tmp_path_factory):
     old = os.umask(0o027)
     try:
         rc_before = dict(matplotlib.rcParams)
-        index = build_report(out, overrides=TINY, echo=None)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            index = build_report(out, overrides=TINY, echo=None)
         rc_after = dict(matplotlib.rcParams)
     finally:
         os.umask(old)
-    return out, index, rc_before, rc_after
+    return out, index, rc_before, rc_after, caught
 
 
 EXPECTED_SIZES = {
     "linear.png": plots.WIDE, "linear_paths.png": (12.0, 3.6), "regimes.png": (12.0, 7.0),
-    "momentum.png": plots.WIDE, "surface_bowl.png": (9.0, 7.6), "surface_saddle.png": (9.0, 7.6),
+    "momentum.png": plots.WIDE, "surface_bowl.png": (7.0, 10.0), "surface_saddle.png": (7.0, 10.0),
     "compare.png": (12.0, 7.0), "batch_size.png": (12.0, 8.0), "lr_find.png": (9.5, 4.2),
     "activations.png": (12.0, 5.2),
 }
@@ -128,8 +131,39 @@ def test_batch_size_json(report):
     assert set(data) >= {"S_min", "E_min", "B_noise_fitted", "B_simple_measured", "recommended_batch_size"}
 
 
+def _drawing_warnings(caught):
+    """Warnings raised while drawing: matplotlib's own, or any warning attributed to a figure module."""
+    return [f"{w.filename}:{w.lineno}: {w.message}" for w in caught
+            if "matplotlib" in w.filename or w.filename.endswith(("plots.py", "figures.py"))
+            or issubclass(w.category, UserWarning)]
+
+
+def test_every_figure_of_every_study_draws_without_a_matplotlib_warning(report):
+    """The report above renders every figure of every study; none may warn ("No artists with labels
+    found", tight-layout failures, glyphs missing from the font, …)."""
+    assert _drawing_warnings(report[4]) == []
+
+
+def test_a_batch_size_run_that_reaches_nothing_draws_without_warnings(tmp_path):
+    """The strict backend's small run: no batch size reaches the target, so panels have nothing labelled."""
+    from gdlab.lab.studies import STUDIES
+
+    study = STUDIES["batch-size"]
+    cfg = study.make(batch_sizes=(16, "full"), learning_rates=(0.1,), max_steps=40, noise_samples=50)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        study.section(tmp_path, cfg)
+    assert _drawing_warnings(caught) == []
+
+
+def test_legend_text_is_at_least_10_px_at_1280_px():
+    """10-point text at DPI 100 is 13.9 px; the page shows a figure at ≥ 75 % of its size at 1280 px."""
+    size = matplotlib.font_manager.FontProperties(size=plots.RC_PARAMS["legend.fontsize"]).get_size_in_points()
+    assert size * plots.DPI / 72 * 0.75 >= 10
+
+
 def test_files_honour_the_umask_and_matplotlib_state_is_untouched(report):
-    out, index, rc_before, rc_after = report
+    out, index, rc_before, rc_after = report[:4]
     for name in ("index.html", "claims.json", "batch_size.json", "linear.png"):
         assert (out / name).stat().st_mode & 0o777 == 0o640, name  # 0o666 & ~0o027
     assert rc_before == rc_after
