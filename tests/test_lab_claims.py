@@ -15,6 +15,7 @@ from gdlab.lab.studies.basics import claims as basics
 from gdlab.lab.studies.batch_size import claims as batch
 from gdlab.lab.studies.batch_size.section import fit_text, recommendation_text
 from gdlab.lab.studies.compare.section import compare_text
+from gdlab.lab.studies.curvature import claims as curvature
 from gdlab.lab.studies.linear import claims as linear
 from gdlab.lab.studies.linear.section import linear_text
 from gdlab.lab.studies.lr_find.section import lr_find_text
@@ -33,6 +34,7 @@ MOMENTUM_RUNS = momentum.MomentumRuns(0.07, 300, *ARRIVALS, 0.93, 0.8, 0.93, 0.8
                                       0.0513)
 EDGES = (momentum.EdgeRun(0.0, 0.08, True, False), momentum.EdgeRun(0.9, 0.152, True, False))
 RIPPLES = (momentum.Ripple(0.5, 0), momentum.Ripple(0.6, 15))
+LOCAL = (curvature.LocalRun(1.9, 0.0, False), curvature.LocalRun(2.1, 0.0, True))
 ADADELTA = (momentum.AdadeltaCase("bowl", 36.0, 0.17, 0.05, 10.0, 0.01),
             momentum.AdadeltaCase("bowl × 100", 3600.0, 17.0, 5.0, 10.0, 1e-4))
 ERRORS = {"sigmoid": 1e-9, "tanh": 1e-9, "relu": 1e-9, "leaky_relu": 1e-9, "softmax": 1e-9}
@@ -86,6 +88,13 @@ CASES = {
     32: (momentum.CriticalDamping(0.07, 1.0, 0.541, RIPPLES), {"critical_beta": 0.65}, "again and again above"),
     33: (momentum.RippleRates(137, 0.004, 0.2, 0.445), {"max_relative_error": 0.05}, None),
     34: (momentum.NesterovPairs(43, 40, 3, 19, 18, 2, 37, True, "at η = 0.07"), {"nesterov_sooner": 18}, None),
+    36: (curvature.Divergence(7.76, LOCAL, 1.0, 1.1, 62.6, 0.94, 6.42),
+         {"runs": (*LOCAL, curvature.LocalRun(1.5, 0.0, True))}, None),
+    37: (curvature.GohRates(-0.02, 7.76, (curvature.RateCheck(0.5, 0.5001, 0.5, "v_max"),
+                                          curvature.RateCheck(2.1, 1.1, 1.1, "random"))),
+         {"checks": (curvature.RateCheck(0.5, 0.7, 0.5, "v_max"),)}, None),
+    38: (curvature.Plane(7.76, (curvature.LocalRun(3.0, 0.9, False), curvature.LocalRun(3.0, 0.0, True))),
+         {"runs": (curvature.LocalRun(3.0, 0.9, True),)}, None),
     35: (momentum.AdadeltaDefault(2000, ADADELTA),
          {"problems": (ADADELTA[0], momentum.AdadeltaCase("bowl × 100", 3600.0, 900.0, 5.0, 10.0, 1e-4))},
          "cut every problem's gap"),
@@ -258,7 +267,7 @@ def test_settings_reject_unknown_names_and_sections():
 
 def test_every_study_has_its_section_and_experiment():
     assert list(STUDIES) == ["basics", "linear", "regimes", "momentum", "surfaces", "compare", "batch-size",
-                             "lr-find", "activations"]
+                             "lr-find", "activations", "curvature"]
     for study in STUDIES.values():
         assert callable(import_module(f"{study.package}.section").build)
         assert callable(import_module(f"{study.package}.experiment").run)

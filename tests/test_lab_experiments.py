@@ -266,7 +266,7 @@ def test_momentum_sweep_agrees_with_the_theory():
 
 
 def test_envelope_rate_reads_a_known_spiral_and_a_known_blow_up():
-    from gdlab.lab.studies.momentum.sweeps import envelope_rate
+    from gdlab.lab.paths import envelope_rate
 
     k = np.arange(400)
     assert envelope_rate(0.9 ** k * np.cos(0.3 * k)) == pytest.approx(0.9, rel=1e-3)

@@ -26,6 +26,8 @@ TINY = {
                    "max_steps": 200, "noise_samples": 40},
     "lr-find": {"n": 60},
     "activations": {},
+    "curvature": {"n": 60, "hidden": 4, "steps": 60, "checkpoints": 2, "rate_steps": 40, "eta_factors": (0.5, 2.2),
+                  "plane_factors": (1.0, 3.0), "plane_betas": (0.9,)},
 }
 
 
@@ -80,7 +82,7 @@ EXPECTED_SIZES = {
     "linear.png": plots.WIDE, "linear_paths.png": (12.0, 3.6), "regimes.png": (12.0, 7.0),
     "momentum.png": plots.WIDE, "momentum_theory.png": plots.WIDE, "surface_bowl.png": (7.0, 10.0), "surface_saddle.png": (7.0, 10.0),
     "compare.png": (12.0, 7.0), "batch_size.png": (12.0, 8.0), "lr_find.png": (9.5, 4.2),
-    "activations.png": (12.0, 5.2),
+    "activations.png": (12.0, 5.2), "curvature.png": (12.0, 4.6),
 }
 
 
@@ -102,8 +104,9 @@ def test_the_page_parses_embeds_every_image_and_has_every_table(report):
     embedded = sorted(base64.b64decode(src.split(",", 1)[1]) for src in page.images)
     on_disk = sorted((out / n).read_bytes() for n in EXPECTED_SIZES)
     assert embedded == on_disk
-    # claims 1, basics 1, linear 2, regimes 2, momentum 4, surfaces 2, compare 1, batch 3, lr 1, activations 1
-    assert page.tables == 1 + 1 + 2 + 2 + 4 + 2 + 1 + 3 + 1 + 1
+    # claims 1, basics 1, linear 2, regimes 2, momentum 4, surfaces 2, compare 1, batch 3, lr 1, activations 1,
+    # curvature 2
+    assert page.tables == 1 + 1 + 2 + 2 + 4 + 2 + 1 + 3 + 1 + 1 + 2
     for caption in ("2/λ (divergence threshold)", "batch-loss CV", "settled: stays &lt; 0.0001 from", "val acc",
                     "tuned η", "The tutorial&#x27;s view", "suggested η (steepest descent)", "f&#x27;(0)",
                     "numba ", "cores", "s CPU"):
@@ -171,7 +174,7 @@ def test_files_honour_the_umask_and_matplotlib_state_is_untouched(report):
 
 
 SUBCOMMANDS = ["basics", "linear", "regimes", "momentum", "surfaces", "compare", "batch-size", "lr-find",
-               "activations", "report"]
+               "activations", "curvature", "report"]
 
 
 @pytest.mark.parametrize("cmd", SUBCOMMANDS)
@@ -194,6 +197,8 @@ TINY_RUNS = [  # (argv, the files it writes)
       "--target-accuracy", "0.5", "--noise-samples", "20"], ["batch_size.json", "batch_size.png"]),
     (["lr-find", "--n", "40"], ["lr_find.png"]),
     (["activations"], ["activations.png"]),
+    (["curvature", "--n", "40", "--hidden", "3", "--steps", "20", "--checkpoints", "2", "--rate-steps", "20",
+      "--eta-factors", "0.5,2.2", "--plane-factors", "1,3", "--plane-betas", "0.9"], ["curvature.png"]),
 ]
 
 

@@ -25,30 +25,13 @@ import numpy as np
 from gdlab import optimizers as opt
 from gdlab import theory
 from gdlab.lab import surfaces as surf
-from gdlab.lab.paths import run_path, settle_step
+from gdlab.lab.paths import envelope_rate, run_path, settle_step
 
 CURVATURES = (1.0, 25.0)  # the bowl's λ along x and along y
 EDGE_FACTORS = (0.97, 1.03)  # × 2(1 + β)/λ_max: just inside and just outside the convergence condition
-WINDOW = 30  # steps of the running maximum that turns a ripple into its envelope
 ADADELTA_RATES = (0.1, 1.0, 10.0)
 SGD_RATES = (1e-4, 1e-3, 1e-2, 1e-1, 1.0)
 SCALES = (1e-2, 1e2)  # the bowl with its gradient scaled: the same problem in other units
-
-
-def envelope_rate(e: np.ndarray, window: int = WINDOW) -> float | None:
-    """The factor by which |e| shrinks (or grows) per step, from the slope of log max(|e|) over a running
-    window; measured while |e| is between 10⁻¹² of its start and 10¹⁰⁰ (None if too few steps are)."""
-    a = np.abs(np.asarray(e, dtype=float))
-    if a.size <= window or not np.isfinite(a[0]) or a[0] == 0:
-        return None
-    env = np.lib.stride_tricks.sliding_window_view(a, window).max(axis=1)
-    ok = np.isfinite(env) & (env > 1e-12 * env[0]) & (env < 1e100)
-    k = np.flatnonzero(ok)
-    k = k[: np.argmin(np.diff(k, append=k[-1] + 2) == 1) + 1] if k.size else k  # the first unbroken stretch
-    if k.size < window:
-        return None
-    slope = np.polyfit(k, np.log(env[k]), 1)[0]
-    return float(np.exp(slope))
 
 
 def sign_changes(e: np.ndarray) -> int:
