@@ -41,23 +41,26 @@ def curvature_text(r: CurvatureResult) -> list[str]:
     eta = r.settings.learning_rate
     negative = sum(c.lambda_min < 0 for c in r.checkpoints)
     trend = "rose" if last.lambda_max > first.lambda_max else "fell"
-    return [
-        f"The network has {r.parameters} parameters. Its λ_max {trend} from {g(first.lambda_max)} at θ₀ to "
-        f"{g(last.lambda_max)} after {last.step} steps of η = {g(eta)}: ηλ_max went from {g(eta * first.lambda_max)} "
-        f"to {g(eta * last.lambda_max)}, so the largest stable η, 2/λ_max, went from {g(2 / first.lambda_max)} to "
-        f"{g(2 / last.lambda_max)}. λ_min was negative at {negative} of {len(r.checkpoints)} checkpoints "
-        f"({g(first.lambda_min)} at θ₀, {g(last.lambda_min)} at the end): the loss is not convex there. With "
-        f"λₙ < 0 Goh's max(|1 − ηλ₁|, |1 − ηλₙ|) exceeds 1 by η|λₙ|: a random δ grows that slowly along the "
-        f"negative curvature (an escape, not a divergence), while along v_max the error obeys |1 − ηλ_max|.",
-    ]
+    growth = (f"The network has {r.parameters} parameters. Its λ_max {trend} from {g(first.lambda_max)} at θ₀ to "
+              f"{g(last.lambda_max)} after {last.step} steps of η = {g(eta)}: ηλ_max went from "
+              f"{g(eta * first.lambda_max)} to {g(eta * last.lambda_max)}, so the largest stable η, 2/λ_max, went "
+              f"from {g(2 / first.lambda_max)} to {g(2 / last.lambda_max)}.")
+    convexity = (f"λ_min was negative at {negative} of {len(r.checkpoints)} checkpoints ({g(first.lambda_min)} at "
+                 f"θ₀, {g(last.lambda_min)} at the end): the loss is not convex there. With λₙ < 0 Goh's "
+                 f"max(|1 − ηλ₁|, |1 − ηλₙ|) exceeds 1 by η|λₙ|: a random δ grows that slowly along the negative "
+                 f"curvature (an escape, not a divergence), while along v_max the error obeys |1 − ηλ_max|."
+                 if negative else f"λ_min stayed ≥ 0 at every checkpoint (last {g(last.lambda_min)}).")
+    return [growth + " " + convexity]
 
 
 def build(s: Section, out: Path, cfg: Settings) -> None:
     r = experiment.run(cfg)
-    s.tables.append((f"λ_min and λ_max of the {r.parameters}-parameter network (4 → {cfg.hidden} tanh → 1, MSE) "
-                     f"during full-batch gradient descent at η = {cfg.learning_rate:g}: Lanczos, "
-                     f"{min(cfg.lanczos_steps, r.parameters)} Hessian-vector products each", r.table()))
-    s.tables.append(("Near the trained weights: the measured factor per step against the theory", r.rate_table()))
+    products = min(cfg.lanczos_steps, r.parameters)
+    s.tables += [
+        (f"λ_min and λ_max of the {r.parameters}-parameter network (4 → {cfg.hidden} tanh → 1, MSE) during "
+         f"full-batch gradient descent at η = {cfg.learning_rate:g}: Lanczos, {products} Hessian-vector products each",
+         r.table()),
+        ("Near the trained weights: the measured factor per step against the theory", r.rate_table())]
     s.figures += figures(r, out)
     s.paragraphs += curvature_text(r)
     s.verdicts += verdicts(r)
