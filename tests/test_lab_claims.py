@@ -291,3 +291,11 @@ def test_fit_text_says_agree_only_within_the_factor(b_simple, phrase):
     text = fit_text(r)
     assert phrase in text
     assert ("agree" in text) == (b_simple == 50.0)
+
+
+def test_the_readme_counts_the_claims_the_lab_registers():
+    import re
+    from pathlib import Path
+
+    text = " ".join((Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8").split())
+    assert int(re.search(r"an index of (\d+) claims", text).group(1)) == len(C.CLAIMS)

@@ -16,6 +16,9 @@ from gdlab.lab.studies.surfaces.experiment import RaceResult
 from gdlab.reporting.figures import figure, line_styles, save, styled
 
 
+BACKGROUND_POINTS = 400  # iterates drawn of each other optimizer's path behind the one a panel is about
+
+
 def _envelope(values: np.ndarray, window: int = 25) -> tuple[np.ndarray, np.ndarray]:
     """Running minimum and maximum over ``window`` steps: an oscillation drawn as two thin lines."""
     pad = np.concatenate([np.full(window - 1, values[0]), values])
@@ -41,8 +44,9 @@ def surface_race(r):
     for ax, race, ok, (c, _) in zip(panels, r.races, inside, styles):
         ax.contour(X, Y, Z, levels=levels, colors="#bbbbbb", linewidths=0.4)
         for other, ok2 in zip(r.races, inside):
-            if other is not race:
-                ax.plot(other.path[ok2, 0], other.path[ok2, 1], color="#dddddd", lw=0.6)
+            if other is not race:  # the background: every few iterates are enough to show where it went
+                q = other.path[ok2][:: max(1, int(ok2.sum()) // BACKGROUND_POINTS)]
+                ax.plot(q[:, 0], q[:, 1], color="#dddddd", lw=0.6)
         ax.plot(race.path[ok, 0], race.path[ok, 1], color=c, lw=1.3)
         ax.plot(*s.start, "ko", ms=3)
         ax.plot(*s.minimum, "k*", ms=7)
