@@ -56,7 +56,7 @@ def surface_race(r):
         ax.tick_params(labelsize=8)
     for ax in panels[len(r.races):]:
         ax.axis("off")
-    top.suptitle(f"{s.name}: {s.formula}  (●: start, ★: minimum; grey: the other optimizers)", fontsize=10)
+    top.suptitle(f"{s.name}: {s.formula}", fontsize=10)
     ax2 = bottom.subplots()
     for race, (c, ls) in zip(r.races, styles):
         gap = np.maximum(np.nan_to_num(race.gap, nan=1e300, posinf=1e300), 1e-16)
@@ -77,6 +77,6 @@ def surface_race(r):
 
 
 def figures(races: list[RaceResult], out: Path) -> list[tuple[str, Path]]:
-    return [(f"{r.surface.name}: each optimizer's path on the contours, one panel each (●: start, ★: minimum); "
-              "the gap to the minimum",
+    return [(f"{r.surface.name}: each optimizer's path on the contours, one panel each (●: start, ★: minimum, "
+              "grey: the other optimizers' paths); the gap to the minimum",
              save(surface_race(r), out / f"surface_{r.surface.name}.png")) for r in races]
