@@ -15,6 +15,7 @@ from gdlab.lab.studies.basics import claims as basics
 from gdlab.lab.studies.batch_size import claims as batch
 from gdlab.lab.studies.batch_size.section import fit_text, recommendation_text
 from gdlab.lab.studies.compare.section import compare_text
+from gdlab.lab.studies.curvature import claims as curvature
 from gdlab.lab.studies.linear import claims as linear
 from gdlab.lab.studies.linear.section import linear_text
 from gdlab.lab.studies.lr_find.section import lr_find_text
@@ -28,7 +29,14 @@ COSTS = batch.BatchCosts(batch_sizes=(1, 16, 256), memory_kib=(30.0, 40.0, 100.0
                          throughput_order=-1, largest_epochs=30.0, best_epochs=1.0, recommended=16)
 REGIMES = dict(epochs=20, gd_step="1 s", sgd_step="1 ms", gd_step_vs_sgd=1, sgd_cv=2.0, minibatch_cv=0.4,
                sgd_tortuosity=45.0, minibatch_tortuosity=3.5)
-ARRIVALS = (momentum.Arrival(0.0, 78, 30, 10.5), momentum.Arrival(0.5, 31, 15, 6.5))
+ARRIVALS = (momentum.Arrival(0.0, 78, 30, 10.5), momentum.Arrival(0.9, 31, 15, 6.5))
+MOMENTUM_RUNS = momentum.MomentumRuns(0.07, 300, *ARRIVALS, 0.93, 0.8, 0.93, 0.8, False, ((0.005, 0.07),), 0.08,
+                                      0.0513)
+EDGES = (momentum.EdgeRun(0.0, 0.08, True, False), momentum.EdgeRun(0.9, 0.152, True, False))
+RIPPLES = (momentum.Ripple(0.5, 0), momentum.Ripple(0.6, 15))
+LOCAL = (curvature.LocalRun(1.9, 0.0, False), curvature.LocalRun(2.1, 0.0, True))
+ADADELTA = (momentum.AdadeltaCase("bowl", 36.0, 0.17, 0.05, 10.0, 0.01),
+            momentum.AdadeltaCase("bowl × 100", 3600.0, 17.0, 5.0, 10.0, 1e-4))
 ERRORS = {"sigmoid": 1e-9, "tanh": 1e-9, "relu": 1e-9, "leaky_relu": 1e-9, "softmax": 1e-9}
 
 #: claim → (evidence in which it holds, changes that make it false, a phrase only the true text may say)
@@ -46,8 +54,7 @@ CASES = {
         {"gd_final_loss": 0.05}, "Stable and slow"),
     10: (regimes.StochasticGD(**REGIMES, sgd_loss_rises=8), {"gd_step_vs_sgd": 0}, None),
     11: (regimes.MiniBatchGD(**REGIMES, epochs_to_gd_final=2), {"epochs_to_gd_final": None}, None),
-    12: (momentum.MomentumRuns(0.07, 300, ARRIVALS),
-         {"runs": (ARRIVALS[0], momentum.Arrival(0.9, 123, 79, 33.0))}, "momentum β = 0.5 arrived sooner"),
+    12: (MOMENTUM_RUNS, {"tutorial": momentum.Arrival(0.9, 123, 79, 33.0)}, "At η = 0.07"),
     13: (momentum.StepRatios({"SGD": 1.0, "Adagrad": 0.12, "Adadelta": 0.1, "Adam": 0.11}),
          {"ratios": {"SGD": 1.0, "Adagrad": 0.9, "Adadelta": 0.1, "Adam": 0.11}}, "a different step per parameter"),
     14: (regimes.OneOptimizer(True, 32, 500, 16), {"minibatch_iterations": 1}, "names the update"),
@@ -76,11 +83,26 @@ CASES = {
     28: (activations.GradientChecks(ERRORS), {"max_relative_error": {**ERRORS, "tanh": 0.3}}, "backpropagates correctly"),
     29: (momentum.Forgetting(10.0, 0.1, 50, 150, 0.999, 0.02), {"rmsprop_recovered": 0.2}, "RMSprop forgot"),
     30: (momentum.AdamByHand(1e-16, 100, "Adam(lr=0.001)"), {"max_difference": 1e-3}, "equals"),
+    31: (momentum.ConvergenceCondition(25.0, EDGES),
+         {"runs": (EDGES[0], momentum.EdgeRun(0.9, 0.152, True, True))}, "every run outside diverged"),
+    32: (momentum.CriticalDamping(0.07, 1.0, 0.541, RIPPLES), {"critical_beta": 0.65}, "again and again above"),
+    33: (momentum.RippleRates(137, 0.004, 0.2, 0.445), {"max_relative_error": 0.05}, None),
+    34: (momentum.NesterovPairs(43, 40, 3, 19, 18, 2, 37, True, "at η = 0.07"), {"nesterov_sooner": 18}, None),
+    36: (curvature.Divergence(7.76, LOCAL, 1.0, 1.1, 62.6, 0.94, 6.42),
+         {"runs": (*LOCAL, curvature.LocalRun(1.5, 0.0, True))}, None),
+    37: (curvature.GohRates(-0.02, 7.76, (curvature.RateCheck(0.5, 0.5001, 0.5, "v_max"),
+                                          curvature.RateCheck(2.1, 1.1, 1.1, "random"))),
+         {"checks": (curvature.RateCheck(0.5, 0.7, 0.5, "v_max"),)}, None),
+    38: (curvature.Plane(7.76, (curvature.LocalRun(3.0, 0.9, False), curvature.LocalRun(3.0, 0.0, True))),
+         {"runs": (curvature.LocalRun(3.0, 0.9, True),)}, None),
+    35: (momentum.AdadeltaDefault(2000, ADADELTA),
+         {"problems": (ADADELTA[0], momentum.AdadeltaCase("bowl × 100", 3600.0, 900.0, 5.0, 10.0, 1e-4))},
+         "cut every problem's gap"),
 }
 
 
 def test_every_claim_has_a_case():
-    assert sorted(CASES) == sorted(C.CLAIMS) == list(range(1, 31))
+    assert sorted(CASES) == sorted(C.CLAIMS) == list(range(1, max(C.CLAIMS) + 1))
 
 
 @pytest.mark.parametrize("claim_id", sorted(CASES))
@@ -245,7 +267,7 @@ def test_settings_reject_unknown_names_and_sections():
 
 def test_every_study_has_its_section_and_experiment():
     assert list(STUDIES) == ["basics", "linear", "regimes", "momentum", "surfaces", "compare", "batch-size",
-                             "lr-find", "activations"]
+                             "lr-find", "activations", "curvature"]
     for study in STUDIES.values():
         assert callable(import_module(f"{study.package}.section").build)
         assert callable(import_module(f"{study.package}.experiment").run)
@@ -269,3 +291,11 @@ def test_fit_text_says_agree_only_within_the_factor(b_simple, phrase):
     text = fit_text(r)
     assert phrase in text
     assert ("agree" in text) == (b_simple == 50.0)
+
+
+def test_the_readme_counts_the_claims_the_lab_registers():
+    import re
+    from pathlib import Path
+
+    text = " ".join((Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8").split())
+    assert int(re.search(r"an index of (\d+) claims", text).group(1)) == len(C.CLAIMS)

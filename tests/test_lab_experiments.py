@@ -233,10 +233,42 @@ def test_basics_checks_hold_on_a_tiny_network():
 
 
 def test_momentum_experiment_numbers():
-    r = momentum.run(make("momentum", momenta=(0.5,), steps=200))
-    gd, mom = r.runs
-    assert gd.momentum == 0 and mom.momentum == 0.5
+    r = momentum.run(make("momentum", momenta=(0.5,), steps=200, betas=(0.5, 0.9), learning_rates=(0.01, 0.07),
+                          adadelta_steps=50))
+    gd, mom = r.run_at(0.0), r.run_at(0.5)
+    assert [x.momentum for x in r.runs] == [0.0, 0.5, 0.9]  # the tutorial's β = 0.9 always runs
     assert mom.steps_to_tolerance < gd.steps_to_tolerance and mom.y_path < gd.y_path
     assert r.step_ratios["SGD"] == pytest.approx(1.0)
     assert r.rmsprop_recovered > 0.9 > 0.5 > r.adagrad_recovered
     assert r.adam_difference < 1e-12
+
+
+def test_momentum_sweep_agrees_with_the_theory():
+    """Each direction of the bowl follows the momentum step's 2×2 recurrence: measured rates equal its spectral
+    radius, the convergence condition and critical damping hold, Nesterov diverges where its radius is ≥ 1."""
+    from gdlab import theory
+    from gdlab.lab.studies.momentum import sweeps
+
+    sw = sweeps.heavy_ball_sweep((0.01, 0.07), (0.0, 0.5, 0.6, 0.9), 300, 1e-4)
+    for r in sw.runs:
+        for d in r.directions:
+            if d.rate is not None and d.converged:
+                assert d.rate == pytest.approx(d.predicted_rate, rel=0.01), (r, d)
+    assert all(a.directions[1].converged and not b.directions[1].converged
+               for a, b in zip(sw.edges[::2], sw.edges[1::2]))
+    beta_c = theory.critical_momentum(0.07)  # 0.541 along λ = 1
+    assert sw.at(0.07, 0.5).directions[0].sign_changes <= 1 < 2 <= sw.at(0.07, 0.6).directions[0].sign_changes
+    assert 0.5 < beta_c < 0.6
+    assert sw.at(0.07, 0.9).directions[0].rate == pytest.approx(0.9 ** 0.5, rel=0.01)  # the ripple rate √β
+    assert sw.at(0.07, 0.9, nesterov=True).steps_to_tolerance is None  # ηλ = 1.75 > 2(1 + β)/(1 + 2β)
+    assert theory.momentum_rate(1.75, 0.9, nesterov=True) > 1 > theory.momentum_rate(1.75, 0.9)
+    assert theory.best_momentum(1, 25) == pytest.approx((1 / 9, 4 / 9, 2 / 3))
+
+
+def test_envelope_rate_reads_a_known_spiral_and_a_known_blow_up():
+    from gdlab.lab.paths import envelope_rate
+
+    k = np.arange(400)
+    assert envelope_rate(0.9 ** k * np.cos(0.3 * k)) == pytest.approx(0.9, rel=1e-3)
+    assert envelope_rate(1.05 ** k * (-1.0) ** k) == pytest.approx(1.05, rel=1e-3)
+    assert envelope_rate(np.ones(5)) is None

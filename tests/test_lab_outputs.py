@@ -4,6 +4,7 @@ import base64
 import json
 import os
 import struct
+import warnings
 from html.parser import HTMLParser
 
 import matplotlib
@@ -11,19 +12,22 @@ import pytest
 
 from gdlab.cli import main
 from gdlab.reporting import figures as plots
+from gdlab.lab.claims import CLAIMS
 from gdlab.lab.report import build_report
 
 TINY = {
     "basics": {"n": 40, "iterations": 2},
     "linear": {"steps": 10},
     "regimes": {"n": 80, "epochs": 2, "cost_sizes": (100, 400)},
-    "momentum": {"steps": 100},
+    "momentum": {"steps": 100, "betas": (0.5, 0.9), "learning_rates": (0.01, 0.07), "adadelta_steps": 100},
     "surfaces": {"names": ("bowl", "saddle"), "steps": 60},
     "compare": {"epochs": 1},
     "batch-size": {"batch_sizes": (32, 128, "full"), "learning_rates": (1.0, 0.3), "target_accuracy": 0.7,
                    "max_steps": 200, "noise_samples": 40},
     "lr-find": {"n": 60},
     "activations": {},
+    "curvature": {"n": 60, "hidden": 4, "steps": 60, "checkpoints": 2, "rate_steps": 40, "eta_factors": (0.5, 2.2),
+                  "plane_factors": (1.0, 3.0), "plane_betas": (0.9,)},
 }
 
 
@@ -65,18 +69,20 @@ def report(tmp_path_factory):
     old = os.umask(0o027)
     try:
         rc_before = dict(matplotlib.rcParams)
-        index = build_report(out, overrides=TINY, echo=None)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            index = build_report(out, overrides=TINY, echo=None)
         rc_after = dict(matplotlib.rcParams)
     finally:
         os.umask(old)
-    return out, index, rc_before, rc_after
+    return out, index, rc_before, rc_after, caught
 
 
 EXPECTED_SIZES = {
     "linear.png": plots.WIDE, "linear_paths.png": (12.0, 3.6), "regimes.png": (12.0, 7.0),
-    "momentum.png": plots.WIDE, "surface_bowl.png": (9.0, 7.6), "surface_saddle.png": (9.0, 7.6),
+    "momentum.png": plots.WIDE, "momentum_theory.png": plots.WIDE, "surface_bowl.png": (7.0, 10.0), "surface_saddle.png": (7.0, 10.0),
     "compare.png": (12.0, 7.0), "batch_size.png": (12.0, 8.0), "lr_find.png": (9.5, 4.2),
-    "activations.png": (12.0, 5.2),
+    "activations.png": (12.0, 5.2), "curvature.png": (12.0, 4.6),
 }
 
 
@@ -98,20 +104,21 @@ def test_the_page_parses_embeds_every_image_and_has_every_table(report):
     embedded = sorted(base64.b64decode(src.split(",", 1)[1]) for src in page.images)
     on_disk = sorted((out / n).read_bytes() for n in EXPECTED_SIZES)
     assert embedded == on_disk
-    # claims 1, basics 1, linear 2, regimes 2, momentum 2, surfaces 2, compare 1, batch 3, lr 1, activations 1
-    assert page.tables == 1 + 1 + 2 + 2 + 2 + 2 + 1 + 3 + 1 + 1
+    # claims 1, basics 1, linear 2, regimes 2, momentum 4, surfaces 2, compare 1, batch 3, lr 1, activations 1,
+    # curvature 2
+    assert page.tables == 1 + 1 + 2 + 2 + 4 + 2 + 1 + 3 + 1 + 1 + 2
     for caption in ("2/λ (divergence threshold)", "batch-loss CV", "settled: stays &lt; 0.0001 from", "val acc",
                     "tuned η", "The tutorial&#x27;s view", "suggested η (steepest descent)", "f&#x27;(0)",
                     "numba ", "cores", "s CPU"):
         assert caption in text, caption
-    for claim in range(1, 31):
+    for claim in sorted(CLAIMS):
         assert f'href="#claim-{claim}"' in text and f'id="claim-{claim}"' in text
 
 
-def test_claims_json_lists_the_30_claims_with_computed_verdicts(report):
+def test_claims_json_lists_every_claim_with_computed_verdicts(report):
     out, index = report[:2]
     claims = json.loads((out / "claims.json").read_text(encoding="utf-8"))
-    assert [c["id"] for c in claims] == list(range(1, 31))
+    assert [c["id"] for c in claims] == sorted(CLAIMS) == list(range(1, len(CLAIMS) + 1))
     ids = set(Page.ids(index.read_text(encoding="utf-8")))
     for c in claims:
         assert set(c) >= {"id", "claim", "section", "verdict", "evidence"}
@@ -128,15 +135,46 @@ def test_batch_size_json(report):
     assert set(data) >= {"S_min", "E_min", "B_noise_fitted", "B_simple_measured", "recommended_batch_size"}
 
 
+def _drawing_warnings(caught):
+    """Warnings raised while drawing: matplotlib's own, or any warning attributed to a figure module."""
+    return [f"{w.filename}:{w.lineno}: {w.message}" for w in caught
+            if "matplotlib" in w.filename or w.filename.endswith(("plots.py", "figures.py"))
+            or issubclass(w.category, UserWarning)]
+
+
+def test_every_figure_of_every_study_draws_without_a_matplotlib_warning(report):
+    """The report above renders every figure of every study; none may warn ("No artists with labels
+    found", tight-layout failures, glyphs missing from the font, …)."""
+    assert _drawing_warnings(report[4]) == []
+
+
+def test_a_batch_size_run_that_reaches_nothing_draws_without_warnings(tmp_path):
+    """The strict backend's small run: no batch size reaches the target, so panels have nothing labelled."""
+    from gdlab.lab.studies import STUDIES
+
+    study = STUDIES["batch-size"]
+    cfg = study.make(batch_sizes=(16, "full"), learning_rates=(0.1,), max_steps=40, noise_samples=50)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        study.section(tmp_path, cfg)
+    assert _drawing_warnings(caught) == []
+
+
+def test_legend_text_is_at_least_10_px_at_1280_px():
+    """10-point text at DPI 100 is 13.9 px; the page shows a figure at ≥ 75 % of its size at 1280 px."""
+    size = matplotlib.font_manager.FontProperties(size=plots.RC_PARAMS["legend.fontsize"]).get_size_in_points()
+    assert size * plots.DPI / 72 * 0.75 >= 10
+
+
 def test_files_honour_the_umask_and_matplotlib_state_is_untouched(report):
-    out, index, rc_before, rc_after = report
+    out, index, rc_before, rc_after = report[:4]
     for name in ("index.html", "claims.json", "batch_size.json", "linear.png"):
         assert (out / name).stat().st_mode & 0o777 == 0o640, name  # 0o666 & ~0o027
     assert rc_before == rc_after
 
 
 SUBCOMMANDS = ["basics", "linear", "regimes", "momentum", "surfaces", "compare", "batch-size", "lr-find",
-               "activations", "report"]
+               "activations", "curvature", "report"]
 
 
 @pytest.mark.parametrize("cmd", SUBCOMMANDS)
@@ -151,13 +189,16 @@ TINY_RUNS = [  # (argv, the files it writes)
     (["basics", "--n", "30", "--iterations", "2"], []),
     (["linear", "--steps", "5", "--n", "10"], ["linear.png", "linear_paths.png"]),
     (["regimes", "--n", "40", "--epochs", "1", "--cost-sizes", "100,200"], ["regimes.png"]),
-    (["momentum", "--steps", "50"], ["momentum.png"]),
+    (["momentum", "--steps", "50", "--betas", "0.9", "--learning-rates", "0.07", "--adadelta-steps", "50"],
+     ["momentum.png", "momentum_theory.png"]),
     (["surfaces", "--names", "bowl", "--steps", "20"], ["surface_bowl.png"]),
     (["compare", "--epochs", "1"], ["compare.png"]),
     (["batch-size", "--batch-sizes", "64,256,full", "--learning-rates", "1,0.3", "--max-steps", "100",
       "--target-accuracy", "0.5", "--noise-samples", "20"], ["batch_size.json", "batch_size.png"]),
     (["lr-find", "--n", "40"], ["lr_find.png"]),
     (["activations"], ["activations.png"]),
+    (["curvature", "--n", "40", "--hidden", "3", "--steps", "20", "--checkpoints", "2", "--rate-steps", "20",
+      "--eta-factors", "0.5,2.2", "--plane-factors", "1,3", "--plane-betas", "0.9"], ["curvature.png"]),
 ]
 
 

@@ -79,3 +79,60 @@ def observed_regime(errors: np.ndarray, tol: float) -> str:
     if abs(e[-1]) <= tol:
         return "converged" + (f" (sign flipped {flips}×)" if flips else "")
     return "is still descending" + (f" (sign flipped {flips}×)" if flips else "")
+
+
+# -- momentum on a quadratic -----------------------------------------------------------------------------
+# Along one eigen-direction of a quadratic with curvature λ, e = θ − θ* and a = η·λ, the velocity v of
+# gdlab's SGD (v ← β·v − η·g; θ ← θ + v, or θ ← θ + β·v − η·g with nesterov=True) and e move together:
+#     classical (heavy ball)   e' = (1 − a)·e + β·v,          v' = β·v − a·e
+#     Nesterov                 e' = (1 − a − β·a)·e + β²·v,   v' = β·v − a·e
+# so the error shrinks per step by the spectral radius of that 2×2 matrix. For the heavy ball:
+#     converges            ⇔ 0 < η·λ < 2(1 + β)
+#     ripples (complex roots, e changes sign again and again) ⇔ (1 − √β)² < η·λ < (1 + √β)²,
+#                           and then every root has modulus √β: the rate is √β whatever η is
+#     critical damping     β = (1 − √(η·λ))²: the smallest β at which the direction ripples
+# On a quadratic with curvatures λ_min … λ_max the slowest direction sets the rate; the best pair is
+#     η* = 4/(√λ_max + √λ_min)²,  β* = ((√κ − 1)/(√κ + 1))²,  rate (√κ − 1)/(√κ + 1),  κ = λ_max/λ_min,
+# against plain gradient descent's best (κ − 1)/(κ + 1) at η = 2/(λ_max + λ_min) (Goh, "Why momentum
+# really works", 2017).
+
+
+def momentum_matrix(eta_lambda: float, beta: float, nesterov: bool = False) -> np.ndarray:
+    """The 2×2 map (e, v) → (e', v') of one momentum step along a direction with η·λ = ``eta_lambda``."""
+    a, b = eta_lambda, beta
+    if nesterov:
+        return np.array([[1 - a - b * a, b * b], [-a, b]])
+    return np.array([[1 - a, b], [-a, b]])
+
+
+def momentum_rate(eta_lambda: float, beta: float, nesterov: bool = False) -> float:
+    """The factor by which the error shrinks per step in the long run: the map's spectral radius."""
+    return float(np.max(np.abs(np.linalg.eigvals(momentum_matrix(eta_lambda, beta, nesterov)))))
+
+
+def momentum_converges(eta_lambda: float, beta: float) -> bool:
+    """The heavy ball's convergence condition 0 < η·λ < 2(1 + β)."""
+    return 0 < eta_lambda < 2 * (1 + beta)
+
+
+def momentum_ripples(eta_lambda: float, beta: float) -> bool:
+    """Complex roots: (1 − √β)² < η·λ < (1 + √β)²; the error spirals, shrinking by √β per step."""
+    return (1 - np.sqrt(beta)) ** 2 < eta_lambda < (1 + np.sqrt(beta)) ** 2
+
+
+def critical_momentum(eta_lambda: float) -> float:
+    """β = (1 − √(η·λ))²: below it the direction's error keeps its sign (η·λ < 1), above it ripples."""
+    return float((1 - np.sqrt(eta_lambda)) ** 2)
+
+
+def gd_rate(eta: float, curvatures) -> float:
+    """Plain gradient descent's rate on a quadratic: max over its curvatures of |1 − η·λ|; with the
+    extremes only, max(|1 − ηλ₁|, |1 − ηλₙ|) (Goh 2017)."""
+    return float(np.max(np.abs(1 - eta * np.asarray(curvatures, dtype=float))))
+
+
+def best_momentum(lambda_min: float, lambda_max: float) -> tuple[float, float, float]:
+    """(η*, β*, rate) of the heavy ball on a quadratic with curvatures in [λ_min, λ_max]."""
+    s = np.sqrt(lambda_max / lambda_min)
+    return (float(4 / (np.sqrt(lambda_max) + np.sqrt(lambda_min)) ** 2), float(((s - 1) / (s + 1)) ** 2),
+            float((s - 1) / (s + 1)))

@@ -1,10 +1,12 @@
-"""Optimizer paths on 2-D surfaces and when they arrive: run one, find its first touch and its settling step."""
+"""Optimizer paths on 2-D surfaces and when they arrive: run one, find its first touch, its settling step and
+the rate at which its error shrinks."""
 
 from __future__ import annotations
 
 import numpy as np
 
 MIN_STAY = 10  # steps an optimizer must stay below the tolerance, at the end, to count as settled
+WINDOW = 30  # steps of the running maximum that turns a ripple into its envelope
 
 
 def settle_step(gap: np.ndarray, tolerance: float, min_stay: int = MIN_STAY) -> int | None:
@@ -35,3 +37,19 @@ def run_path(optimizer, surface, steps: int) -> tuple[np.ndarray, np.ndarray]:
             path[k + 1] = theta
         gap = surface.f(path.T) - surface.f_min
     return path, gap
+
+
+def envelope_rate(e: np.ndarray, window: int = WINDOW, floor: float = 1e-12) -> float | None:
+    """The factor by which |e| shrinks (or grows) per step, from the slope of log max(|e|) over a running
+    window; measured while |e| is between ``floor`` × its start and 10¹⁰⁰ (None if too few steps are)."""
+    a = np.abs(np.asarray(e, dtype=float))
+    if a.size <= window or not np.isfinite(a[0]) or a[0] == 0:
+        return None
+    env = np.lib.stride_tricks.sliding_window_view(a, window).max(axis=1)
+    ok = np.isfinite(env) & (env > floor * env[0]) & (env < 1e100)
+    k = np.flatnonzero(ok)
+    k = k[: np.argmin(np.diff(k, append=k[-1] + 2) == 1) + 1] if k.size else k  # the first unbroken stretch
+    if k.size < window:
+        return None
+    slope = np.polyfit(k, np.log(env[k]), 1)[0]
+    return float(np.exp(slope))

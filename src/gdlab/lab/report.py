@@ -1,7 +1,7 @@
 """Figures + tables + text → one self-contained HTML page (images embedded as base64 PNG).
 
 The page opens with what produced it (gdlab version, numba on or off, NumPy
-and its BLAS, cores, seconds) and the index of the tutorial's 30 claims, each
+and its BLAS, cores, seconds) and the index of the claims (the tutorial's and the theory's), each
 with its verdict from this run and a link to the section that tests it. Beside
 ``index.html`` it writes ``claims.json`` and each section's data files (e.g.
 ``batch_size.json``). Files are created with the user's umask.
@@ -28,7 +28,7 @@ from gdlab.reporting.html import STYLE
 
 
 def collect_verdicts(sections: list[Section]) -> list:
-    """One verdict per claim, 1…30; claims whose section did not run are "not observed"."""
+    """One verdict per registered claim, in id order; claims whose section did not run are "not observed"."""
     found = {v.id: v for s in sections for v in s.verdicts}
     return [found.get(i) or not_run(i) for i in sorted(CLAIMS)]
 
@@ -40,7 +40,7 @@ def claims_html(verdicts) -> str:
         f'<td><span class="{v.verdict}">{verdict_label(v.verdict)}</span></td>'
         f'<td>{html.escape(v.sentence)}</td><td><a href="#claim-{v.id}">§ {html.escape(CLAIMS[v.id].section)}</a></td></tr>'
         for v in verdicts)
-    return (f'<section id="claims"><h2>The tutorial\'s 30 claims, tested by this run</h2>'
+    return (f'<section id="claims"><h2>The {len(verdicts)} claims, tested by this run</h2>'
             f"<p>{shown} of {len(verdicts)} shown by this run's numbers; {len(verdicts) - shown} not observed. "
             f"Each verdict is computed from the evidence beside it (also in claims.json).</p>"
             f'<table class="claims"><thead><tr><th>#</th><th>claim</th><th>verdict</th><th>evidence from this run</th>'

@@ -14,13 +14,13 @@ when a section is built.
 
 from __future__ import annotations
 
-from gdlab.lab.studies import (activations, basics, batch_size, compare, linear, lr_find, momentum, regimes,
-                               surfaces)
+from gdlab.lab.studies import (activations, basics, batch_size, compare, curvature, linear, lr_find, momentum,
+                               regimes, surfaces)
 from gdlab.lab.study import Study
 
 STUDIES: dict[str, Study] = {s.key: s for s in (
     basics.STUDY, linear.STUDY, regimes.STUDY, momentum.STUDY, surfaces.STUDY, compare.STUDY, batch_size.STUDY,
-    lr_find.STUDY, activations.STUDY)}
+    lr_find.STUDY, activations.STUDY, curvature.STUDY)}
 
 
 def get(key: str) -> Study:

@@ -37,7 +37,7 @@ def batch_size(r):
     a1.loglog(bs, steps, "o", color="#1f77b4", ms=6, label="measured at tuned η")
     for x in done:
         a1.annotate(f"η={x.tuned_lr:g}", (x.batch_size, x.steps_to_target), textcoords="offset points",
-                    xytext=(4, 4), fontsize=7)
+                    xytext=(4, 4), fontsize=9)
     a2.loglog(bs, steps * bs, "s", color="#1f77b4", ms=6, label="measured")
     if r.b_simple and np.isfinite(r.b_simple):
         for a in (a1, a2):
@@ -63,7 +63,7 @@ def batch_size(r):
     ys = np.arange(len(r.runs))
     for k, (x, t) in enumerate(zip(r.runs, sec)):
         if t is None:
-            a4.annotate("not reached", (0, k), xytext=(4, 0), textcoords="offset points", va="center", fontsize=8)
+            a4.annotate("not reached", (0, k), xytext=(4, 0), textcoords="offset points", va="center", fontsize=9)
             continue
         col = "#2ca02c" if x.batch_size == r.recommended else "#1f77b4"
         a4.barh(k, t.median, color=col, alpha=0.8)

@@ -38,8 +38,11 @@ def compare_text(r: CompareResult) -> list[str]:
                    f"in {r.settings.epochs} epochs.")
     fast = min(runs, key=lambda x: x.step_time.median)
     slow = max(runs, key=lambda x: x.step_time.median)
-    out.append(f"Step time: {timing_text(fast.label, fast.step_time, slow.label, slow.step_time)}. Each optimizer "
-               f"runs at its family's customary η; none was tuned on this data.")
+    verdict = timing_text(fast.label, fast.step_time, slow.label, slow.step_time)
+    out.append(f"Step time, the fastest of the {len(runs)} optimizers ({fast.label}) against the slowest "
+               f"({slow.label}): {verdict}" + (f"; every other optimizer's median lies between theirs"
+                                               if len(runs) > 2 else "")
+               + ". Each optimizer runs at its family's customary η; none was tuned on this data.")
     return out
 
 

@@ -1,7 +1,7 @@
 """The linear study's figures: the data and the parabola with each run's iterates, and the first steps per η.
 
-Points outside the frame are drawn as arrows at its edge with their value; iteration colouring has a
-colour key. Nothing here trains.
+Points outside the frame are drawn as arrows at its edge and named, all of them, in one line per run;
+iteration colouring has a colour key. Nothing here trains.
 """
 
 from __future__ import annotations
@@ -17,23 +17,34 @@ from gdlab.reporting.figures import figure, integer_xticks, legend_outside, save
 REGIME_COLORS = {"too small": "#7f7f7f", "good": "#2ca02c", "oscillating": "#ff7f0e", "diverging": "#d62728"}
 
 
-def _edge_arrows(ax, xs, ys, x_range, y_range, color):
-    """Points outside the frame: an arrow at the nearest edge, labelled with the latest such point's
-    iteration and value (one label per side, so labels do not pile up)."""
+def _off_frame(ax, xs, ys, x_range, y_range, color) -> str | None:
+    """Points outside the frame: an arrow at the edge nearest each one (unlabelled, so nothing piles up), and
+    one line naming every such iteration — listed when there are few, summarised when there are many."""
     (x0, x1), (y0, y1) = x_range, y_range
-    latest = {}
-    for k, (x, y) in enumerate(zip(xs, ys)):
-        if x0 <= x <= x1 and y0 <= y <= y1:
-            continue
-        side = (0 if x0 <= x <= x1 else (1 if x > x1 else -1), 0 if y0 <= y <= y1 else (1 if y > y1 else -1))
-        latest[side] = (k, x, y)
-    for (dx, dy), (k, x, y) in latest.items():
+    off = [(k, x, y) for k, (x, y) in enumerate(zip(xs, ys)) if not (x0 <= x <= x1 and y0 <= y <= y1)]
+    for k, x, y in off:
+        dx = 0 if x0 <= x <= x1 else (1 if x > x1 else -1)
+        dy = 0 if y0 <= y <= y1 else (1 if y > y1 else -1)
         cx, cy = min(max(x, x0), x1), min(max(y, y0), y1)
-        w, h = (x1 - x0) * 0.06, (y1 - y0) * 0.08
-        ax.annotate("", xy=(cx, cy), xytext=(cx - dx * w, cy - dy * h),
+        ax.annotate("", xy=(cx, cy), xytext=(cx - dx * (x1 - x0) * 0.06, cy - dy * (y1 - y0) * 0.08),
                     arrowprops={"arrowstyle": "-|>", "color": color, "lw": 1.2})
-        ax.annotate(f"iteration {k}: w = {x:.3g}", (cx - dx * w, cy - dy * h), fontsize=7, color=color,
-                    ha="right" if dx > 0 else "left", va="top" if dy > 0 else "bottom")
+    if not off:
+        return None
+    ks = [k for k, _, _ in off]
+    if len(off) <= 3:
+        return (f"off the frame: iteration{'s' * (len(off) > 1)} {', '.join(map(str, ks))}\n"
+                f"w = {', '.join(f'{x:.3g}' for _, x, _ in off)}")
+    far = max(off, key=lambda o: abs(o[1]))
+    return f"off the frame: iterations {ks[0]}–{ks[-1]} ({len(off)})\nfarthest: w = {far[1]:.3g} at {far[0]}"
+
+
+def _notes(ax, notes):
+    """The off-frame notes at the top centre (between the parabola's arms), one per run in the run's colour,
+    stacked so that they never overlap; kept out of the layout so they cannot squeeze the panels."""
+    for i, (text, color) in enumerate((t, c) for t, c in notes if t):
+        ax.annotate(text, (0.5, 0.97), xycoords="axes fraction", xytext=(0, -28 * i), textcoords="offset points",
+                    color=color, fontsize=9, ha="center", va="top", in_layout=False,
+                    bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1.0})
 
 
 @styled
@@ -50,11 +61,13 @@ def linear_fit(r):
     ws = np.linspace(r.w_star - span, r.w_star + span, 300)
     top = float(r.loss(r.w_star - span) * 1.05)
     ax2.plot(ws, r.loss(ws), color="k", lw=1.2)
+    notes = []
     for run in r.runs:
         c = REGIME_COLORS.get(run.label)
         path = run.w_path[:12]
         ax2.plot(path, r.loss(path), "o-", ms=3, lw=0.8, color=c, label=f"{run.label}: η·λ = {run.eta_lambda:g}")
-        _edge_arrows(ax2, path, r.loss(path), (ws[0], ws[-1]), (0, top), c)
+        notes.append((_off_frame(ax2, path, r.loss(path), (ws[0], ws[-1]), (0, top), c), c))
+    _notes(ax2, notes)
     ax2.axvline(r.w_star, color="k", ls=":", lw=0.8)
     ax2.set(xlabel="w", ylabel="L(w) = mean((w·x − y)²)", title="the parabola and the first 12 iterates",
             xlim=(ws[0], ws[-1]), ylim=(0, top))
@@ -85,8 +98,9 @@ def linear_paths(r):
         sc = ax.scatter(path[inside], r.loss(path[inside]), c=np.arange(len(path))[inside], cmap="viridis",
                         norm=norm, s=18, zorder=3)
         for k in np.flatnonzero(inside)[:4]:
-            ax.annotate(str(k), (path[k], r.loss(path[k])), textcoords="offset points", xytext=(3, 4), fontsize=7)
-        _edge_arrows(ax, path, r.loss(path), (ws[0], ws[-1]), (0, top), REGIME_COLORS.get(run.label))
+            ax.annotate(str(k), (path[k], r.loss(path[k])), textcoords="offset points", xytext=(3, 4), fontsize=9)
+        c = REGIME_COLORS.get(run.label)
+        _notes(ax, [(_off_frame(ax, path, r.loss(path), (ws[0], ws[-1]), (0, top), c), c)])
         ax.set(title=f"{run.label}: η = {run.learning_rate:.3g} ({run.eta_lambda:g}/λ)", xlabel="w",
                xlim=(ws[0], ws[-1]), ylim=(0, top))
     axes[0].set_ylabel("L(w)")
@@ -99,5 +113,5 @@ def figures(r: LinearResult, out: Path) -> list[tuple[str, Path]]:
     return [("The data with the fitted line; the loss parabola L(w) with each run's iterates; "
              "the loss gap per iteration", save(linear_fit(r), out / "linear.png")),
             ("The first steps of each run on the parabola (colour: iteration, see the key; iterates "
-             "outside the frame are drawn as arrows at its edge with their value)",
+             "outside the frame are drawn as arrows at its edge and listed in the panel)",
              save(linear_paths(r), out / "linear_paths.png"))]

@@ -1,5 +1,7 @@
 """Momentum and per-parameter steps, each checked on a run.
 
+- Momentum against its theory: ``sweeps`` (a β sweep at the study's η, η tuned per β, Nesterov
+  against classical at the same (η, β), the convergence condition's edge; Adadelta at η = 1).
 - Momentum at the same η (the bowl f = ½(x² + 25y²), from (−4, 1.5)): plain GD
   with η·25 between 1 and 2 zig-zags across the valley; momentum adds the
   previous step to the current one. Measured per run: steps until f − f* stays
@@ -27,12 +29,14 @@ from gdlab import optimizers as opt
 from gdlab.lab import surfaces as surf
 from gdlab.lab.paths import run_path, settle_step
 from gdlab.lab.studies.momentum import Settings
+from gdlab.lab.studies.momentum.sweeps import HeavyBallSweep, adadelta_problems, heavy_ball_sweep
 from gdlab.reporting.tables import Table, fmt
 
 LARGE, SMALL, LARGE_STEPS, SMALL_STEPS = 10.0, 0.1, 50, 150
 FLIP_FLOOR = 1e-4  # sign changes of y count only while |y| is above this (not rounding-level jitter)
 RATIO_STEP = 10
 ADAM_SPELLING = "Adam(lr=0.001, beta_1=0.9, beta_2=0.999)"
+TUTORIAL_BETA = 0.9  # the tutorial's momentum, which claim 12 is judged on
 
 
 @dataclass
@@ -62,6 +66,33 @@ class MomentumResult:
     rmsprop_recovered: float = 0.0
     adam_difference: float = 0.0
     adam_steps: int = 0
+    sweep: HeavyBallSweep | None = None
+    adadelta: list = field(default_factory=list)  # sweeps.AdadeltaProblem per problem
+
+    def run_at(self, beta: float) -> MomentumRun:
+        return next(r for r in self.runs if r.momentum == beta)
+
+    def sweep_table(self) -> Table:
+        """Per β: at the study's η, steps and each direction's measured rate against the theory; η tuned per β."""
+        s, sw = self.settings, self.sweep
+        rows = []
+        for b in sw.betas:
+            r, t = sw.at(s.learning_rate, b), sw.tuned(b)
+            x, y = r.directions
+            rows.append([fmt(b), fmt(r.steps_to_tolerance) if r.steps_to_tolerance is not None else f"> {s.steps}",
+                         f"{x.rate:.4f} / {x.predicted_rate:.4f}" if x.rate else "—",
+                         f"{y.rate:.4f} / {y.predicted_rate:.4f}" if y.rate else "—", fmt(x.sign_changes),
+                         fmt(t.learning_rate), fmt(t.steps_to_tolerance) if t.steps_to_tolerance is not None
+                         else f"> {s.steps}"])
+        return Table(["β", f"steps at η = {s.learning_rate:g}", "rate along x (λ = 1): measured / theory",
+                      "rate along y (λ = 25): measured / theory", "sign changes of x", "tuned η", "steps at tuned η"],
+                     rows)
+
+    def adadelta_table(self) -> Table:
+        rows = [[p.name, fmt(p.start_gap), fmt(p.gap_at_one), fmt(p.best_rate), fmt(p.best_gap),
+                 fmt(p.sgd_best_rate) if p.sgd_best_rate is not None else "none"] for p in self.adadelta]
+        return Table(["problem", "start gap", "Adadelta η = 1: final gap", "Adadelta best η", "its final gap",
+                      "SGD's best η"], rows)
 
     def table(self) -> Table:
         s = self.settings
@@ -127,7 +158,7 @@ def run(settings: Settings = Settings()) -> MomentumResult:
     s = settings
     bowl = surf.get("bowl")
     result = MomentumResult(settings=s)
-    for beta in (0.0, *s.momenta):
+    for beta in sorted({0.0, *s.momenta, TUTORIAL_BETA}):
         o = opt.SGD(lr=s.learning_rate, momentum=beta)
         path, gap = run_path(o, bowl, s.steps)
         result.runs.append(MomentumRun(beta, path, gap, settle_step(gap, s.tolerance)))
@@ -141,4 +172,7 @@ def run(settings: Settings = Settings()) -> MomentumResult:
     result.adagrad_recovered = _recovery(lambda: opt.Adagrad(lr=0.001))
     result.adam_steps = 100
     result.adam_difference = _adam_by_hand(result.adam_steps, s.seed)
+    betas = sorted({0.0, *s.betas, TUTORIAL_BETA})
+    result.sweep = heavy_ball_sweep(sorted({*s.learning_rates, s.learning_rate}), betas, s.steps, s.tolerance)
+    result.adadelta = adadelta_problems(s.adadelta_steps)
     return result

@@ -34,7 +34,7 @@ from gdlab.optimizers import SGD
 from gdlab.reporting.tables import Table, fmt
 from gdlab.training import train_step
 
-MAX_EVALUATED = 400  # full-data losses evaluated per run (evenly spaced over the iterations)
+MAX_EVALUATED = 400  # full-data losses evaluated per run (log-spaced from iteration 1: the axes are log)
 
 
 @dataclass
@@ -150,7 +150,7 @@ def run(settings: Settings = Settings()) -> RegimesResult:
         rec = ParameterRecorder()
         history = model.fit(x, y, epochs=epochs, batch_size=batch, callbacks=[rec], seed=s.seed, verbose=0)
         k = len(rec.thetas) - 1
-        picks = np.unique(np.linspace(0, k, min(k + 1, MAX_EVALUATED)).round().astype(int))
+        picks = np.unique(np.r_[0, np.geomspace(1, max(k, 1), min(k, MAX_EVALUATED))].round().astype(int))
         per_epoch = history.iterations_per_epoch[0]
         epoch_ends = np.arange(0, epochs + 1) * per_epoch
 

@@ -1,7 +1,9 @@
 """The surfaces study's figures: each race's paths on the contours and its gap to the minimum.
 
-Oscillating paths are thin and translucent, and an oscillating gap is drawn as its envelope, so
-they cannot hide the others; line style and colour together tell the 12 optimizers apart.
+The paths are small multiples: one panel per optimizer, its path drawn solid over the others' in light
+grey, so 12 paths down the same valley stay apart and one that did not settle is as visible as one that
+did. The gaps share one panel: an oscillating gap is drawn as its envelope so it cannot hide the others,
+and line style and colour together tell the 12 apart.
 """
 
 from __future__ import annotations
@@ -11,7 +13,10 @@ from pathlib import Path
 import numpy as np
 
 from gdlab.lab.studies.surfaces.experiment import RaceResult
-from gdlab.reporting.figures import figure, legend_outside, line_styles, save, styled
+from gdlab.reporting.figures import figure, line_styles, save, styled
+
+
+BACKGROUND_POINTS = 400  # iterates drawn of each other optimizer's path behind the one a panel is about
 
 
 def _envelope(values: np.ndarray, window: int = 25) -> tuple[np.ndarray, np.ndarray]:
@@ -24,39 +29,54 @@ def _envelope(values: np.ndarray, window: int = 25) -> tuple[np.ndarray, np.ndar
 @styled
 def surface_race(r):
     s = r.surface
-    fig = figure((9.0, 7.6))
-    ax1, ax2 = fig.subplots(2, 1, height_ratios=[1.25, 1])
+    fig = figure((7.0, 10.0))
+    top, bottom = fig.subfigures(2, 1, height_ratios=[1.15, 1])
+    cols = 4
+    rows = -(-len(r.races) // cols)
+    panels = np.atleast_1d(top.subplots(rows, cols, sharex=True, sharey=True)).ravel()
     x0, x1, y0, y1 = s.window
-    X, Y = np.meshgrid(np.linspace(x0, x1, 300), np.linspace(y0, y1, 300))
+    X, Y = np.meshgrid(np.linspace(x0, x1, 150), np.linspace(y0, y1, 150))
     Z = s.f(np.stack([X, Y])) - s.f_min
-    levels = np.logspace(-2, np.log10(max(Z.max(), 1)), 25) if s.log_contours else 25
-    ax1.contour(X, Y, Z, levels=levels, cmap="Greys", linewidths=0.6, alpha=0.7)
-    for race, (c, ls) in zip(r.races, line_styles(len(r.races))):
-        p = race.path
-        ok = np.all(np.isfinite(p), axis=1) & (p[:, 0] > x0 - 1) & (p[:, 0] < x1 + 1) & (p[:, 1] > y0 - 1) \
-            & (p[:, 1] < y1 + 1)
-        thin = {"lw": 0.5, "alpha": 0.35} if race.oscillating or race.settled is None else {"lw": 1.2, "alpha": 0.95}
-        ax1.plot(p[ok, 0], p[ok, 1], color=c, ls=ls, **thin, label=race.optimizer)
+    levels = np.logspace(-2, np.log10(max(Z.max(), 1)), 15) if s.log_contours else 15
+    styles = line_styles(len(r.races))
+    inside = [np.all(np.isfinite(x.path), axis=1) & (x.path[:, 0] > x0 - 1) & (x.path[:, 0] < x1 + 1)
+              & (x.path[:, 1] > y0 - 1) & (x.path[:, 1] < y1 + 1) for x in r.races]
+    for ax, race, ok, (c, _) in zip(panels, r.races, inside, styles):
+        ax.contour(X, Y, Z, levels=levels, colors="#bbbbbb", linewidths=0.4)
+        for other, ok2 in zip(r.races, inside):
+            if other is not race:  # the background: every few iterates are enough to show where it went
+                q = other.path[ok2][:: max(1, int(ok2.sum()) // BACKGROUND_POINTS)]
+                ax.plot(q[:, 0], q[:, 1], color="#dddddd", lw=0.6)
+        ax.plot(race.path[ok, 0], race.path[ok, 1], color=c, lw=1.3)
+        ax.plot(*s.start, "ko", ms=3)
+        ax.plot(*s.minimum, "k*", ms=7)
+        state = f"settled {race.settled}" if race.settled is not None else "did not settle"
+        ax.set_title(f"{race.optimizer}: {state}", fontsize=10)
+        ax.set(xlim=(x0, x1), ylim=(y0, y1))
+        ax.tick_params(labelsize=8)
+    for ax in panels[len(r.races):]:
+        ax.axis("off")
+    top.suptitle(f"{s.name}: {s.formula}", fontsize=10)
+    ax2 = bottom.subplots()
+    for race, (c, ls) in zip(r.races, styles):
         gap = np.maximum(np.nan_to_num(race.gap, nan=1e300, posinf=1e300), 1e-16)
         label = race.optimizer + (f" (settled {race.settled})" if race.settled is not None else "")
         if race.oscillating:  # its envelope: two thin lines instead of a painted block
             lo, hi = _envelope(gap)
-            ax2.semilogy(hi, color=c, ls=ls, lw=0.7, alpha=0.7, label=label + ", envelope")
-            ax2.semilogy(lo, color=c, ls=ls, lw=0.7, alpha=0.7)
+            ax2.semilogy(hi, color=c, ls=ls, lw=0.9, label=label + ", envelope")
+            ax2.semilogy(lo, color=c, ls=ls, lw=0.9)
         else:
-            ax2.semilogy(gap, color=c, ls=ls, **thin, label=label)
+            ax2.semilogy(gap, color=c, ls=ls, lw=1.3, label=label)
         if race.settled is not None:
             ax2.plot(race.settled, max(race.gap[race.settled], 1e-16), "|", color=c, ms=10, mew=2)
-    ax1.plot(*s.start, "ko", ms=5)
-    ax1.plot(*s.minimum, "k*", ms=10)
-    ax1.set(xlim=(x0, x1), ylim=(y0, y1), xlabel="x", ylabel="y", title=f"{s.name}: {s.formula}")
     ax2.axhline(r.tolerance, color="k", ls=":", lw=0.8)
     ax2.set(xlabel="step (|: settling step)", ylabel="f(θ) − f(θ*)", title="gap to the minimum",
             ylim=(1e-16, 10 * max(float(r.races[0].gap[0]), 0.1)))  # every race starts at the same gap
-    legend_outside(ax2, ncol=1)
+    bottom.legend(*ax2.get_legend_handles_labels(), loc="outside lower center", ncol=3)
     return fig
 
 
 def figures(races: list[RaceResult], out: Path) -> list[tuple[str, Path]]:
-    return [(f"{r.surface.name}: paths on the contours (●: start, ★: minimum) and the gap to the minimum",
+    return [(f"{r.surface.name}: each optimizer's path on the contours, one panel each (●: start, ★: minimum, "
+              "grey: the other optimizers' paths); the gap to the minimum",
              save(surface_race(r), out / f"surface_{r.surface.name}.png")) for r in races]

@@ -35,9 +35,10 @@ def surface_text(r: RaceResult) -> str:
 
 def build(s: Section, out: Path, cfg: Settings) -> None:
     races = experiment.run(cfg, progress=progress)
-    s.paragraphs.append("Each optimizer runs at an η suited to the surface. Oscillating paths are drawn thin and "
-                        "translucent so they cannot hide the others; line style and colour together tell the 12 "
-                        "apart.")
+    s.paragraphs.append("Each optimizer runs at an η suited to the surface. Each path has its own panel (the "
+                        "others in grey behind it), so paths down the same valley stay apart; in the gap panel "
+                        "an oscillating gap is drawn as its envelope, and line style and colour together tell "
+                        "the 12 apart.")
     for r, (caption, path) in zip(races, figures(races, out)):
         f = r.surface
         s.pairs.append(Pair(caption, path, f"{f.name}: {f.formula}; start {f.start}, minimum {f.minimum}",
