@@ -8,7 +8,7 @@ import json
 import time
 
 import pytest
-from sweep_helpers import write_sweep
+from sweep_helpers import BASE, write_sweep
 
 from gdlab.cli import main
 from gdlab.sweep import SweepError, load_sweep, read_rows
@@ -28,25 +28,7 @@ def test_a_billion_trials_are_refused_before_expansion_with_the_count(tmp_path):
     assert time.monotonic() - start < 5
 
 
-BASE_MOMENTUM = """
-seed = 0
-[data]
-dataset = "iris"
-[model]
-layers = [ { type = "Dense", units = 8, activation = "tanh" }, { type = "Dense", units = 3, activation = "softmax" } ]
-[compile]
-loss = "sparse_categorical_crossentropy"
-[optimizer]
-name = "sgd"
-learning_rate = 0.05
-momentum = 0.0
-[fit]
-epochs = 3
-batch_size = 16
-validation_split = 0.2
-[output]
-dir = "unused"
-"""
+BASE_MOMENTUM = BASE.replace("learning_rate = 0.05", "learning_rate = 0.05\nmomentum = 0.0")
 
 
 @pytest.mark.parametrize("sweep, match", [
@@ -66,8 +48,6 @@ def test_bad_sweep_values_fail_the_plan_naming_the_key(tmp_path, sweep, match):
 
 
 def test_a_hostile_base_config_fails_the_plan_not_every_trial(tmp_path):
-    from sweep_helpers import BASE
-
     with pytest.raises(SweepError, match=r"no trial can run .* learning_rate=-1.0 must be >= 0"):
         load_sweep(write_sweep(tmp_path / "a", "[grid]\nseed = [0, 1]\n",
                                base=BASE.replace("learning_rate = 0.05", "learning_rate = -1.0")))
