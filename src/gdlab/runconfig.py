@@ -177,6 +177,9 @@ def load_config(path) -> RunConfig:
         raise ConfigError(f"{path}: not UTF-8 text (byte {err.start}: {err.reason}); save it as UTF-8") from None
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"{path}: not valid TOML ({err})") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: its tables or arrays are nested too deeply to read; a train config "
+                          "nests a few levels") from None
     _no_unknown(raw, SECTIONS, str(path))
     _check_int(raw, "seed", str(path), 0)
     data = _table(raw, "data", str(path))

@@ -139,6 +139,10 @@ def load_sweep(spec) -> Sweep:
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as err:
             raise SweepError(f"{path}: not valid TOML ({err})") from None
+        except UnicodeDecodeError as err:
+            raise SweepError(f"{path}: not UTF-8 text (byte {err.start}); save it as UTF-8") from None
+        except RecursionError:
+            raise SweepError(f"{path}: its tables or arrays are nested too deeply to read") from None
         where = str(path)
     unknown = sorted(set(raw) - set(TOP_KEYS))
     if unknown:
