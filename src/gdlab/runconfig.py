@@ -262,18 +262,7 @@ def load_data(cfg: RunConfig):
                      (test[0].astype(np.float64), test[1].astype(np.int64)))
 
 
-def available_memory() -> int:
-    """Bytes of memory available to a new allocation (MemAvailable on Linux, else physical memory)."""
-    try:
-        with open("/proc/meminfo", encoding="ascii") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    import os
-
-    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+available_memory = datasets.available_memory  # one definition; the IDX loader checks it too
 
 
 def _size(nbytes: float) -> str:
