@@ -78,3 +78,59 @@ def test_a_gzip_bomb_is_refused_from_the_headers_before_inflating(tmp_path, monk
     with pytest.raises(ValueError, match=r"need about 31,360,000 bytes of memory; 1,000,000 are available"):
         datasets.load_idx(images, labels)
     assert inflated == []
+
+
+# -- numeric fields of model and checkpoint files have valid ranges ---------------------------------------
+def _saved_model(tmp_path):
+    import gdlab
+    from gdlab import Sequential, schedules
+    from gdlab.layers import Dense, Normalization
+    from gdlab.optimizers import SGD
+
+    x = np.arange(12.0).reshape(6, 2)
+    model = Sequential([Normalization.adapt(x), Dense(1)], dtype="float64", seed=0)
+    model.compile(SGD(schedules.ExponentialDecay(0.1, 10, 0.5)), "mse")
+    model.fit(x, x[:, :1], epochs=1, batch_size=3, verbose=0)
+    path = tmp_path / "m.safetensors"
+    model.save(path)
+    return gdlab, path
+
+
+def _set_everywhere(value, key, new):
+    if isinstance(value, dict):
+        return {k: (new if k == key else _set_everywhere(v, key, new)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_set_everywhere(v, key, new) for v in value]
+    return value
+
+
+@pytest.mark.parametrize("key, new, match", [
+    ("variance", [1e-300, 1.0], r"Normalization variance\[0\] = 1e-300 is outside the valid range"),
+    ("mean", [1e308, 0.0], r"Normalization mean\[0\] = 1e\+308 is outside the valid range"),
+    ("decay_rate", 1e300, r"decay_rate=1e\+300 must be in \[0, 1\]"),
+])
+def test_impossible_numbers_in_a_model_file_are_refused_naming_file_and_field(tmp_path, key, new, match):
+    import json
+
+    from safetensors import safe_open
+    from safetensors.numpy import save_file
+
+    from gdlab.checkpoint import CheckpointError, digest
+
+    gdlab, path = _saved_model(tmp_path)
+    assert gdlab.load_model(path) is not None
+    with safe_open(str(path), framework="np") as f:
+        meta, tensors = dict(f.metadata()), {k: f.get_tensor(k) for k in f.keys()}
+    changed = dict(meta)
+    for k, v in meta.items():
+        try:
+            changed[k] = json.dumps(_set_everywhere(json.loads(v), key, new))
+        except ValueError:  # not a JSON entry (the format tag, the digest)
+            pass
+    assert changed != meta
+    changed["sha256"] = digest(tensors)
+    bad = tmp_path / "bad.safetensors"
+    save_file(tensors, str(bad), metadata=changed)
+    with pytest.raises(CheckpointError, match=match) as err:
+        gdlab.load_model(bad)
+    assert str(bad) in str(err.value)
