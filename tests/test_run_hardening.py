@@ -118,3 +118,30 @@ def test_ctrl_c_mid_epoch_leaves_a_history_of_whole_epochs():
     assert h.epoch == [0] and h.iterations_per_epoch == [4]
     assert len(h.iteration_loss) == len(h.iteration_epoch) == len(h.iteration_index) == 4
     assert set(h.iteration_epoch) == {0}
+
+
+def test_saved_files_are_byte_identical_across_processes(tmp_path):
+    """Two fresh interpreters (different hash seeds, so set and dict-of-hash orders differ) save a trained
+    model with optimizer state, history and callbacks: the same bytes."""
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, numpy as np, gdlab\n"
+        "from gdlab.layers import Dense, Normalization\n"
+        "from gdlab.callbacks import EarlyStopping\nfrom gdlab.schedules import ExponentialDecay\n"
+        "x = np.linspace(-1, 1, 40).reshape(20, 2); y = (x.sum(1) > 0).astype(float)[:, None]\n"
+        "m = gdlab.Sequential([Normalization.adapt(x), Dense(3, activation='tanh'), Dense(1, activation='sigmoid')],"
+        " dtype='float64', seed=3)\n"
+        "m.compile(gdlab.optimizers.get('adam', learning_rate=ExponentialDecay(0.1, 5, 0.5)),"
+        " 'binary_crossentropy', ['accuracy'])\n"
+        "m.fit(x, y, epochs=3, batch_size=4, validation_split=0.25, verbose=0, callbacks=[EarlyStopping(patience=9)])\n"
+        "m.save(sys.argv[1]); m.save_checkpoint(sys.argv[2])\n")
+    outs = []
+    for seed in ("1", "2"):
+        files = [tmp_path / f"m{seed}.safetensors", tmp_path / f"c{seed}.safetensors"]
+        env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(Path(__file__).parent.parent / "src")}
+        subprocess.run([sys.executable, "-c", script, *map(str, files)], check=True, env=env, timeout=120)
+        outs.append([f.read_bytes() for f in files])
+    assert outs[0] == outs[1]
