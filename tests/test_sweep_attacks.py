@@ -132,3 +132,10 @@ def test_an_edited_plan_is_a_clean_error(table, edit, match):
     edit(plan)
     with pytest.raises(SweepError, match=match):
         sweep_from_plan(plan, "sweep.json")
+
+
+def test_a_long_value_list_is_quoted_cut_short(tmp_path):
+    values = ", ".join(["1"] * 5000)
+    with pytest.raises(SweepError, match=r"lists a value twice") as err:
+        load_sweep(write_sweep(tmp_path, f"[grid]\nseed = [{values}]\n"))
+    assert len(str(err.value)) < 600

@@ -218,17 +218,17 @@ def _find(config, key):
 
 def _grid(table, base, where) -> dict:
     if not isinstance(table, dict):
-        raise SweepError(f"{where}: grid must be a table ([grid]), got {table!r}")
+        raise SweepError(f"{where}: grid must be a table ([grid]), got {_short(table)}")
     grid = _flatten(table, base)
     for key, values in grid.items():
         _get(base, key, where, "[grid]")
         if not isinstance(values, list) or not values:
-            raise SweepError(f"{where} [grid] {key} = {values!r} must be a non-empty list of values to try")
+            raise SweepError(f"{where} [grid] {key} = {_short(values)} must be a non-empty list of values to try")
         for i, v in enumerate(values):
             _check_finite(v, f"{where} [grid] {key}[{i}]")
         canon = [json.dumps(v, sort_keys=True) for v in values]
         if len(set(canon)) != len(canon):
-            raise SweepError(f"{where} [grid] {key} = {values!r} lists a value twice")
+            raise SweepError(f"{where} [grid] {key} = {_short(values)} lists a value twice")
     return grid
 
 
@@ -282,11 +282,11 @@ def _random(table, base, where) -> list[dict]:
 def _check_distribution(key, dist, where):
     form = ("{ loguniform = [low, high] }, { uniform = [low, high] } or { choice = [a, b, …] }")
     if not isinstance(dist, dict) or len(dist) != 1 or next(iter(dist)) not in DISTRIBUTIONS:
-        raise SweepError(f"{where} [random] {key} = {dist!r}; valid: {form}")
+        raise SweepError(f"{where} [random] {key} = {_short(dist)}; valid: {form}")
     (kind, args), = dist.items()
     if kind == "choice":
         if not isinstance(args, list) or not args:
-            raise SweepError(f"{where} [random] {key}: choice = {args!r} must be a non-empty list")
+            raise SweepError(f"{where} [random] {key}: choice = {_short(args)} must be a non-empty list")
         for i, v in enumerate(args):
             _check_finite(v, f"{where} [random] {key}: choice[{i}]")
         return
@@ -296,7 +296,7 @@ def _check_distribution(key, dist, where):
           and math.isfinite(float(args[1]) - float(args[0])))  # U(low, high) needs high − low finite
     if not ok:
         need = "0 < low < high" if kind == "loguniform" else "low < high, high − low finite (below 1.8e308)"
-        raise SweepError(f"{where} [random] {key}: {kind} = {args!r} must be [low, high] with {need}")
+        raise SweepError(f"{where} [random] {key}: {kind} = {_short(args)} must be [low, high] with {need}")
 
 
 def _draw(rng, dist):
