@@ -7,8 +7,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import interrupt_at_epoch
 
-from gdlab import Sequential, runconfig, training
+from gdlab import Sequential, runconfig
 from gdlab.layers import Dense
 from gdlab.runs import train_from_config
 from gdlab.sweep import SweepError, load_sweep
@@ -36,17 +37,8 @@ def test_a_finished_run_whose_model_was_deleted_is_trained_again(config, tmp_pat
 
 
 def _interrupt_after_one_epoch(config, out, monkeypatch):
-    epoch_generator = training.epoch_generator
-
-    def interrupt_at_epoch_2(fit_seed, epoch, stream):
-        if epoch == 1:
-            raise KeyboardInterrupt
-        return epoch_generator(fit_seed, epoch, stream)
-
-    with monkeypatch.context() as m:
-        m.setattr(training, "epoch_generator", interrupt_at_epoch_2)
-        with pytest.raises(KeyboardInterrupt):
-            train_from_config(config, out)
+    with interrupt_at_epoch(monkeypatch, 1), pytest.raises(KeyboardInterrupt):
+        train_from_config(config, out)
 
 
 def test_a_forged_finished_flag_keeps_the_backup_and_resumes(config, tmp_path, monkeypatch):

@@ -281,16 +281,7 @@ def read_idx(path, max_bytes: int = IDX_MAX_BYTES) -> np.ndarray:
     gzip-compressed) before anything is read; the data then streams into the result
     array, so a file holding less than its header promises costs only what it holds.
     """
-    path = Path(path)
-    compressed, file_size = _idx_kind(path)
-    opener = gzip.open if compressed else open
-    try:
-        with opener(path, "rb") as f:
-            dtype, dims = _idx_header(path, f)
-            expected = _check_idx_size(path, dtype, dims, compressed, file_size, max_bytes)
-            data, extra = _read_into(f, expected)
-    except (OSError, EOFError, zlib.error) as err:
-        raise _idx_unreadable(path, compressed, err) from None
+    dtype, dims, expected, (data, extra) = _open_idx(path, max_bytes, read_data=True)
     if len(data) != expected or extra:
         raise _idx_size_error(path, dims, expected, len(data) + len(extra))
     array = data.view(dtype).reshape(dims)
@@ -299,17 +290,24 @@ def read_idx(path, max_bytes: int = IDX_MAX_BYTES) -> np.ndarray:
     return array
 
 
-def _idx_kind(path: Path) -> tuple[bool, int]:
-    """(gzip-compressed?, the file's size)."""
+def _open_idx(path, max_bytes: int, read_data: bool):
+    """(dtype, dims, the data's length, (data, one byte past it) or None): the header is read and its
+    promised length checked before any data is (a gzip file inflates only its first bytes without it)."""
+    path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no such IDX file: {path}")
     with open(path, "rb") as raw:
-        return raw.read(2) == b"\x1f\x8b", path.stat().st_size
-
-
-def _idx_unreadable(path, compressed, err) -> ValueError:
-    kind = "damaged gzip file" if compressed else "unreadable file"
-    return ValueError(f"{path}: {kind} ({type(err).__name__}: {err}); expected an IDX file, raw or gzip-compressed")
+        compressed, file_size = raw.read(2) == b"\x1f\x8b", path.stat().st_size
+    opener = gzip.open if compressed else open
+    try:
+        with opener(path, "rb") as f:
+            dtype, dims = _idx_header(path, f)
+            expected = _check_idx_size(path, dtype, dims, compressed, file_size, max_bytes)
+            return dtype, dims, expected, _read_into(f, expected) if read_data else None
+    except (OSError, EOFError, zlib.error) as err:
+        kind = "damaged gzip file" if compressed else "unreadable file"
+        raise ValueError(f"{path}: {kind} ({type(err).__name__}: {err}); expected an IDX file, raw or "
+                         "gzip-compressed") from None
 
 
 def _check_idx_size(path, dtype, dims, compressed, file_size, max_bytes) -> int:
@@ -330,15 +328,7 @@ def _check_idx_size(path, dtype, dims, compressed, file_size, max_bytes) -> int:
 def read_idx_header(path, max_bytes: int = IDX_MAX_BYTES) -> tuple[np.dtype, tuple]:
     """(dtype, dims) of an IDX file from its header alone (a gzip file inflates only its first bytes),
     its promised length checked as ``read_idx`` checks it."""
-    path = Path(path)
-    compressed, file_size = _idx_kind(path)
-    opener = gzip.open if compressed else open
-    try:
-        with opener(path, "rb") as f:
-            dtype, dims = _idx_header(path, f)
-    except (OSError, EOFError, zlib.error) as err:
-        raise _idx_unreadable(path, compressed, err) from None
-    _check_idx_size(path, dtype, dims, compressed, file_size, max_bytes)
+    dtype, dims, _, _ = _open_idx(path, max_bytes, read_data=False)
     return dtype, dims
 
 
