@@ -265,6 +265,8 @@ def attack_tables(seed: int, n: int) -> int:
         for _ in range(n):
             data = bytearray(good)
             for _ in range(rng.randrange(1, 4)):
+                if not data:
+                    break
                 op, at = rng.randrange(4), rng.randrange(len(data))
                 if op == 0:
                     data[at] = rng.randrange(256)
