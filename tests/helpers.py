@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 
 from gdlab.gradcheck import numeric_gradient, relative_error
@@ -56,3 +58,20 @@ def layer_gradcheck(layer, x, seed=0, training=False, reset=None):
         params.theta[...] = theta0
         errors.append(relative_error(analytic_theta, numeric_theta).max())
     return max(errors)
+
+
+@contextlib.contextmanager
+def interrupt_at_epoch(monkeypatch, stop_epoch: int):
+    """A context in which fit raises KeyboardInterrupt as epoch ``stop_epoch`` begins (its batches are drawn)."""
+    from gdlab import training
+
+    epoch_generator = training.epoch_generator
+
+    def interrupting(fit_seed, epoch, stream):
+        if epoch == stop_epoch:
+            raise KeyboardInterrupt
+        return epoch_generator(fit_seed, epoch, stream)
+
+    with monkeypatch.context() as m:
+        m.setattr(training, "epoch_generator", interrupting)
+        yield

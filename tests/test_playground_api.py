@@ -19,11 +19,12 @@ from gdlab.playground import create_app, data, run, settings  # noqa: E402
 from gdlab.runs import train_from_config  # noqa: E402
 
 TIMEOUT = 60.0  # seconds any wait in these tests may take at most
+BASE = "http://127.0.0.1:8000"  # the playground answers only to loopback host names
 
 
 @pytest.fixture
 def client():
-    with TestClient(create_app(max_sessions=4, idle_seconds=600)) as c:
+    with TestClient(create_app(max_sessions=4, idle_seconds=600), base_url=BASE) as c:
         yield c
 
 
@@ -95,13 +96,13 @@ def test_bad_bodies_and_queries_answer_422(client, path, body, field):
 
 
 def test_session_cap_and_idle_removal():
-    with TestClient(create_app(max_sessions=2, idle_seconds=600)) as c:
+    with TestClient(create_app(max_sessions=2, idle_seconds=600), base_url=BASE) as c:
         ids = [create(c)["id"] for _ in range(2)]
         res = c.post("/api/sessions", json={"settings": {}})
         assert res.status_code == 503 and "2 playground sessions" in res.json()["detail"]
         assert c.delete(f"/api/sessions/{ids[0]}").json() == {"removed": True}
         create(c)
-    with TestClient(create_app(max_sessions=1, idle_seconds=0.05)) as c:
+    with TestClient(create_app(max_sessions=1, idle_seconds=0.05), base_url=BASE) as c:
         first = create(c)["id"]
         time.sleep(0.1)
         create(c)  # the idle first session is removed to make room
@@ -109,7 +110,7 @@ def test_session_cap_and_idle_removal():
 
 
 def test_idle_sessions_are_reaped_without_new_requests():
-    with TestClient(create_app(max_sessions=4, idle_seconds=0.1)) as c:
+    with TestClient(create_app(max_sessions=4, idle_seconds=0.1), base_url=BASE) as c:
         sessions = c.app.state.sessions
         create(c)
         deadline = time.monotonic() + TIMEOUT
@@ -400,7 +401,7 @@ def test_a_slow_client_skips_frames_instead_of_queueing_them():
     async def scenario():
         scope = {"type": "http", "asgi": {"version": "3.0", "spec_version": "2.4"}, "http_version": "1.1",
                  "method": "GET", "scheme": "http", "path": f"/api/sessions/{session.id}/events", "raw_path": b"",
-                 "query_string": b"", "root_path": "", "headers": [], "client": ("127.0.0.1", 1),
+                 "query_string": b"", "root_path": "", "headers": [(b"host", b"127.0.0.1")], "client": ("127.0.0.1", 1),
                  "server": ("127.0.0.1", 80)}
         with anyio.move_on_after(4):
             await app(scope, receive, send)

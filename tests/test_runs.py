@@ -4,8 +4,9 @@ import json
 from pathlib import Path
 
 import pytest
+from helpers import interrupt_at_epoch
 
-from gdlab import runconfig, training
+from gdlab import runconfig
 from gdlab.cli import main
 from gdlab.runs import RunResult, TrainingFailed, train_from_config
 
@@ -56,17 +57,8 @@ def test_a_finished_run_is_read_back_not_trained_again(config, tmp_path):
 def test_a_run_interrupted_after_one_epoch_resumes_from_its_backup(config, tmp_path, monkeypatch):
     straight = train_from_config(config, tmp_path / "straight")
     out = tmp_path / "run"
-    epoch_generator = training.epoch_generator
-
-    def interrupt_at_epoch_2(fit_seed, epoch, stream):
-        if epoch == 1:
-            raise KeyboardInterrupt
-        return epoch_generator(fit_seed, epoch, stream)
-
-    with monkeypatch.context() as m:
-        m.setattr(training, "epoch_generator", interrupt_at_epoch_2)
-        with pytest.raises(KeyboardInterrupt):
-            train_from_config(config, out)
+    with interrupt_at_epoch(monkeypatch, 1), pytest.raises(KeyboardInterrupt):
+        train_from_config(config, out)
     assert (out / "backup" / "backup.safetensors").exists() and not (out / "model.safetensors").exists()
     said = []
     resumed = train_from_config(config, out, say=said.append)

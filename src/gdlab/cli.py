@@ -227,7 +227,7 @@ def _playground(args) -> int:
         from gdlab.playground import serve
     except ImportError as err:
         raise ValueError(f"the playground needs its extra: pip install \"gdlab[playground]\" ({err})") from None
-    serve(host=args.host, port=args.port, open_browser=args.open)
+    serve(host=args.host, port=args.port, open_browser=args.open, allow_hosts=args.allow_host)
     return 0
 
 
@@ -238,6 +238,9 @@ def _add_playground(sub) -> None:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
     p.add_argument("--open", action="store_true", help="open the page in the default browser")
+    p.add_argument("--allow-host", action="append", default=[], metavar="NAME",
+                   help="a further host name the server answers to when other machines reach it by that name "
+                        "(requests for any other Host are refused: DNS-rebinding protection); repeatable")
     p.set_defaults(func=_playground)
 
 

@@ -142,6 +142,7 @@ def read_csv(path, delimiter: str = ","):
     import csv
     import io
 
+    _check_delimiter(delimiter)
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no such CSV file: {path}")
@@ -158,6 +159,15 @@ def read_csv(path, delimiter: str = ","):
     if not rows:
         raise ValueError(f"{path}: no data rows after the header")
     return header, np.array(rows, dtype=np.float64)
+
+
+def _check_delimiter(delimiter) -> None:
+    """One character that is not a quote or a line break (what the csv module can split on)."""
+    if not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in "\"\r\n":
+        shown = repr(delimiter) if not isinstance(delimiter, str) or len(delimiter) < 20 else \
+            f"{delimiter[:20]!r}… ({len(delimiter):,} characters)"
+        raise ValueError(f"delimiter={shown} must be one character other than a quote or a line break, "
+                         "e.g. \",\", \";\" or \"\\t\"")
 
 
 def _utf8_text(path: Path) -> str:
@@ -218,16 +228,23 @@ def from_csv(path, target: str, features=None, delimiter: str = ","):
         raise TypeError(f"target={target!r} must be a column name (a string)")
     if features is not None:
         _check_feature_names(path, target, features)
+    _check_delimiter(delimiter)
     header, data = read_csv(path, delimiter)
-    if target not in header:
-        raise ValueError(f"{path}: target={target!r} is not a column; columns: {', '.join(header)}")
+    position = {name: i for i, name in enumerate(header)}  # a dict: linear in the number of columns
+    if target not in position:
+        raise ValueError(f"{path}: target={target!r} is not a column; columns: {_names(header)}")
     features = [h for h in header if h != target] if features is None else list(features)
-    missing = [f for f in features if f not in header]
+    missing = [f for f in features if f not in position]
     if missing or not features:
-        raise ValueError(f"{path}: features {missing or features} not usable; columns: {', '.join(header)}")
-    x = data[:, [header.index(f) for f in features]]
-    y = data[:, header.index(target)]
+        raise ValueError(f"{path}: features {_names(missing or features)} not usable; columns: {_names(header)}")
+    x = data[:, [position[f] for f in features]]
+    y = data[:, position[target]]
     return x, y
+
+
+def _names(names, limit: int = 20) -> str:
+    shown = ", ".join(map(str, names[:limit]))
+    return shown if len(names) <= limit else f"{shown}, … ({len(names):,} in all)"
 
 
 def _check_feature_names(path, target, features) -> None:
@@ -264,37 +281,69 @@ def read_idx(path, max_bytes: int = IDX_MAX_BYTES) -> np.ndarray:
     gzip-compressed) before anything is read; the data then streams into the result
     array, so a file holding less than its header promises costs only what it holds.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no such IDX file: {path}")
-    file_size = path.stat().st_size
-    with open(path, "rb") as raw:
-        compressed = raw.read(2) == b"\x1f\x8b"
-    opener = gzip.open if compressed else open
-    try:
-        with opener(path, "rb") as f:
-            dtype, dims = _idx_header(path, f)
-            expected = math.prod(dims) * dtype.itemsize
-            header_size = 4 + 4 * len(dims)
-            if expected > max_bytes:
-                raise ValueError(f"{path}: the header promises {expected:,} bytes of data ({dims}), more than the "
-                                 f"limit of {max_bytes:,}")
-            if compressed and header_size + expected > GZIP_MAX_RATIO * file_size:
-                raise ValueError(f"{path}: the header promises {expected:,} bytes of data ({dims}), but a gzip file "
-                                 f"of {file_size:,} bytes inflates to at most {GZIP_MAX_RATIO * file_size:,}")
-            if not compressed and file_size - header_size != expected:
-                raise _idx_size_error(path, dims, expected, file_size - header_size)
-            data, extra = _read_into(f, expected)
-    except (OSError, EOFError, zlib.error) as err:
-        kind = "damaged gzip file" if compressed else "unreadable file"
-        raise ValueError(f"{path}: {kind} ({type(err).__name__}: {err}); expected an IDX file, raw or "
-                         f"gzip-compressed") from None
+    dtype, dims, expected, (data, extra) = _open_idx(path, max_bytes, read_data=True)
     if len(data) != expected or extra:
         raise _idx_size_error(path, dims, expected, len(data) + len(extra))
     array = data.view(dtype).reshape(dims)
     if not dtype.isnative:
         array = array.byteswap(inplace=True).view(dtype.newbyteorder("="))
     return array
+
+
+def _open_idx(path, max_bytes: int, read_data: bool):
+    """(dtype, dims, the data's length, (data, one byte past it) or None): the header is read and its
+    promised length checked before any data is (a gzip file inflates only its first bytes without it)."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no such IDX file: {path}")
+    with open(path, "rb") as raw:
+        compressed, file_size = raw.read(2) == b"\x1f\x8b", path.stat().st_size
+    opener = gzip.open if compressed else open
+    try:
+        with opener(path, "rb") as f:
+            dtype, dims = _idx_header(path, f)
+            expected = _check_idx_size(path, dtype, dims, compressed, file_size, max_bytes)
+            return dtype, dims, expected, _read_into(f, expected) if read_data else None
+    except (OSError, EOFError, zlib.error) as err:
+        kind = "damaged gzip file" if compressed else "unreadable file"
+        raise ValueError(f"{path}: {kind} ({type(err).__name__}: {err}); expected an IDX file, raw or "
+                         "gzip-compressed") from None
+
+
+def _check_idx_size(path, dtype, dims, compressed, file_size, max_bytes) -> int:
+    """The data's length in bytes, after checking it against the limit and what the file can hold."""
+    expected = math.prod(dims) * dtype.itemsize
+    header_size = 4 + 4 * len(dims)
+    if expected > max_bytes:
+        raise ValueError(f"{path}: the header promises {expected:,} bytes of data ({dims}), more than the "
+                         f"limit of {max_bytes:,}")
+    if compressed and header_size + expected > GZIP_MAX_RATIO * file_size:
+        raise ValueError(f"{path}: the header promises {expected:,} bytes of data ({dims}), but a gzip file "
+                         f"of {file_size:,} bytes inflates to at most {GZIP_MAX_RATIO * file_size:,}")
+    if not compressed and file_size - header_size != expected:
+        raise _idx_size_error(path, dims, expected, file_size - header_size)
+    return expected
+
+
+def read_idx_header(path, max_bytes: int = IDX_MAX_BYTES) -> tuple[np.dtype, tuple]:
+    """(dtype, dims) of an IDX file from its header alone (a gzip file inflates only its first bytes),
+    its promised length checked as ``read_idx`` checks it."""
+    dtype, dims, _, _ = _open_idx(path, max_bytes, read_data=False)
+    return dtype, dims
+
+
+def available_memory() -> int:
+    """Bytes of memory available to a new allocation (MemAvailable on Linux, else physical memory)."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    import os
+
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
 
 
 def _idx_header(path, f):
@@ -334,12 +383,27 @@ def load_idx(images_path, labels_path):
 
     Labels are class numbers: float labels must be whole (2.0 is class 2; 2.5 is refused).
     """
+    # both headers first: a mismatch (or a gzip bomb) is refused before anything is inflated
+    image_type, image_dims = read_idx_header(images_path)
+    _, label_dims = read_idx_header(labels_path)
+    if len(label_dims) != 1:
+        raise ValueError(f"{labels_path}: labels must be 1-D; the header says shape {label_dims}")
+    if image_dims[0] != label_dims[0]:
+        raise ValueError(f"{images_path} holds {image_dims[0]:,} images but {labels_path} holds "
+                         f"{label_dims[0]:,} labels")
+    if image_dims[0] == 0:
+        raise ValueError(f"{images_path} and {labels_path} hold 0 samples; a data set needs at least one")
+    needed = math.prod(image_dims) * image_type.itemsize * 2  # the array and its float copy for training
+    available = available_memory()
+    if needed > available:
+        raise ValueError(f"{images_path}: {image_dims} images need about {needed:,} bytes of memory; "
+                         f"{available:,} are available")
     images, labels = read_idx(images_path), read_idx(labels_path)
-    if labels.ndim != 1:
-        raise ValueError(f"{labels_path}: labels must be 1-D; the header says shape {labels.shape}")
-    if images.shape[0] != labels.shape[0]:
-        raise ValueError(f"{images_path} holds {images.shape[0]:,} images but {labels_path} holds "
-                         f"{labels.shape[0]:,} labels")
+    if images.dtype.kind == "f":
+        bad = ~np.isfinite(images.reshape(len(images), -1)).all(axis=1)
+        if bad.any():
+            raise ValueError(f"{images_path}: image {int(np.argmax(bad))} holds NaN or infinity "
+                             f"({int(bad.sum()):,} images do); pixel values must be finite numbers")
     if labels.dtype.kind == "f":
         bad = ~np.isfinite(labels) | (labels != np.round(labels))
         if bad.any():

@@ -324,6 +324,11 @@ class Dropout(Layer):
         return g if self.scaled_mask is None else g * self.scaled_mask
 
 
+#: Normalization's valid statistics: |μ| ≤ MAX_MEAN, σ² = 0 (a constant input, σ = 1) or in
+#: [MIN_VARIANCE, MAX_VARIANCE] — (x − μ)/σ then stays far inside float32 for any float32 input
+MAX_MEAN, MIN_VARIANCE, MAX_VARIANCE = 1e30, 1e-30, 1e60
+
+
 @registry.register("Normalization")
 class Normalization(Layer):
     """y = (x − μ)/σ with fixed μ and σ² (``mean``, ``variance``) — not trained, saved with the model.
@@ -340,6 +345,14 @@ class Normalization(Layer):
             raise ValueError("Normalization mean and variance must be finite")
         if np.any(self.variance < 0):
             raise ValueError("Normalization variance must be >= 0")
+        for what, bad, valid in (
+                ("mean", np.abs(self.mean) > MAX_MEAN, f"[{-MAX_MEAN:g}, {MAX_MEAN:g}]"),
+                ("variance", ((self.variance > 0) & (self.variance < MIN_VARIANCE)) | (self.variance > MAX_VARIANCE),
+                 f"0 or [{MIN_VARIANCE:g}, {MAX_VARIANCE:g}] (a smaller σ² scales inputs past float32)")):
+            if np.any(bad):
+                i = int(np.argmax(bad.ravel()))
+                value = float(getattr(self, what).ravel()[i])
+                raise ValueError(f"Normalization {what}[{i}] = {value!r} is outside the valid range {valid}")
         try:
             np.broadcast_shapes(self.mean.shape, self.variance.shape)
         except ValueError:
@@ -352,7 +365,9 @@ class Normalization(Layer):
     @classmethod
     def adapt(cls, x, name: str | None = None) -> "Normalization":
         x = np.asarray(x, dtype=np.float64)
-        return cls(mean=x.mean(axis=0), variance=x.var(axis=0), name=name)
+        variance = x.var(axis=0)
+        variance[variance < MIN_VARIANCE] = 0.0  # a constant column up to rounding: σ = 1 (as for σ = 0)
+        return cls(mean=x.mean(axis=0), variance=variance, name=name)
 
     def get_config(self):
         return {**super().get_config(), "mean": self.mean.tolist(), "variance": self.variance.tolist()}

@@ -177,6 +177,9 @@ def load_config(path) -> RunConfig:
         raise ConfigError(f"{path}: not UTF-8 text (byte {err.start}: {err.reason}); save it as UTF-8") from None
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"{path}: not valid TOML ({err})") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: its tables or arrays are nested too deeply to read; a train config "
+                          "nests a few levels") from None
     _no_unknown(raw, SECTIONS, str(path))
     _check_int(raw, "seed", str(path), 0)
     data = _table(raw, "data", str(path))
@@ -259,18 +262,7 @@ def load_data(cfg: RunConfig):
                      (test[0].astype(np.float64), test[1].astype(np.int64)))
 
 
-def available_memory() -> int:
-    """Bytes of memory available to a new allocation (MemAvailable on Linux, else physical memory)."""
-    try:
-        with open("/proc/meminfo", encoding="ascii") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    import os
-
-    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+available_memory = datasets.available_memory  # one definition; the IDX loader checks it too
 
 
 def _size(nbytes: float) -> str:
@@ -303,22 +295,17 @@ def _estimate_model_memory(cfg, model, optimizer, x_train) -> None:
                               f"activations per sample and batches of {batch}")
 
 
-def build_model(cfg: RunConfig, x_train):
+def _compiled_model(cfg: RunConfig, first_layer=None):
+    """The config's Sequential (after ``first_layer``, the input scaling) compiled with its optimizer;
+    a bad layer, optimizer or loss is a ConfigError naming its table."""
     from gdlab import Sequential, layers, optimizers, schedules
-    from gdlab.layers import Normalization
 
-    d = cfg.data
     try:
         model = Sequential(dtype=cfg.model.get("dtype", "float32"), seed=cfg.seed)
     except (TypeError, ValueError) as err:
         raise ConfigError(f"{cfg.path} [model] {err}") from None
-    if d.get("scale") is not None:
-        model.add(Normalization(mean=0.0, variance=float(d["scale"]) ** 2, name="scale",
-                                input_shape=x_train.shape[1:]))
-    elif d.get("standardize", True):
-        norm = Normalization.adapt(x_train, name="standardize")
-        norm.input_shape = tuple(x_train.shape[1:])
-        model.add(norm)
+    if first_layer is not None:
+        model.add(first_layer)
     for i, spec in enumerate(cfg.model["layers"]):
         spec = dict(spec)
         kind = spec.pop("type", None)
@@ -344,6 +331,26 @@ def build_model(cfg: RunConfig, x_train):
         if isinstance(err, ConfigError):
             raise
         raise ConfigError(f"{cfg.path} [optimizer]/[compile]: {err}") from None
+    return model, optimizer
+
+
+def check_model_and_optimizer(cfg: RunConfig) -> None:
+    """Builds the layers, the optimizer (and schedule) and the loss without data: what a sweep checks
+    for every trial while planning."""
+    _compiled_model(cfg)
+
+
+def build_model(cfg: RunConfig, x_train):
+    from gdlab.layers import Normalization
+
+    d = cfg.data
+    first = None
+    if d.get("scale") is not None:
+        first = Normalization(mean=0.0, variance=float(d["scale"]) ** 2, name="scale", input_shape=x_train.shape[1:])
+    elif d.get("standardize", True):
+        first = Normalization.adapt(x_train, name="standardize")
+        first.input_shape = tuple(x_train.shape[1:])
+    model, optimizer = _compiled_model(cfg, first)
     try:
         _estimate_model_memory(cfg, model, optimizer, x_train)
     except ValueError as err:

@@ -3,7 +3,9 @@
 - One run at a time: an exclusive ``flock`` on ``.gdlab.lock``; a second process is refused at once.
 - ``run.json`` holds the run's fingerprint and whether it finished. A backup is resumed only by the
   same run; a finished run is not trained again; anything else is refused with how to start over
-  (``--force`` or deleting the backup).
+  (``--force`` or deleting the backup). ``run.json`` is trusted only as far as the files agree: a
+  run it calls finished whose outputs are missing is resumed from its backup (or trained again when
+  there is none), and the backup is deleted only when every output is there.
 - Outputs are written atomically (a temporary file renamed over the target, so a planted symlink is
   replaced, never followed) with the mode the umask gives new files; stale temporary files of a
   killed run are removed at the start; the backup is deleted last, after every output is written.
@@ -23,6 +25,8 @@ RUN_FILE = "run.json"
 BACKUP_DIR = "backup"
 BACKUP_FILE = "backup.safetensors"
 OUTPUTS = ("model.safetensors", "best.safetensors", "history.csv", "history.json", "metrics.json")
+#: what a finished run must have written (best.safetensors only exists with a ModelCheckpoint)
+FINISHED_OUTPUTS = ("model.safetensors", "history.csv", "history.json", "metrics.json")
 
 
 class RunFolderError(RuntimeError):
@@ -106,9 +110,12 @@ class RunFolder:
         or ``"start"`` (a fresh run; earlier outputs are removed). A folder holding a different run is
         refused unless ``force``."""
         saved = None if force else self._saved()
-        if saved is not None and saved["fingerprint"] == fingerprint and saved.get("finished") is True:
+        same = saved is not None and saved["fingerprint"] == fingerprint
+        if same and saved.get("finished") is True and self.outputs_complete():
             self.backup.unlink(missing_ok=True)  # left by a run killed after its last output
             return "finished"
+        if same and saved.get("finished") is True and not self.backup.exists():
+            saved = None  # "finished", but its outputs are gone and there is no backup: train it again
         if self.backup.exists() and not force:
             if saved is None:
                 raise RunMismatchError(f"{self.backup} has no record of the run that made it ({self.path / RUN_FILE} "
@@ -127,6 +134,11 @@ class RunFolder:
             (self.path / name).unlink(missing_ok=True)
         self.write_text(RUN_FILE, json.dumps({"fingerprint": fingerprint, "finished": False}, indent=1) + "\n")
         return "start"
+
+    def outputs_complete(self) -> bool:
+        """Every output a finished run writes is there, as a non-empty file."""
+        return all((self.path / name).is_file() and (self.path / name).stat().st_size > 0
+                   for name in FINISHED_OUTPUTS)
 
     def finish(self, fingerprint: dict) -> None:
         """Mark the run finished — after every output is written — then delete the backup."""

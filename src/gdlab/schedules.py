@@ -16,6 +16,10 @@ definitions, with s the step:
                             scaled by m_mulⁱ in period i
 - LinearWarmup(schedule):   η(s) = η_start + (schedule(0) − η_start)·s/W for s < W,
                             then schedule(s − W)
+
+Every factor has a valid range, checked when a schedule is built (so also when a model or
+checkpoint file is loaded): a decay's rate, γ, α and m_mul lie in [0, 1] (a decay does not grow
+η), InverseTimeDecay's rate in [0, 1e6], t_mul in [1, 1000] and the polynomial's power in (0, 1000].
 """
 
 from __future__ import annotations
@@ -27,6 +31,14 @@ import numpy as np
 from gdlab.config import Configurable
 from gdlab.registry import Registry, serialize
 from gdlab.validation import count, flag, nonnegative, positive
+
+
+def _within(name: str, value, low: float, high: float) -> float:
+    """A finite number in [low, high]."""
+    value = nonnegative(name, value) if low >= 0 else value
+    if not low <= value <= high:
+        raise ValueError(f"{name}={value!r} must be in [{low:g}, {high:g}]")
+    return value
 
 
 class LearningRateSchedule(Configurable):
@@ -54,7 +66,7 @@ class StepDecay(LearningRateSchedule):
     def __init__(self, initial_learning_rate: float, step_size: int, gamma: float = 0.1):
         self.initial_learning_rate = nonnegative("initial_learning_rate", initial_learning_rate)
         self.step_size = count("step_size", step_size)
-        self.gamma = nonnegative("gamma", gamma)
+        self.gamma = _within("gamma", gamma, 0.0, 1.0)
 
     def get_config(self):
         return {"initial_learning_rate": self.initial_learning_rate, "step_size": self.step_size,
@@ -87,10 +99,12 @@ class PiecewiseConstantDecay(LearningRateSchedule):
 
 
 class _Decay(LearningRateSchedule):
+    MAX_RATE = 1.0
+
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False):
         self.initial_learning_rate = nonnegative("initial_learning_rate", initial_learning_rate)
         self.decay_steps = positive("decay_steps", decay_steps)
-        self.decay_rate = nonnegative("decay_rate", decay_rate)
+        self.decay_rate = _within("decay_rate", decay_rate, 0.0, self.MAX_RATE)
         self.staircase = flag("staircase", staircase)
 
     def get_config(self):
@@ -110,6 +124,8 @@ class ExponentialDecay(_Decay):
 
 @registry.register("inverse_time")
 class InverseTimeDecay(_Decay):
+    MAX_RATE = 1e6  # η₀/(1 + r·s/T) decays for every r ≥ 0; past this it is η ≈ 0 from the first step
+
     def __call__(self, step):
         return self.initial_learning_rate / (1 + self.decay_rate * self._progress(step))
 
@@ -121,6 +137,7 @@ class PolynomialDecay(LearningRateSchedule):
         self.decay_steps = positive("decay_steps", decay_steps)
         self.end_learning_rate = nonnegative("end_learning_rate", end_learning_rate)
         self.power = positive("power", power)
+        _within("power", power, 0.0, 1000.0)
         self.cycle = flag("cycle", cycle)
 
     def get_config(self):
@@ -142,7 +159,7 @@ class CosineDecay(LearningRateSchedule):
     def __init__(self, initial_learning_rate, decay_steps, alpha=0.0):
         self.initial_learning_rate = nonnegative("initial_learning_rate", initial_learning_rate)
         self.decay_steps = positive("decay_steps", decay_steps)
-        self.alpha = nonnegative("alpha", alpha)
+        self.alpha = _within("alpha", alpha, 0.0, 1.0)
 
     def get_config(self):
         return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
@@ -158,9 +175,9 @@ class CosineDecayRestarts(LearningRateSchedule):
     def __init__(self, initial_learning_rate, first_decay_steps, t_mul=2.0, m_mul=1.0, alpha=0.0):
         self.initial_learning_rate = nonnegative("initial_learning_rate", initial_learning_rate)
         self.first_decay_steps = positive("first_decay_steps", first_decay_steps)
-        self.t_mul = positive("t_mul", t_mul)
-        self.m_mul = nonnegative("m_mul", m_mul)
-        self.alpha = nonnegative("alpha", alpha)
+        self.t_mul = _within("t_mul", t_mul, 1.0, 1000.0)
+        self.m_mul = _within("m_mul", m_mul, 0.0, 1.0)
+        self.alpha = _within("alpha", alpha, 0.0, 1.0)
 
     def get_config(self):
         return {"initial_learning_rate": self.initial_learning_rate, "first_decay_steps": self.first_decay_steps,

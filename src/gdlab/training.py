@@ -200,6 +200,7 @@ def fit(model, x, y, batch_size=32, epochs: int = 1, verbose="auto", callbacks=N
     initial_epoch = _check_count("initial_epoch", initial_epoch, 0)
     if seed is not None:
         _check_count("seed", seed, 0)
+    shuffle = _check_flag("shuffle", shuffle)
     verbose = _resolve_verbose(verbose)
     callbacks = _check_callbacks(callbacks)
     execution = _execution(execution, compiled)
@@ -242,6 +243,25 @@ def fit(model, x, y, batch_size=32, epochs: int = 1, verbose="auto", callbacks=N
     model.optimizer.finalize(model.parameters.theta)
     loop.cbs.on_train_end({})
     return state.history
+
+
+def _drop_partial_epoch(history, recorded: int) -> None:
+    """Back to the history of the finished epochs (Ctrl-C mid-epoch): the epoch's iteration count and
+    the iterations recorded after the first ``recorded`` go."""
+    history.iterations_per_epoch.pop()
+    for name in ("iteration_loss", "iteration_epoch", "iteration_index"):
+        del getattr(history, name)[recorded:]
+
+
+def _check_flag(name: str, value) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name}={_short(value)} must be True or False")
+    return bool(value)
+
+
+def _short(value, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
 
 
 def _execution(execution, compiled) -> str:
@@ -302,8 +322,13 @@ class _Loop:
             for j, layer in self.dropouts:
                 layer.rng = epoch_generator(state.fit_seed if layer.seed is None else layer.seed, epoch, 1 + j)
             self.cbs.on_epoch_begin(epoch, {"iterations": len(batches)})
+            recorded = len(history.iteration_loss)
             history.iterations_per_epoch.append(len(batches))
-            logs = self.run_epoch(epoch, batches)
+            try:
+                logs = self.run_epoch(epoch, batches)
+            except KeyboardInterrupt:  # the history keeps whole epochs only: the interrupted one is dropped
+                _drop_partial_epoch(history, recorded)
+                raise
             if first_nonfinite_parameter(model):
                 self.diverged(self.x[batches[-1]], epoch, len(batches) - 1, float("nan"))
             if self.val is not None:

@@ -11,8 +11,20 @@
     DELETE /api/sessions/{id}
     GET    /api/lesson?eta=…&steps=…&w0=…&n=…&noise=…&seed=…
 
-Bad input answers HTTP 422 with {"field": …, "detail": …} naming the field and its valid range.
-Nothing the client sends reaches the file system: exports are built in memory.
+Bad input answers HTTP 422 with {"field": …, "detail": …} naming the field and its valid range (values
+quoted in a message are cut to ``ECHO_LIMIT`` characters). Nothing the client sends reaches the file
+system: exports are built in memory. Request bodies are read as a stream and refused (422) past
+``MAX_BODY`` bytes, with or without a Content-Length.
+
+A local server that trains on request must not be drivable by a web page the user happens to visit:
+a request whose ``Host`` is not one of the names the server answers to (DNS rebinding), whose
+``Origin`` is another site, or which sends a body that is not ``application/json`` (a cross-site form
+or ``text/plain`` POST) is refused with 403 before it reaches a route. Session ids are 96 random bits
+(``secrets``) and are the only way to reach a session: there is no listing.
+
+Nothing on the event loop waits for a session's lock (the training thread holds it for a whole
+epoch): the stream reads the snapshot the training thread publishes, and the routes that need the
+lock (controls, settings, export) take it in a worker thread.
 """
 
 from __future__ import annotations
@@ -21,11 +33,14 @@ import asyncio
 import contextlib
 import io
 import json
+import ipaddress
 import time
 import zipfile
 from importlib import resources
+from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
@@ -37,6 +52,10 @@ from gdlab.playground.settings import SettingsError, catalog, validate
 METRICS_INTERVAL = 1 / 30  # seconds: at most 30 metric updates per second per stream
 REAP_INTERVAL = 30.0  # seconds between sweeps for idle sessions
 MAX_BODY = 65_536  # bytes: the largest request body read
+ECHO_LIMIT = 200  # characters of a client's value quoted back in an error message
+MAX_INT_DIGITS = 30  # longer JSON integers are read as floats (inf past 1e308): the field's check names them
+#: the host names a loopback server answers to (any port): a DNS-rebinding page has its own name
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
 EXPORTS = ("playground.toml", "playground.csv", "train.py", "playground.zip")
 
 
@@ -44,17 +63,48 @@ class UnknownSession(LookupError):
     """No session with this id (never created, closed, or removed when idle)."""
 
 
+class BodyTooLarge(ValueError):
+    """A request body past ``MAX_BODY`` bytes (answered 422, field "body")."""
+
+
+def _clip(text: str, limit: int = ECHO_LIMIT) -> str:
+    text = str(text)
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
+
+
 def _error(field: str, detail: str, status: int = 422) -> JSONResponse:
-    return JSONResponse({"field": field, "detail": detail}, status_code=status)
+    return JSONResponse({"field": _clip(field, 100), "detail": _clip(detail, 2 * ECHO_LIMIT)}, status_code=status)
+
+
+def _parse_int(text: str):
+    return int(text) if len(text.lstrip("-")) <= MAX_INT_DIGITS else float(text)
+
+
+async def _read_body(request) -> bytes:
+    """The body, read as a stream and refused past ``MAX_BODY`` bytes (a chunked body has no length)."""
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY):
+        raise BodyTooLarge(f"Content-Length {_clip(declared, 30)} is larger than {MAX_BODY:,} bytes; "
+                           "settings take a few hundred")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise BodyTooLarge(f"larger than {MAX_BODY:,} bytes; settings take a few hundred")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 async def _body(request) -> dict:
-    if int(request.headers.get("content-length") or 0) > MAX_BODY:
-        raise SettingsError("body", f"larger than {MAX_BODY:,} bytes; settings take a few hundred")
+    raw = await _read_body(request)
     try:
-        body = json.loads(await request.body() or b"{}")
+        body = json.loads(raw or b"{}", parse_int=_parse_int)
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise SettingsError("body", f"not valid JSON ({err})") from None
+        raise SettingsError("body", f"not valid JSON ({_clip(err)})") from None
+    except RecursionError:
+        raise SettingsError("body", "nested too deeply; settings are one object of fields") from None
+    except ValueError as err:  # e.g. a number the decoder refuses
+        raise SettingsError("body", f"not valid JSON ({_clip(err)})") from None
     if not isinstance(body, dict) or set(body) - {"settings", "b"}:
         raise SettingsError("body", 'must be {"settings": {...}, "b": {...} or null}')
     return body
@@ -65,7 +115,68 @@ def _session_json(session) -> dict:
             "b": None if session.b_settings is None else session.b_settings.to_json()}
 
 
-def create_app(max_sessions: int = 16, idle_seconds: float = 600.0) -> Starlette:
+def _host_name(netloc: str) -> str | None:
+    """The host name of ``host[:port]`` (IPv6 in brackets), lower case; None when it is malformed."""
+    try:
+        parts = urlsplit(f"//{netloc}")
+        name, _ = parts.hostname, parts.port  # .port raises on a bad port
+    except ValueError:
+        return None
+    return name.lower().rstrip(".") if name else None
+
+
+def is_loopback(host: str) -> bool:
+    host = host.strip("[]")
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class GuardMiddleware:
+    """Refuses (403) requests for another host name, from another site, or with a non-JSON body."""
+
+    def __init__(self, app, allowed_hosts):
+        self.app = app
+        self.allowed = {h.strip("[]").lower().rstrip(".") for h in allowed_hosts}
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        reason = self.refusal({k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]},
+                              scope["method"])
+        if reason is not None:
+            return await _error("request", reason, 403)(scope, receive, send)
+        return await self.app(scope, receive, send)
+
+    def refusal(self, headers: dict, method: str) -> str | None:
+        host = headers.get("host", "")
+        name = _host_name(host)
+        if name is None or name not in self.allowed:
+            return (f"Host {_clip(host, 80)!r} is not served here (valid: {', '.join(sorted(self.allowed))}); "
+                    "the playground answers only to the names it was started with")
+        origin = headers.get("origin")
+        if origin is not None:
+            parts = urlsplit(origin)
+            if parts.scheme not in ("http", "https") or parts.netloc.lower() != host.lower():
+                return (f"Origin {_clip(origin, 80)!r} is another site; the playground answers only to its own "
+                        "page")
+        if headers.get("sec-fetch-site") == "cross-site":
+            return "a request from another site (Sec-Fetch-Site: cross-site); the playground answers only to its own page"
+        if method in ("POST", "PUT", "PATCH") and (headers.get("content-length", "0") != "0"
+                                                   or "transfer-encoding" in headers):
+            ctype = headers.get("content-type", "").split(";")[0].strip().lower()
+            if ctype != "application/json":
+                return (f"a request body must be sent as application/json; got {_clip(ctype or 'none', 80)!r}")
+        return None
+
+
+def create_app(max_sessions: int = 16, idle_seconds: float = 600.0,
+               allowed_hosts=LOOPBACK_NAMES) -> Starlette:
+    """The app; ``allowed_hosts``: the host names (any port) it answers to — the loopback names by
+    default, plus the address it is bound to when that is another one (``serve`` adds it)."""
     sessions = Sessions(max_sessions=max_sessions, idle_seconds=idle_seconds)
     static = resources.files("gdlab.playground") / "static"
 
@@ -84,10 +195,10 @@ def create_app(max_sessions: int = 16, idle_seconds: float = 600.0) -> Starlette
     async def create(request):
         body = await _body(request)
         settings = validate(body.get("settings", {}))
-        session = sessions.create(settings)
+        session = await asyncio.to_thread(sessions.create, settings)
         if body.get("b") is not None:
             try:
-                session.configure(body.get("settings", {}), body["b"])
+                await asyncio.to_thread(session.configure, body.get("settings", {}), body["b"])
             except SettingsError:
                 sessions.remove(session.id)
                 raise
@@ -96,7 +207,7 @@ def create_app(max_sessions: int = 16, idle_seconds: float = 600.0) -> Starlette
     async def configure(request):
         session = lookup(request)
         body = await _body(request)
-        session.configure(body.get("settings", {}), body.get("b"))
+        await asyncio.to_thread(session.configure, body.get("settings", {}), body.get("b"))
         return JSONResponse(_session_json(session))
 
     async def control(request):
@@ -104,8 +215,8 @@ def create_app(max_sessions: int = 16, idle_seconds: float = 600.0) -> Starlette
         action = request.path_params["action"]
         actions = {"play": session.play, "pause": session.pause, "step": session.step, "reset": session.reset}
         if action not in actions:
-            return _error("action", f"{action!r} is not valid; valid: {', '.join(actions)}", 404)
-        actions[action]()
+            return _error("action", f"{_clip(action, 40)!r} is not valid; valid: {', '.join(actions)}", 404)
+        await asyncio.to_thread(actions[action])  # waits for the lock, which an epoch may hold
         return JSONResponse({"ok": True, "action": action})
 
     async def status(request):
@@ -123,6 +234,8 @@ def create_app(max_sessions: int = 16, idle_seconds: float = 600.0) -> Starlette
             generation, metrics_seen, picture_seen, sent = None, None, None, []
             last_picture = 0.0
             while not session.closed:
+                if await request.is_disconnected():  # a paused session sends nothing that could fail
+                    return
                 session.touch()
                 if session.generation != generation:
                     frame = session.data_frame()
@@ -148,13 +261,22 @@ def create_app(max_sessions: int = 16, idle_seconds: float = 600.0) -> Starlette
         session = lookup(request)
         which, name = request.path_params["run"], request.path_params["name"]
         if which not in ("a", "b") or (which == "b" and len(session.runs) < 2):
-            return _error("run", f"{which!r} is not valid; valid: a" + (" or b" if len(session.runs) > 1 else ""))
+            return _error("run", f"{_clip(which, 40)!r} is not valid; valid: a"
+                          + (" or b" if len(session.runs) > 1 else ""))
         if name not in EXPORTS:
-            return _error("name", f"{name!r} is not valid; valid: {', '.join(EXPORTS)}")
-        with session.lock:
-            r = session.runs[0 if which == "a" else 1]
-            files = {"playground.toml": run_mod.export_toml(r), "playground.csv": session.dataset.csv(),
-                     "train.py": run_mod.export_python(r)}
+            return _error("name", f"{_clip(name, 80)!r} is not valid; valid: {', '.join(EXPORTS)}")
+
+        def build():
+            with session.lock:
+                if which == "b" and len(session.runs) < 2:
+                    return None
+                r = session.runs[0 if which == "a" else 1]
+                return {"playground.toml": run_mod.export_toml(r), "playground.csv": session.dataset.csv(),
+                        "train.py": run_mod.export_python(r)}
+
+        files = await asyncio.to_thread(build)
+        if files is None:  # run B went away (new settings) between the check and the lock
+            return _error("run", "'b' is not valid; valid: a")
         if name == "playground.zip":
             buffer = io.BytesIO()
             with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
@@ -173,8 +295,11 @@ def create_app(max_sessions: int = 16, idle_seconds: float = 600.0) -> Starlette
     async def on_settings_error(request, exc: SettingsError):
         return _error(exc.field, exc.message)
 
+    async def on_too_large(request, exc: BodyTooLarge):
+        return _error("body", str(exc))
+
     async def on_missing(request, exc: UnknownSession):
-        return _error("session", f"no session {exc.args[0]!r} (it may have been idle and removed)", 404)
+        return _error("session", f"no session {_clip(exc.args[0], 40)!r} (it may have been idle and removed)", 404)
 
     async def on_full(request, exc: SessionLimitError):
         return _error("session", str(exc), 503)
@@ -205,7 +330,8 @@ def create_app(max_sessions: int = 16, idle_seconds: float = 600.0) -> Starlette
         sessions.close_all()
 
     app = Starlette(routes=routes, exception_handlers={SettingsError: on_settings_error, UnknownSession: on_missing,
-                                                       SessionLimitError: on_full}, lifespan=lifespan)
+                                                       SessionLimitError: on_full, BodyTooLarge: on_too_large},
+                    middleware=[Middleware(GuardMiddleware, allowed_hosts=allowed_hosts)], lifespan=lifespan)
     app.state.sessions = sessions
     return app
 
@@ -214,8 +340,20 @@ def _sse(event: str, payload: dict) -> str:
     return f"event: {event}\ndata: {json.dumps(payload, separators=(',', ':'))}\n\n"
 
 
-def serve(host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False) -> None:
-    """Run the playground with uvicorn until interrupted; ``open_browser`` opens the page once it listens."""
+def allowed_hosts_for(host: str, extra=()) -> tuple[str, ...]:
+    """The host names a server bound to ``host`` answers to: the loopback names, the bound address
+    unless it is a wildcard (0.0.0.0, ::), and ``extra`` (the names other machines reach it by)."""
+    names = [*LOOPBACK_NAMES, *extra]
+    if host not in ("0.0.0.0", "::", ""):
+        names.append(host)
+    return tuple(dict.fromkeys(n.strip("[]").lower() for n in names))
+
+
+def serve(host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False, allow_hosts=()) -> None:
+    """Run the playground with uvicorn until interrupted; ``open_browser`` opens the page once it listens.
+
+    It listens on loopback unless ``host`` says otherwise, and then says so: anyone who can reach
+    that address can train on this machine. ``allow_hosts``: further host names it answers to."""
     import threading
     import webbrowser
 
@@ -223,6 +361,11 @@ def serve(host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False)
 
     url = f"http://{'[' + host + ']' if ':' in host else host}:{port}/"
     print(f"gdlab playground on {url} (Ctrl+C stops it)")
+    if not is_loopback(host):
+        names = allowed_hosts_for(host, allow_hosts)
+        print(f"warning: listening on {host}, not on loopback: other machines that reach it can start training "
+              f"here; it answers to the host names {', '.join(names)} (add more with --allow-host)", flush=True)
     if open_browser:
         threading.Timer(1.0, webbrowser.open, args=(url,)).start()
-    uvicorn.run(create_app(), host=host, port=port, log_level="warning")
+    uvicorn.run(create_app(allowed_hosts=allowed_hosts_for(host, allow_hosts)), host=host, port=port,
+                log_level="warning")

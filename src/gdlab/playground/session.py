@@ -6,6 +6,11 @@ before the next epoch. The event stream reads the latest state whenever it is re
 slow client skips states instead of queueing them. Pictures (the heatmaps) are drawn at most
 ``1/PICTURE_INTERVAL`` times a second while playing, and always once training stops.
 
+The event stream never takes the lock (an epoch holds it, and the stream runs on the server's event
+loop): the training thread *publishes* what the frames need — an immutable ``Snapshot`` after every
+epoch, the data frame and the pictures when they change — and the frames read those references.
+A run's loss curve only grows, so a snapshot keeps the list and the length it had.
+
 ``Sessions`` holds at most ``max_sessions`` of them and removes those idle for ``idle_seconds``.
 """
 
@@ -14,6 +19,7 @@ from __future__ import annotations
 import secrets
 import threading
 import time
+from dataclasses import dataclass
 
 from gdlab.playground.run import Dataset, Run
 from gdlab.playground.settings import OPTIMIZER_FIELDS, Settings, SettingsError, validate
@@ -24,6 +30,26 @@ CURVE_CHUNK = 5000  # most loss-curve points one metrics frame carries
 
 class SessionLimitError(RuntimeError):
     """Every session slot is taken by an active session."""
+
+
+@dataclass(frozen=True)
+class RunSnapshot:
+    label: str
+    epoch: int
+    iteration: int
+    iterations_per_epoch: int
+    learning_rate: float
+    error: str | None
+    curve: list  # the run's curve list (append-only); only its first ``points`` entries belong here
+    points: int
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the metrics frame shows, as published by the thread holding the lock."""
+    generation: int
+    playing: bool
+    runs: tuple
 
 
 class Session:
@@ -37,6 +63,7 @@ class Session:
         self.metrics_version = 0
         self.picture_version = 0
         self.pictures: list[dict] = []
+        self._pictures = (0, [])  # (generation, pictures), published together
         self.last_seen = time.monotonic()
         self._picture_due = True
         self._last_picture = 0.0
@@ -52,8 +79,16 @@ class Session:
         if b_settings is not None:
             self.runs.append(Run(b_settings, self.dataset, "B"))
         self.generation += 1
-        self.metrics_version += 1
+        self._data = self._data_frame()
         self._picture_due = True
+        self._publish()
+
+    def _publish(self) -> None:
+        """A new snapshot for the frames (called with the lock held, or before the thread starts)."""
+        self._snapshot = Snapshot(self.generation, self.playing, tuple(
+            RunSnapshot(run.label, run.epoch, run.iteration, run.iterations_per_epoch, run.learning_rate(),
+                        run.error, run.curve, len(run.curve)) for run in self.runs))
+        self.metrics_version += 1
 
     def configure(self, raw: dict, raw_b: dict | None) -> None:
         """New settings (validated first); ``raw_b``: run B's optimizer fields, or None for no B."""
@@ -80,13 +115,14 @@ class Session:
     def play(self) -> None:
         with self.lock:
             self.playing = True
+            self._publish()
             self.lock.notify_all()
 
     def pause(self) -> None:
         with self.lock:
             self.playing = False
             self.pending_steps = 0
-            self.metrics_version += 1
+            self._publish()
             self._picture_due = True  # the picture of the epoch it stopped at
             self.lock.notify_all()
 
@@ -95,6 +131,7 @@ class Session:
         with self.lock:
             self.playing = False
             self.pending_steps += 1
+            self._publish()
             self.lock.notify_all()
 
     def reset(self) -> None:
@@ -133,48 +170,51 @@ class Session:
             run.train_epoch()
         if all(run.error is not None for run in self.runs):
             self.playing, self.pending_steps = False, 0
-        self.metrics_version += 1
+        self._publish()
         if not (self.playing or self.pending_steps):
             self._picture_due = True  # the picture of the state training stopped in
 
     def _draw(self) -> None:
         self.pictures = [run.picture() for run in self.runs]
+        self._pictures = (self.generation, self.pictures)
         self.picture_version += 1
         self._picture_due = False
         self._last_picture = time.monotonic()
 
-    # -- what the event stream sends ---------------------------------------------------------
+    # -- what the event stream sends (never waits for the lock) -----------------------------------
+    def _data_frame(self) -> dict:
+        ds = self.dataset
+        return {"generation": self.generation, "problem": self.settings.problem,
+                "train": [[*p, l] for p, l in zip(ds.points[ds.train].tolist(), ds.labels[ds.train].tolist())],
+                "test": [[*p, l] for p, l in zip(ds.points[ds.test].tolist(), ds.labels[ds.test].tolist())],
+                "settings": self.settings.to_json(),
+                "b": None if self.b_settings is None else self.b_settings.to_json()}
+
     def data_frame(self) -> dict:
-        with self.lock:
-            ds = self.dataset
-            return {"generation": self.generation, "problem": self.settings.problem,
-                    "train": [[*p, l] for p, l in zip(ds.points[ds.train].tolist(), ds.labels[ds.train].tolist())],
-                    "test": [[*p, l] for p, l in zip(ds.points[ds.test].tolist(), ds.labels[ds.test].tolist())],
-                    "settings": self.settings.to_json(),
-                    "b": None if self.b_settings is None else self.b_settings.to_json()}
+        return self._data
 
     def metrics_frame(self, sent: list[int]) -> dict:
         """Counters, losses and the loss-curve points after the first ``sent[i]`` of run i (updated)."""
-        with self.lock:
-            runs = []
-            for i, run in enumerate(self.runs):
-                start = sent[i] if i < len(sent) else 0
-                points = run.curve[start:start + CURVE_CHUNK]
-                if i < len(sent):
-                    sent[i] = start + len(points)
-                else:
-                    sent.append(len(points))
-                _, train, test = run.curve[-1]
-                runs.append({"label": run.label, "epoch": run.epoch, "iteration": run.iteration,
-                             "iterationsPerEpoch": run.iterations_per_epoch,
-                             "trainLoss": _json_number(train), "testLoss": _json_number(test),
-                             "learningRate": run.learning_rate(), "error": run.error, "curveFrom": start,
-                             "curve": [[e, _json_number(a), _json_number(b)] for e, a, b in points]})
-            return {"generation": self.generation, "playing": self.playing, "runs": runs}
+        snap = self._snapshot
+        runs = []
+        for i, run in enumerate(snap.runs):
+            start = min(sent[i] if i < len(sent) else 0, run.points)
+            points = run.curve[start:min(start + CURVE_CHUNK, run.points)]
+            if i < len(sent):
+                sent[i] = start + len(points)
+            else:
+                sent.append(len(points))
+            _, train, test = run.curve[run.points - 1]
+            runs.append({"label": run.label, "epoch": run.epoch, "iteration": run.iteration,
+                         "iterationsPerEpoch": run.iterations_per_epoch,
+                         "trainLoss": _json_number(train), "testLoss": _json_number(test),
+                         "learningRate": run.learning_rate, "error": run.error, "curveFrom": start,
+                         "curve": [[e, _json_number(a), _json_number(b)] for e, a, b in points]})
+        return {"generation": snap.generation, "playing": snap.playing, "runs": runs}
 
     def picture_frame(self) -> dict:
-        with self.lock:
-            return {"generation": self.generation, "runs": self.pictures}
+        generation, pictures = self._pictures
+        return {"generation": generation, "runs": pictures}
 
 
 def _json_number(v):

@@ -23,6 +23,11 @@ values to try, as dotted keys into the base config::
 A trial is the base config with one value per swept key; its id is the first 12 hex digits of the
 SHA-256 of its canonical JSON (sorted keys, the ``[output]`` table left out: every trial writes
 into its own folder), so the same trial has the same id in every sweep that contains it.
+
+A sweep is refused before its trials are expanded when it would have more than ``MAX_TRIALS``
+(the message gives the count); every swept value must be finite (TOML allows nan and inf), and
+every trial's layers and optimizer are built once while planning, so a bad value fails the plan,
+naming the trial, rather than one trial after another.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ import hashlib
 import itertools
 import json
 import math
+import re
 import tempfile
 import tomllib
 from dataclasses import dataclass, field
@@ -47,6 +53,8 @@ DISTRIBUTIONS = ("loguniform", "uniform", "choice")
 # [data] keys that name files; runconfig reads them relative to the config's folder, so a trial's
 # config (written elsewhere) gets them as absolute paths.
 DATA_PATH_KEYS = ("csv", "idx_train_images", "idx_train_labels", "idx_test_images", "idx_test_labels")
+MAX_TRIALS = 100_000  # the most trials one sweep plans (each is checked, then run)
+TRIAL_ID = re.compile(r"[0-9a-f]{12}")
 
 
 class SweepError(ValueError):
@@ -79,6 +87,39 @@ class Sweep:
                 "trials": [{"trial_id": t.trial_id, "values": t.values} for t in self.trials]}
 
 
+def sweep_from_plan(plan, where) -> Sweep:
+    """The ``Sweep`` a folder's ``sweep.json`` describes (trials without configs), every field checked:
+    an edited plan is a SweepError naming the file and the field, never a KeyError."""
+    def need(key, ok, valid):
+        value = plan.get(key) if isinstance(plan, dict) else None
+        if not ok(value):
+            raise SweepError(f"{where}: {key} = {_short(value)} is missing or not valid; valid: {valid} (the "
+                             "driver writes this file: run the sweep again to rewrite it)")
+        return value
+
+    if not isinstance(plan, dict):
+        raise SweepError(f"{where}: must be a JSON object (the plan the driver writes), got {type(plan).__name__}")
+    text = lambda v: isinstance(v, str) and v != ""  # noqa: E731
+    names = lambda v: isinstance(v, list) and all(isinstance(k, str) for k in v)  # noqa: E731
+    metric, mode = need("metric", text, "a key of the training history"), need("mode", lambda v: v in MODES, "max, min")
+    retries = need("max_retries", lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0, "an integer >= 0")
+    keys, tests = need("keys", names, "a list of swept keys"), need("test_metrics", names, "a list of names")
+    base = need("base", text, "the base config's path")
+    source = plan.get("sweep")
+    if source is not None and not text(source):
+        raise SweepError(f"{where}: sweep = {_short(source)} must be the sweep file's path or null")
+    raw = need("trials", lambda v: isinstance(v, list), "a list of {trial_id, values}")
+    trials = []
+    for i, t in enumerate(raw):
+        if (not isinstance(t, dict) or not isinstance(t.get("trial_id"), str)
+                or not TRIAL_ID.fullmatch(t["trial_id"]) or not isinstance(t.get("values"), dict)
+                or list(t["values"]) != keys):
+            raise SweepError(f"{where}: trials[{i}] = {_short(t)} must be {{trial_id: 12 hex digits, values: "
+                             f"one per key of {keys}}}")
+        trials.append(Trial(t["trial_id"], t["values"], {}))
+    return Sweep(Path(source) if source else None, Path(base), metric, mode, retries, keys, trials, tests)
+
+
 def trial_id(config: dict) -> str:
     """First 12 hex digits of SHA-256 of the canonical JSON of ``config`` without ``[output]``."""
     canon = {k: v for k, v in config.items() if k != "output"}
@@ -98,6 +139,10 @@ def load_sweep(spec) -> Sweep:
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as err:
             raise SweepError(f"{path}: not valid TOML ({err})") from None
+        except UnicodeDecodeError as err:
+            raise SweepError(f"{path}: not UTF-8 text (byte {err.start}); save it as UTF-8") from None
+        except RecursionError:
+            raise SweepError(f"{path}: its tables or arrays are nested too deeply to read") from None
         where = str(path)
     unknown = sorted(set(raw) - set(TOP_KEYS))
     if unknown:
@@ -117,6 +162,13 @@ def load_sweep(spec) -> Sweep:
     if "grid" not in raw and "random" not in raw:
         raise SweepError(f"{where}: give a [grid] and/or a [random] section with the keys to sweep")
     grid = _grid(raw.get("grid", {}), base, where)
+    sizes = ([f"{_random_count(raw['random'], where)} draws"] if "random" in raw else []) \
+        + [f"{len(v)} ({k})" for k, v in grid.items()]
+    count = math.prod(int(size.split()[0]) for size in sizes)
+    if count > MAX_TRIALS:
+        sizes = " × ".join(sizes)
+        raise SweepError(f"{where}: this sweep would run {count:,} trials ({sizes}); at most {MAX_TRIALS:,} "
+                         "are planned in one sweep: sweep fewer keys or values, or use [random] trials = N")
     draws = _random(raw["random"], base, where) if "random" in raw else [{}]
     keys = list(draws[0]) + list(grid)
     doubled = sorted(set(draws[0]) & set(grid))
@@ -166,27 +218,53 @@ def _find(config, key):
 
 def _grid(table, base, where) -> dict:
     if not isinstance(table, dict):
-        raise SweepError(f"{where}: grid must be a table ([grid]), got {table!r}")
+        raise SweepError(f"{where}: grid must be a table ([grid]), got {_short(table)}")
     grid = _flatten(table, base)
     for key, values in grid.items():
         _get(base, key, where, "[grid]")
         if not isinstance(values, list) or not values:
-            raise SweepError(f"{where} [grid] {key} = {values!r} must be a non-empty list of values to try")
+            raise SweepError(f"{where} [grid] {key} = {_short(values)} must be a non-empty list of values to try")
+        for i, v in enumerate(values):
+            _check_finite(v, f"{where} [grid] {key}[{i}]")
         canon = [json.dumps(v, sort_keys=True) for v in values]
         if len(set(canon)) != len(canon):
-            raise SweepError(f"{where} [grid] {key} = {values!r} lists a value twice")
+            raise SweepError(f"{where} [grid] {key} = {_short(values)} lists a value twice")
     return grid
+
+
+def _check_finite(value, where) -> None:
+    """nan and inf are TOML, but not a value a trial can be planned with (nor JSON for its id)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise SweepError(f"{where} = {value!r}: swept values must be finite numbers")
+    if isinstance(value, list):
+        for i, v in enumerate(value):
+            _check_finite(v, f"{where}[{i}]")
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _check_finite(v, f"{where}.{k}")
+
+
+def _random_count(table, where) -> int:
+    if not isinstance(table, dict):
+        raise SweepError(f"{where}: random must be a table ([random]), got {_short(table)}")
+    n = table.get("trials")
+    if isinstance(n, bool) or not isinstance(n, int) or n <= 0:
+        raise SweepError(f"{where} [random] trials = {_short(n)} must be an integer > 0")
+    return n
+
+
+def _short(value, limit: int = 120) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
 
 
 def _random(table, base, where) -> list[dict]:
     import numpy as np
 
-    if not isinstance(table, dict):
-        raise SweepError(f"{where}: random must be a table ([random]), got {table!r}")
+    n = _random_count(table, where)
     table = dict(table)
-    n, seed = table.pop("trials", None), table.pop("seed", 0)
-    if isinstance(n, bool) or not isinstance(n, int) or n <= 0:
-        raise SweepError(f"{where} [random] trials = {n!r} must be an integer > 0")
+    table.pop("trials", None)
+    seed = table.pop("seed", 0)
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise SweepError(f"{where} [random] seed = {seed!r} is the sampler's seed: an integer >= 0 "
                          "(to sweep the training seed, put seed = [0, 1, …] in [grid])")
@@ -204,18 +282,21 @@ def _random(table, base, where) -> list[dict]:
 def _check_distribution(key, dist, where):
     form = ("{ loguniform = [low, high] }, { uniform = [low, high] } or { choice = [a, b, …] }")
     if not isinstance(dist, dict) or len(dist) != 1 or next(iter(dist)) not in DISTRIBUTIONS:
-        raise SweepError(f"{where} [random] {key} = {dist!r}; valid: {form}")
+        raise SweepError(f"{where} [random] {key} = {_short(dist)}; valid: {form}")
     (kind, args), = dist.items()
     if kind == "choice":
         if not isinstance(args, list) or not args:
-            raise SweepError(f"{where} [random] {key}: choice = {args!r} must be a non-empty list")
+            raise SweepError(f"{where} [random] {key}: choice = {_short(args)} must be a non-empty list")
+        for i, v in enumerate(args):
+            _check_finite(v, f"{where} [random] {key}: choice[{i}]")
         return
     ok = (isinstance(args, list) and len(args) == 2
           and all(isinstance(a, (int, float)) and not isinstance(a, bool) and math.isfinite(a) for a in args)
-          and args[0] < args[1] and (kind == "uniform" or args[0] > 0))
+          and args[0] < args[1] and (kind == "uniform" or args[0] > 0)
+          and math.isfinite(float(args[1]) - float(args[0])))  # U(low, high) needs high − low finite
     if not ok:
-        need = "0 < low < high" if kind == "loguniform" else "low < high"
-        raise SweepError(f"{where} [random] {key}: {kind} = {args!r} must be [low, high] with {need}")
+        need = "0 < low < high" if kind == "loguniform" else "low < high, high − low finite (below 1.8e308)"
+        raise SweepError(f"{where} [random] {key}: {kind} = {_short(args)} must be [low, high] with {need}")
 
 
 def _draw(rng, dist):
@@ -270,7 +351,7 @@ def _check_trials(sweep: Sweep, where: str) -> list[str]:
     """Every trial's config passes ``gdlab train``'s checks and logs ``metric``; returns the test columns."""
     from gdlab import metrics
 
-    test = {}
+    test, unbuildable = {}, []
     with tempfile.TemporaryDirectory(prefix="gdlab-sweep-check-") as tmp:
         for trial in sweep.trials:
             file = Path(tmp) / f"{trial.trial_id}.toml"
@@ -280,6 +361,10 @@ def _check_trials(sweep: Sweep, where: str) -> list[str]:
             except runconfig.ConfigError as err:
                 raise SweepError(f"{where}: trial {trial.values} is not a valid train config: "
                                  f"{str(err).replace(str(file), 'config')}") from None
+            try:  # a swept value some optimizer refuses is a result (an error row); every trial refused is not
+                runconfig.check_model_and_optimizer(cfg)
+            except runconfig.ConfigError as err:
+                unbuildable.append((trial, str(err).replace(str(file), "config")))
             try:
                 names = ["loss"] + [metrics.get(m).name for m in cfg.compile.get("metrics") or []]
             except (KeyError, ValueError, TypeError) as err:
@@ -291,4 +376,8 @@ def _check_trials(sweep: Sweep, where: str) -> list[str]:
                                  + ("" if cfg.fit.get("validation_split", 0)
                                     else " (val_… metrics need [fit] validation_split > 0)"))
             test.update(dict.fromkeys(f"test_{n}" for n in names))
+    if sweep.trials and len(unbuildable) == len(sweep.trials):
+        trial, message = unbuildable[0]
+        raise SweepError(f"{where}: no trial can run (base {sweep.base_path}): every trial's model or optimizer is "
+                         f"refused, e.g. trial {trial.values}: {message}")
     return list(test)
