@@ -200,6 +200,7 @@ def test_export_zip_holds_the_three_files(client):
     sid = create(client)["id"]
     res = client.get(f"/api/sessions/{sid}/export/a/playground.zip")
     assert res.headers["content-type"] == "application/zip"
+    assert res.headers["content-disposition"] == 'attachment; filename="playground-a.zip"'  # B's: playground-b.zip
     files = zipfile.ZipFile(io.BytesIO(res.content))
     assert sorted(files.namelist()) == ["playground.csv", "playground.toml", "train.py"]
     toml = files.read("playground.toml").decode()

@@ -118,6 +118,24 @@ def test_status_on_an_edited_table_exits_2_with_the_file_named(tmp_path, capsys)
         assert "results.csv line 1: the columns" in err and "Traceback" not in err
 
 
+@pytest.mark.parametrize("edit, words", [
+    (lambda text: text.replace('"metric"', '"metrics"'), "metric = None is missing"),
+    (lambda text: text[:len(text) // 2], "not the JSON plan the driver writes"),
+])
+def test_status_on_an_edited_plan_exits_2_with_the_file_named(tmp_path, capsys, edit, words):
+    from gdlab.sweep import run_sweep
+
+    spec = write_sweep(tmp_path, '[grid]\n"fit.epochs" = [1]\n')
+    out = tmp_path / "out"
+    run_sweep(spec, out=out, workers=1, progress=False)
+    plan = out / "sweep.json"
+    plan.write_text(edit(plan.read_text(encoding="utf-8")), encoding="utf-8")
+    for target in ("status", "report"):
+        assert main(["sweep", target, str(out)]) == 2
+        err = capsys.readouterr().err
+        assert "sweep.json" in err and words in err and "Traceback" not in err
+
+
 @pytest.mark.parametrize("edit, match", [
     (lambda p: p.pop("metric"), "metric = None is missing"),
     (lambda p: p.update(mode="best"), "mode = 'best'"),

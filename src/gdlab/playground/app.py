@@ -285,8 +285,9 @@ def create_app(max_sessions: int = 16, idle_seconds: float = 600.0,
             content, media = buffer.getvalue(), "application/zip"
         else:
             content, media = files[name], "text/plain; charset=utf-8"
+        download = run_mod.export_name(which, name)  # playground-a.toml, playground-b.zip: A and B never collide
         return Response(content, media_type=media,
-                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+                        headers={"Content-Disposition": f'attachment; filename="{download}"'})
 
     async def lesson_route(request):
         params = lesson.parse(dict(request.query_params))

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gdlab.sweep.results import latest, read_rows
-from gdlab.sweep.spec import Sweep, Trial
+from gdlab.sweep.spec import Sweep, SweepError, sweep_from_plan
 from gdlab.sweep.trial import SMALL_VALIDATION, ranking_of
 
 
@@ -63,12 +63,14 @@ def open_folder(out) -> SweepFolder:
     if not plan_file.is_file():
         raise FileNotFoundError(f"{out} is not a sweep folder: no sweep.json (run `gdlab sweep SWEEP.toml "
                                 f"--out {out}` first)")
-    plan = json.loads(plan_file.read_text(encoding="utf-8"))
-    trials = [Trial(t["trial_id"], t["values"], {}) for t in plan["trials"]]
-    sweep = Sweep(Path(plan["sweep"]) if plan["sweep"] else None, Path(plan["base"]), plan["metric"],
-                  plan["mode"], plan["max_retries"], plan["keys"], trials, plan["test_metrics"])
+    try:
+        plan = json.loads(plan_file.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise SweepError(f"{plan_file}: not the JSON plan the driver writes ({err}); run the sweep again to "
+                         "rewrite it") from None
+    sweep = sweep_from_plan(plan, plan_file)
     rows = latest(read_rows(out / "results.csv", sweep))
-    kept = [rows[t.trial_id] for t in trials if t.trial_id in rows]
+    kept = [rows[t.trial_id] for t in sweep.trials if t.trial_id in rows]
     for row in kept:
         row.update(_kept(out / "trials" / row["trial_id"], sweep.metric, row["status"] == "ok"))
     return SweepFolder(out, sweep, kept)
