@@ -21,7 +21,9 @@ def test_range_test_sweeps_exponentially_and_restores_the_model():
     model.fit(x, y, epochs=1, verbose=0)
     theta = model.parameters.theta.copy()
     state = model.optimizer.state_dict()
-    r = gdlab.lr_find(model, x, y, start_lr=1e-5, end_lr=1.0, num_iterations=50)
+    with pytest.warns(gdlab.lr_finder.LRFinderWarning) as caught:  # the model was trained just above
+        r = gdlab.lr_find(model, x, y, start_lr=1e-5, end_lr=1.0, num_iterations=50)
+    assert any("the model has already been trained (1 epoch, last loss" in str(w.message) for w in caught)
     lrs = np.array(r.learning_rates)
     np.testing.assert_allclose(lrs[1:] / lrs[:-1], (1e5) ** (1 / 49), rtol=1e-12)
     np.testing.assert_array_equal(model.parameters.theta, theta)
@@ -32,7 +34,7 @@ def test_range_test_sweeps_exponentially_and_restores_the_model():
 
 def test_smoothing_is_bias_corrected():
     model, x, y = model_and_data()
-    r = gdlab.lr_find(model, x, y, num_iterations=20, end_lr=1e-3)
+    r = gdlab.lr_find(model, x, y, num_iterations=20, end_lr=1e-3, warn=False)  # only the smoothing is tested
     assert r.smoothed[0] == pytest.approx(r.losses[0], rel=1e-12)
     expected = (0.98 * 0.02 * r.losses[0] + 0.02 * r.losses[1]) / (1 - 0.98**2)
     assert r.smoothed[1] == pytest.approx(expected, rel=1e-12)

@@ -155,8 +155,9 @@ def _explain(result: LRFindResult, model, skip_begin: int, skip_end: int) -> Non
             f"search again with {wider}")
     history = model.history
     if history is not None and history.epoch:
+        epochs = len(history.epoch)
         result.notes.append(
-            f"the model has already been trained ({len(history.epoch)} epochs, last loss "
+            f"the model has already been trained ({epochs} epoch{'s' * (epochs != 1)}, last loss "
             f"{history.history.get('loss', [float('nan')])[-1]:.4g}): the range test starts from these weights, "
             "near a minimum, where the curve is flat and its steepest point says little; run it on a freshly "
             "initialized model")

@@ -74,7 +74,7 @@ def run(model, x, y, batches, n_before: int, every: int) -> Ran:
     dtype, opt, params = model.dtype, model.optimizer, model.parameters
     ws = Workspace.get(model, largest)
     code, hp, s1, s2 = opt.kernel_arguments(opt.current_learning_rate(), dtype)
-    loss_code = model.loss.compiled_code
+    loss_code = int(model.loss.compiled_code)  # an int: an IntEnum argument costs numba 18 µs of dispatch
     if loss_code == LossCode.SPARSE_CE:  # integer labels
         y_lab, y_val = y, np.zeros((0, 0), dtype=dtype)
     else:

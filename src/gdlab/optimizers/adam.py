@@ -49,7 +49,7 @@ class Adam(MomentsOptimizer):
     def kernel_arguments(self, lr, dtype):
         code = Update.ADAM_KERAS if self.eps_hat else Update.ADAM_TORCH  # ε̂ on √v, or ε on the corrected root
         hp = self._hyperparameters(lr, BETA_1=self.beta_1, BETA_2=self.beta_2, EPS=self.epsilon)
-        return code, hp, self.state["m"], self.state["v"]
+        return int(code), hp, self.state["m"], self.state["v"]
 
     def update(self, theta, g, state, t, lr):
         m, v, b1, b2 = state["m"], state["v"], self.beta_1, self.beta_2

@@ -55,10 +55,10 @@ class SGD(Optimizer):
     def kernel_arguments(self, lr, dtype):
         if not self.momentum:
             empty = np.zeros(0, dtype=dtype)
-            return Update.SGD, self._hyperparameters(lr), empty, empty
+            return int(Update.SGD), self._hyperparameters(lr), empty, empty
         code = Update.SGD_KERAS if self.lr_inside_momentum else Update.SGD_TORCH  # v holds η·g, or raw steps
         hp = self._hyperparameters(lr, MU=self.momentum, ONE_MINUS_TAU=1 - self.dampening, NESTEROV=self.nesterov)
-        return code, hp, self.state["velocity"], np.zeros(0, dtype=dtype)
+        return int(code), hp, self.state["velocity"], np.zeros(0, dtype=dtype)
 
     def update(self, theta, g, state, t, lr):
         mu, eta = self.momentum, lr
