@@ -42,7 +42,7 @@ def test_smoothing_is_bias_corrected():
 
 def test_stops_when_the_loss_explodes():
     model, x, y = model_and_data()
-    r = gdlab.lr_find(model, x, y, start_lr=1e-3, end_lr=1e4, num_iterations=200)
+    r = gdlab.lr_find(model, x, y, start_lr=1e-3, end_lr=1e4, num_iterations=200, warn=False)  # stopping is tested
     assert r.stopped_early and len(r.learning_rates) < 200
 
 
