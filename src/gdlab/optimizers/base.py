@@ -60,6 +60,15 @@ class Slot:
     nonnegative: bool = False
 
 
+_NO_SLOT: dict = {}
+
+
+def no_slot(dtype) -> np.ndarray:
+    """An empty array of ``dtype``: the slot argument of a fused update whose rule has no such slot."""
+    dtype = np.dtype(dtype)
+    return _NO_SLOT.setdefault(dtype, np.zeros(0, dtype=dtype))
+
+
 class Optimizer(Configurable):
     #: the subclass's own constructor arguments → the check each value must pass
     arguments: dict[str, Callable] = {}
@@ -342,11 +351,13 @@ class Optimizer(Configurable):
         slot 1, slot 2) for ``gdlab.kernels.numba_cpu.update`` at learning rate lr — the fused update that the
         per-step fast path and the compiled epoch share. Only rules with ``supports_compiled_epoch``. (An
         ``IntEnum`` member as a numba argument costs 18 µs of dispatch a call, an int 0.6 µs.)"""
-        raise NotImplementedError(f"{type(self).__name__} has no fused update")
+        raise NotImplementedError  # abstract: only the rules with supports_compiled_epoch implement it
 
     def _hyperparameters(self, lr: float, **entries) -> np.ndarray:
-        """The float64 vector of ``kernel_arguments``: η and the given ``HP`` entries, the rest 0."""
-        hp = np.zeros(HP_SIZE)
+        """The float64 vector of ``kernel_arguments``: η and the given ``HP`` entries, the rest 0 — one vector
+        per optimizer, rewritten each call (the per-step fast path asks on every step)."""
+        hp = self.__dict__.setdefault("_kernel_hp", np.zeros(HP_SIZE))
+        hp[:] = 0.0
         hp[HP.LR] = lr
         for name, value in entries.items():
             hp[HP[name]] = value

@@ -20,10 +20,8 @@ whole buffer at once.
 
 from __future__ import annotations
 
-import numpy as np
-
 from gdlab.opcodes import Update
-from gdlab.optimizers.base import Optimizer, Slot, registry
+from gdlab.optimizers.base import Optimizer, Slot, no_slot, registry
 from gdlab.validation import flag, unit_interval
 
 
@@ -54,11 +52,10 @@ class SGD(Optimizer):
 
     def kernel_arguments(self, lr, dtype):
         if not self.momentum:
-            empty = np.zeros(0, dtype=dtype)
-            return int(Update.SGD), self._hyperparameters(lr), empty, empty
+            return int(Update.SGD), self._hyperparameters(lr), no_slot(dtype), no_slot(dtype)
         code = Update.SGD_KERAS if self.lr_inside_momentum else Update.SGD_TORCH  # v holds η·g, or raw steps
         hp = self._hyperparameters(lr, MU=self.momentum, ONE_MINUS_TAU=1 - self.dampening, NESTEROV=self.nesterov)
-        return int(code), hp, self.state["velocity"], np.zeros(0, dtype=dtype)
+        return int(code), hp, self.state["velocity"], no_slot(dtype)
 
     def update(self, theta, g, state, t, lr):
         mu, eta = self.momentum, lr
