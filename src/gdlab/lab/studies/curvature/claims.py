@@ -52,7 +52,8 @@ def diverges_at_two_over_lambda(e: Divergence) -> Finding:
                   else f"not below 2/η = {g(two_over_eta)}"))
     after = (f"; plain training at {g(e.above_factor)} × 2/λ_max pushed the loss up {g(e.above_rose)}× and then "
              + end
-             + f", at 0.9 × the loss rose at most {g(e.below_rose)}×")
+             + (", while at 0.9 × 2/λ_max the loss never rose above its start" if e.below_rose <= 1.0 + 1e-9
+                else f", while at 0.9 × 2/λ_max the loss rose to {g(e.below_rose)}× its start"))
     ok = not wrong and e.above_rose > 2 and e.below_rose <= 1.0 + 1e-9
     return say(ok, local + after + ".", local + after
                + (f"; {len(wrong)} run(s) disagree with 2/λ_max" if wrong else "") + ".")
