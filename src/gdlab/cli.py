@@ -200,7 +200,7 @@ def _add_lab(sub) -> None:
         for f in fields(study.settings):
             shown = ",".join(map(str, f.default)) if isinstance(f.default, tuple) else f.default
             p.add_argument("--" + f.name.replace("_", "-"), dest=f.name, type=_option_type(f), default=f.default,
-                           help=f"{f.metadata['help']} (default: {shown})")
+                           help=f"{study.option_help(f.name)} (default: {shown})")
         _add_backend(p, "the networks' array backend")
         p.set_defaults(func=_lab_section)
     p = labsub.add_parser("report", help="run every section and write one HTML page",

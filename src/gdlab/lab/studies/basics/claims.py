@@ -15,7 +15,7 @@ class BatchGradient:
     batch_size: int
 
 
-@claim(2, "The batch size is how many samples one training step uses.")
+@claim(2)
 def batch_size_is_samples_per_step(e: BatchGradient) -> Finding:
     ok = e.max_gradient_difference < 1e-10
     return say(ok, f"The gradient of one step equals the mean of its B = {e.batch_size} per-sample gradients "
@@ -30,8 +30,7 @@ class ChainedIterations:
     iterations: int
 
 
-@claim(3, "An iteration is one forward and one backward pass on one batch; its updated weights are the "
-          "next iteration's start.")
+@claim(3)
 def iterations_chain(e: ChainedIterations) -> Finding:
     ok = e.max_chain_difference < 1e-10
     return say(ok, f"For {e.iterations} traced iterations, θ after each equals θ before minus η × the gradient "
@@ -46,7 +45,7 @@ class ForwardByHand:
     max_difference: float  # |ŷ by hand − the network's ŷ|
 
 
-@claim(4, "Forward pass: the input flows layer by layer, weighted and activated, to an output.")
+@claim(4)
 def forward_pass(e: ForwardByHand) -> Finding:
     ok = e.max_difference < 1e-10
     return say(ok, f"Layer by layer by hand (x·W₁ + b₁ → tanh → ·W₂ + b₂) gives the network's output to within "
@@ -62,7 +61,7 @@ class LossByHand:
     loss_large_gap: float  # at ŷ = y + 0.2
 
 
-@claim(5, "A loss function measures the gap between the outputs and the true labels.")
+@claim(5)
 def loss_measures_the_gap(e: LossByHand) -> Finding:
     ok = e.max_difference < 1e-10 and e.loss_at_truth == 0 and e.loss_small_gap < e.loss_large_gap
     return say(ok, f"The loss equals mean((ŷ − y)²) by hand (difference {g(e.max_difference)}); it is "
@@ -78,7 +77,7 @@ class ChainRule:
     checked: int  # weights checked
 
 
-@claim(6, "The chain rule gives the derivative of the loss with respect to every layer's weights.")
+@claim(6)
 def chain_rule(e: ChainRule) -> Finding:
     ok = e.max_relative_error < 1e-6
     return say(ok, f"Backpropagation's gradient for all {e.checked} weights matches central differences "
@@ -95,7 +94,7 @@ class LossDecrease:
     first_after: float
 
 
-@claim(7, "Gradient descent changes every weight so as to reduce the loss.")
+@claim(7)
 def updates_reduce_the_loss(e: LossDecrease) -> Finding:
     ok = e.decreased == e.iterations
     return say(ok, f"In {e.decreased} of {e.iterations} traced iterations the update lowered the batch's loss "
@@ -111,7 +110,7 @@ class SwappedUnits:
     midpoint_loss: float  # halfway between the two
 
 
-@claim(27, "With more inputs and a non-linear model the loss becomes multi-dimensional and non-convex.")
+@claim(27)
 def loss_is_not_convex(e: SwappedUnits) -> Finding:
     ok = e.midpoint_loss > 1.01 * max(e.loss_a, e.loss_b) and abs(e.loss_a - e.loss_b) < 1e-9
     return say(ok, f"The {e.parameters}-parameter network's loss is the same ({g(e.loss_a)}) at the trained "

@@ -22,7 +22,7 @@ class BatchCosts:
     recommended: int | None
 
 
-@claim(15, "The right batch size balances memory efficiency against memory capacity.")
+@claim(15)
 def memory_against_throughput(e: BatchCosts) -> Finding:
     mem = e.memory_kib
     grows = all(b >= a for a, b in zip(mem, mem[1:])) and mem[-1] > mem[0]
@@ -45,7 +45,7 @@ class SmallestBatch:
     smallest_tutorial_status: str  # at the tutorial's one η
 
 
-@claim(16, "Too small a batch makes training hard to converge (underfitting).")
+@claim(16)
 def small_batch_does_not_converge(e: SmallestBatch) -> Finding:
     ok = e.smallest_reached is False
     return say(ok, f"B = {e.smallest} reached the target at no η of the grid.",
@@ -54,8 +54,7 @@ def small_batch_does_not_converge(e: SmallestBatch) -> Finding:
                f"η = {g(e.tutorial_lr)}: {e.smallest_tutorial_status}.")
 
 
-@claim(17, "A larger batch processes data faster but needs more memory and may need more epochs, so there "
-           "is a best batch size.")
+@claim(17)
 def a_best_batch_size(e: BatchCosts) -> Finding:
     faster = e.throughput_order < 0
     more_memory = e.memory_kib[-1] > e.memory_kib[0]
@@ -75,8 +74,7 @@ class Directions:
     iterations_per_epoch: tuple[int, ...]
 
 
-@claim(18, "A moderately larger batch: fewer iterations per epoch, a more accurate descent direction, "
-           "smaller oscillation.")
+@claim(18)
 def larger_batch_aims_better(e: Directions) -> Finding:
     d = e.directions
     sharper = len(d) >= 2 and all(b[1] > a[1] for a, b in zip(d, d[1:]))
@@ -97,7 +95,7 @@ class GeneralisationGaps:
     noise: float  # two standard errors of a validation accuracy
 
 
-@claim(19, "A smaller batch's noise helps a network generalise better.")
+@claim(19)
 def small_batch_generalises(e: GeneralisationGaps) -> Finding:
     small, large = e.gap_smallest, e.gap_largest
     ok = small is not None and large is not None and large - small > e.noise
@@ -116,8 +114,7 @@ class Extremes(BatchCosts):
     smallest_vs_best: int  # 1: the smallest B needs more than TIE_RATIO × the best time (or never arrives)
 
 
-@claim(20, "Too small a batch wastes computation; too large hurts convergence, though a not-too-large batch "
-           "still converges with more time.")
+@claim(20)
 def extremes_cost(e: Extremes) -> Finding:
     slow = e.smallest_vs_best > 0
     hurt = e.largest_epochs is not None and e.best_epochs is not None and e.largest_epochs > e.best_epochs

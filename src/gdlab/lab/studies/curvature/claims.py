@@ -35,8 +35,7 @@ def _wrong(runs, edge) -> list:
             and r.grew != (r.eta_lambda > edge(r.momentum))]
 
 
-@claim(36, "Gradient descent diverges once η > 2/λ_max, λ_max the largest curvature of the loss — on the "
-           "learner's own network, not only on y = w·x.")
+@claim(36)
 def diverges_at_two_over_lambda(e: Divergence) -> Finding:
     wrong = _wrong(e.runs, lambda b: 2.0)
     stable = max((r.eta_lambda for r in e.runs if not r.grew), default=None)
@@ -74,8 +73,7 @@ class GohRates:
     checks: tuple[RateCheck, ...]
 
 
-@claim(37, "Near a minimum gradient descent's error shrinks per step by max(|1 − ηλ₁|, |1 − ηλₙ|) (Goh): the "
-           "steepest direction sets the limit on η, the flattest the speed.")
+@claim(37)
 def goh_rate(e: GohRates) -> Finding:
     worst = max(e.checks, key=lambda c: abs(c.measured - c.predicted))
     err = abs(worst.measured - worst.predicted)
@@ -92,8 +90,7 @@ class Plane:
     runs: tuple[LocalRun, ...]  # along v_max, with momentum
 
 
-@claim(38, "With momentum β the largest stable η grows to 2(1 + β)/λ_max: on the learner's network the (η, β) "
-           "plane splits along ηλ_max = 2(1 + β).")
+@claim(38)
 def momentum_plane(e: Plane) -> Finding:
     judged = [r for r in e.runs if abs(r.eta_lambda / (2 * (1 + r.momentum)) - 1) > MARGIN]
     wrong = _wrong(e.runs, lambda b: 2 * (1 + b))

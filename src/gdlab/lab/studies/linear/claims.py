@@ -18,8 +18,7 @@ class Convergence:
     monotone: bool  # the loss fell (or stayed) at every step
 
 
-@claim(8, "Gradient descent: define a loss, initialise, compute the gradient, step against it, repeat "
-          "until the loss converges.")
+@claim(8)
 def the_loop_converges(e: Convergence) -> Finding:
     ok = e.converged_at is not None and e.monotone
     return say(ok, f"At η = {g(e.learning_rate)} the loop's loss fell every step and w reached w* within "
@@ -36,7 +35,7 @@ class LineFit:
     w_star: float  # least squares
 
 
-@claim(23, "House prices: a line through the origin y = w·x; learning finds the w that fits best.")
+@claim(23)
 def learning_finds_the_best_w(e: LineFit) -> Finding:
     ok = abs(e.w_fitted - e.w_star) <= 1e-6 * abs(e.w_star)
     return say(ok, f"gdlab's Dense(1, no bias) learned w = {g(e.w_fitted, 6)}; least squares gives "
@@ -54,7 +53,7 @@ class ParabolaShape:
     grid_step: float
 
 
-@claim(24, "The squared-error loss as a function of w is an upward parabola; the best w is its bottom.")
+@claim(24)
 def loss_is_a_parabola(e: ParabolaShape) -> Finding:
     ok = e.second_difference_min > 0 and e.quadratic_residual < 1e-9 and e.argmin_gap < e.grid_step
     return say(ok, f"Sampled at {e.points} values of w, L(w) is a parabola (quadratic fit residual "
@@ -69,7 +68,7 @@ class StepsAlongSlope:
     max_step_error: float  # max |Δw + η·L′(w)|, relative to the run's largest step
 
 
-@claim(25, "Start anywhere and step repeatedly along the negative derivative (the slope of the parabola).")
+@claim(25)
 def steps_follow_the_slope(e: StepsAlongSlope) -> Finding:
     ok = e.max_step_error < 1e-9
     return say(ok, f"Every step was Δw = −η·L′(w) (largest deviation {g(e.max_step_error)}, relative).",
@@ -90,7 +89,7 @@ class StepSizes:
     good_gap: float  # … at the good η
 
 
-@claim(26, "Too large a learning rate jumps back and forth across the minimum; too small is slow.")
+@claim(26)
 def step_size_too_large_or_small(e: StepSizes) -> Finding:
     jumps = e.oscillating_flips == e.oscillating_steps and e.diverging_grew
     slow = e.small_gap > 10 * e.good_gap

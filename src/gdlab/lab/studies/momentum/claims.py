@@ -45,8 +45,7 @@ def _arrived(a: Arrival, steps: int) -> str:
     return f"{a.steps_to_tolerance} steps" if a.steps_to_tolerance is not None else f"more than {steps} steps"
 
 
-@claim(12, "Momentum adds the previous update direction to the current one: faster convergence, damped "
-           "oscillation.")
+@claim(12)
 def momentum_helps(e: MomentumRuns) -> Finding:
     gd, mo = e.plain, e.tutorial
     sooner = mo.steps_to_tolerance is not None and (gd.steps_to_tolerance is None
@@ -79,7 +78,7 @@ class ConvergenceCondition:
     runs: tuple[EdgeRun, ...]
 
 
-@claim(31, "Heavy-ball momentum converges on a quadratic exactly when 0 < ηλ < 2(1 + β) for every curvature λ.")
+@claim(31)
 def momentum_condition(e: ConvergenceCondition) -> Finding:
     wrong = [r for r in e.runs if not r.inside_converged or r.outside_converged]
     desc = (f"{len(e.runs)} values of β from {g(min(r.beta for r in e.runs))} to {g(max(r.beta for r in e.runs))}, "
@@ -103,8 +102,7 @@ class CriticalDamping:
     runs: tuple[Ripple, ...]
 
 
-@claim(32, "Critical damping: along a curvature λ with ηλ < 1, momentum below β = (1 − √(ηλ))² approaches "
-           "without overshooting, above it the error ripples (changes sign again and again).")
+@claim(32)
 def critical_damping(e: CriticalDamping) -> Finding:
     wrong = [r for r in e.runs if (r.sign_changes >= 2) != (r.beta > e.critical_beta)]
     desc = ", ".join(f"β = {g(r.beta)}: {r.sign_changes}" for r in e.runs)
@@ -122,7 +120,7 @@ class RippleRates:
     worst_rate: float
 
 
-@claim(33, "In the ripple regime, (1 − √β)² < ηλ < (1 + √β)², the error shrinks by √β per step whatever η is.")
+@claim(33)
 def ripple_rate(e: RippleRates) -> Finding:
     ok = e.directions >= 3 and e.max_relative_error < 0.02
     text = (f"over {e.directions} rippling directions of the (η, β) grid the measured rate is within "
@@ -144,8 +142,7 @@ class NesterovPairs:
     example: str  # at the study's η and β = 0.9
 
 
-@claim(34, "Nesterov momentum takes the gradient at the look-ahead point θ + βv: at the same η and β it "
-           "converges faster than classical momentum.")
+@claim(34)
 def nesterov_faster(e: NesterovPairs) -> Finding:
     ok = e.both_arrived > 0 and e.nesterov_sooner >= 0.75 * e.both_arrived
     text = (f"of {e.both_arrived} (η, β) pairs where both arrived, Nesterov arrived sooner at {e.nesterov_sooner} "
@@ -177,8 +174,7 @@ class AdadeltaDefault:
 TRAINED = 0.1  # a problem counts as trained when its gap fell to 10 % of its start or below
 
 
-@claim(35, "Adadelta needs no learning rate: with η = 1 (Zeiler's rule has none) it trains on problems of "
-           "very different scales.")
+@claim(35)
 def adadelta_needs_no_rate(e: AdadeltaDefault) -> Finding:
     failed = [p for p in e.problems if not p.gap_at_one <= TRAINED * p.start_gap]
     sgd = [p.sgd_best_rate for p in e.problems if p.sgd_best_rate is not None]
@@ -196,8 +192,7 @@ class StepRatios:
     ratios: dict  # optimizer → |Δθ_y/g_y| ÷ |Δθ_x/g_x|: the steep coordinate's effective step over the flat one's
 
 
-@claim(13, "Adaptive methods (Adagrad, Adadelta, Adam) adjust the step per parameter from the gradients' "
-           "size.")
+@claim(13)
 def adaptive_steps_per_parameter(e: StepRatios) -> Finding:
     rows = e.ratios
     adaptive = [k for k in ("Adagrad", "Adadelta", "Adam") if abs(math.log(rows[k])) > math.log(2)]
@@ -219,7 +214,7 @@ class Forgetting:
     adagrad_recovered: float  # the same for Adagrad
 
 
-@claim(29, "RMSprop averages only recent squared gradients (exponential decay), not all since the start.")
+@claim(29)
 def rmsprop_forgets(e: Forgetting) -> Finding:
     ok = e.rmsprop_recovered > 0.9 and e.adagrad_recovered < 0.5
     text = (f"after {e.large_steps} steps with gradients {g(e.large)} and then {e.small_steps} with "
@@ -235,8 +230,7 @@ class AdamByHand:
     spelling: str  # the tutorial's line that built the optimizer
 
 
-@claim(30, "Adam combines momentum (a decaying average of gradients) and RMSprop (a decaying average of "
-           "squared gradients).")
+@claim(30)
 def adam_is_momentum_plus_rmsprop(e: AdamByHand) -> Finding:
     ok = e.max_difference < 1e-12
     return say(ok, f"Adam's step equals η·m̂/(√v̂ + ε̂) built by hand from a momentum average m and an RMSprop "

@@ -24,8 +24,7 @@ class EpochCounts:
     runs: tuple[EpochCount, ...]
 
 
-@claim(1, "An epoch passes every training sample through the network once: N/B iterations, "
-          "samples = iterations × batch size.")
+@claim(1)
 def epoch_is_one_pass(e: EpochCounts) -> Finding:
     bad = [r for r in e.runs if r.iterations != math.ceil(e.n / r.batch_size) or r.samples != e.n]
     rows = "; ".join(f"B = {r.batch_size}: {r.iterations} iterations, {r.samples:,} samples" for r in e.runs)
@@ -54,7 +53,7 @@ class BatchGD(Regimes):
     minibatch_final_loss: float
 
 
-@claim(9, "Batch gradient descent uses all samples every step: slow but stable.")
+@claim(9)
 def batch_gd_stable_and_slow(e: BatchGD) -> Finding:
     stable = e.gd_loss_rises == 0
     slow_step = e.gd_step_vs_sgd > 0
@@ -71,8 +70,7 @@ class StochasticGD(Regimes):
     sgd_loss_rises: int
 
 
-@claim(10, "Stochastic gradient descent uses one sample per step: much faster per step, but noisy and "
-           "less stable.")
+@claim(10)
 def sgd_fast_but_noisy(e: StochasticGD) -> Finding:
     faster = e.gd_step_vs_sgd > 0
     noisy = e.sgd_cv > e.minibatch_cv and e.sgd_tortuosity > e.minibatch_tortuosity
@@ -89,7 +87,7 @@ class MiniBatchGD(Regimes):
     epochs_to_gd_final: int | None  # first epoch at which mini-batch reached batch GD's final loss
 
 
-@claim(11, "Mini-batch gradient descent is faster than batch GD and more stable than SGD.")
+@claim(11)
 def minibatch_in_between(e: MiniBatchGD) -> Finding:
     faster = e.epochs_to_gd_final is not None and e.epochs_to_gd_final < e.epochs
     stabler = e.minibatch_cv < e.sgd_cv and e.minibatch_tortuosity < e.sgd_tortuosity
@@ -108,7 +106,7 @@ class OneOptimizer:
     minibatch_iterations: int  # per epoch
 
 
-@claim(14, "In deep learning \"SGD\" usually means batch-size samples per step.")
+@claim(14)
 def sgd_names_the_update(e: OneOptimizer) -> Finding:
     ok = e.same_optimizer and e.minibatch_iterations == math.ceil(e.n / e.minibatch)
     return say(ok, f"The mini-batch run is gdlab's SGD optimizer with batch_size = {e.minibatch}: "
@@ -124,8 +122,7 @@ class Sampling:
     unique_fraction_with: float  # the same drawn with replacement
 
 
-@claim(21, "The \"stochastic\" in mini-batch SGD is random sampling: each batch's samples are drawn at "
-           "random from all samples.")
+@claim(21)
 def batches_are_random(e: Sampling) -> Finding:
     ok = e.orders_differ and e.unique_fraction_without == 1.0
     text = (f"gdlab drew each epoch's batches from a fresh random permutation (epoch 1 and 2 orders "
@@ -151,8 +148,7 @@ class FullGradientCost:
     rows: tuple[StepCost, ...]  # ascending N
 
 
-@claim(22, "The full-data gradient is too expensive to compute every step on large data, so mini-batch SGD "
-           "is the default.")
+@claim(22)
 def full_gradient_too_expensive(e: FullGradientCost) -> Finding:
     rows = e.rows
     ok = rows[-1].order > 0 and rows[-1].full_median > 5 * rows[0].full_median
