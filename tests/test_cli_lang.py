@@ -4,7 +4,8 @@ import argparse
 
 import pytest
 
-from gdlab.cli import _lang_argument, _right, main
+from gdlab.cli import _lang_argument, main
+from gdlab.i18n import rjust
 
 
 @pytest.fixture(autouse=True)
@@ -71,7 +72,7 @@ def test_the_language_argument_is_found_anywhere_before_a_double_dash(argv, expe
 @pytest.mark.parametrize("text,width,expected", [("epoch", 5, "epoch"), ("轮次", 5, " 轮次"), ("准确率", 8, "  准确率"),
                                                  ("loss", 8, "    loss"), ("迭代次数", 6, "迭代次数")])
 def test_columns_align_by_terminal_width(text, width, expected):
-    assert _right(text, width) == expected
+    assert rjust(text, width) == expected
 
 
 def test_the_demo_table_speaks_chinese(capsys):
@@ -79,3 +80,10 @@ def test_the_demo_table_speaks_chinese(capsys):
     out = capsys.readouterr().out
     assert " 轮次   迭代次数  累计迭代     损失   准确率 val_loss  val_acc" in out
     assert "批大小 32 → ⌈" in out and "测试准确率" in out
+
+
+def test_a_table_lines_up_chinese_headers_in_terminal_columns():
+    from gdlab.reporting.tables import Table
+
+    text = Table(["批大小", "loss"], [["1", "0.25"], ["1,024", "0.125"]]).to_text()
+    assert text.splitlines() == ["批大小   loss", "──────  ─────", "     1   0.25", " 1,024  0.125"]

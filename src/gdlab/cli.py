@@ -7,10 +7,9 @@ import contextlib
 import math
 import sys
 import time
-import unicodedata
 from pathlib import Path
 
-from gdlab.i18n import LANGUAGES, LanguageError, catalog, normalize, resolve, t, using
+from gdlab.i18n import LANGUAGES, LanguageError, catalog, normalize, resolve, rjust, t, using
 
 
 def _demo(args) -> int:
@@ -37,7 +36,7 @@ def _demo(args) -> int:
     h = history.history
     columns = (t("cli.column_epoch"), t("cli.column_iterations"), t("cli.column_total"), t("cli.column_loss"),
                t("cli.column_accuracy"), "val_loss", "val_acc")
-    print(" ".join(_right(text, width) for text, width in zip(columns, (5, 10, 9, 8, 8, 8, 8))))
+    print(" ".join(rjust(text, width) for text, width in zip(columns, (5, 10, 9, 8, 8, 8, 8))))
     total = 0
     for e, iters in zip(history.epoch, history.iterations_per_epoch):
         total += iters
@@ -47,12 +46,6 @@ def _demo(args) -> int:
     print("\n" + t("cli.demo_done", seconds=f"{seconds:.2f}", loss=f"{loss:.4f}", accuracy=f"{acc:.4f}",
                     n=len(x_test)))
     return 0
-
-
-def _right(text: str, width: int) -> str:
-    """``text`` right-aligned in ``width`` terminal columns (a CJK character takes two)."""
-    shown = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-    return " " * max(width - shown, 0) + text
 
 
 def _lab_section(args) -> int:

@@ -23,13 +23,14 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import os
+import unicodedata
 
 from dataclasses import dataclass, field
 
 from gdlab.i18n.catalog import DEFAULT, LANGUAGES, PLACEHOLDER, catalog, render
 
 __all__ = ["LANGUAGES", "DEFAULT", "Msg", "t", "using", "current", "set_language", "resolve", "normalize",
-           "catalog", "LanguageError"]
+           "catalog", "LanguageError", "width", "rjust"]
 
 _current: contextvars.ContextVar[str] = contextvars.ContextVar("gdlab_language", default=DEFAULT)
 
@@ -124,3 +125,13 @@ class Msg:
 
     def __str__(self) -> str:
         return self.render()
+
+
+def width(text: str) -> int:
+    """Terminal columns ``text`` takes: two for a wide (CJK) character, one for any other."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def rjust(text: str, columns: int) -> str:
+    """``text`` right-aligned in ``columns`` terminal columns (``str.rjust`` counts a CJK character as one)."""
+    return " " * max(columns - width(text), 0) + text
