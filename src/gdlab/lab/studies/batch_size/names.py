@@ -20,10 +20,9 @@ def regime_name(regime: str) -> Msg:
             "no further gain": Msg("batch_size.regime_none")}[regime]
 
 
-def joined(items, separator: str) -> str:
-    """``items`` joined by the message ``separator`` ("," or ";" in English, "，" or "；" in Chinese): an ASCII
-    separator is followed by a space, a full-width one is not."""
-    sep = t(separator)
+def joined(items) -> str:
+    """``items`` joined by semicolons: "; " in English, "；" in Chinese (a full-width one needs no space)."""
+    sep = t("batch_size.semicolon")
     return (sep + " " if sep.isascii() else sep).join(items)
 
 

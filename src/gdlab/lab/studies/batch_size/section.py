@@ -33,17 +33,17 @@ def recommendation_text(r) -> str:
                if budget else "")]
     if r.tied_with:
         tied = [r.run(b) for b in r.tied_with]
-        parts.append(t("batch_size.rec_tie_one" if len(tied) == 1 else "batch_size.rec_tie_many",
-                       tied=", ".join(t("batch_size.tied_item", b=x.batch_size,
-                                        seconds=f"{r.modelled_seconds(x):.3g}") for x in tied),
-                       ratio=TIE_RATIO, b=p.batch_size, samples=f"{p.samples_to_target:,}",
-                       tied_samples=", ".join(f"{x.samples_to_target:,}" for x in tied)))
+        tie = dict(tied=", ".join(t("batch_size.tied_item", b=x.batch_size, seconds=f"{r.modelled_seconds(x):.3g}")
+                                  for x in tied),
+                   ratio=TIE_RATIO, b=p.batch_size, samples=f"{p.samples_to_target:,}",
+                   tied_samples=", ".join(f"{x.samples_to_target:,}" for x in tied))
+        parts.append(t("batch_size.rec_tie_one", **tie) if len(tied) == 1 else t("batch_size.rec_tie_many", **tie))
     others = [x for x in r.runs if x.batch_size != p.batch_size and x.batch_size not in r.tied_with]
     slower = [x for x in others if x.steps_to_target is not None]
     if slower:
         parts.append(t("batch_size.rec_slower", runs=joined(
             (t("batch_size.slower_item", b=x.batch_size, steps=x.steps_to_target,
-               seconds=f"{r.modelled_seconds(x):.3g}") for x in slower), "batch_size.semicolon")))
+               seconds=f"{r.modelled_seconds(x):.3g}") for x in slower))))
     missing = [x.batch_size for x in others if x.steps_to_target is None]
     if missing:
         parts.append(t("batch_size.rec_missing", sizes=", ".join(map(str, missing))))
@@ -52,8 +52,8 @@ def recommendation_text(r) -> str:
                        b_noise=f"{r.fit.b_noise:.0f}"))
     if b > 0:
         cross = a / b
-        parts.append(t("batch_size.rec_cross_below" if p.batch_size <= cross else "batch_size.rec_cross_above",
-                       cross=f"{cross:.0f}"))
+        parts.append(t("batch_size.rec_cross_below", cross=f"{cross:.0f}") if p.batch_size <= cross
+                     else t("batch_size.rec_cross_above", cross=f"{cross:.0f}"))
     return sentences(parts)
 
 
@@ -76,7 +76,7 @@ def fit_text(r) -> str:
              b_simple=g(bs), b_trained=r.noise_trained.get("batch_size", "—"),
              b_initial=g(r.noise_initial.get("b_simple")), ratio=ratio,
              regimes=joined((t("batch_size.regime_item", regime=regime_name(k), sizes=", ".join(v))
-                             for k, v in regimes.items()), "batch_size.semicolon"))
+                             for k, v in regimes.items())))
 
 
 def verdicts(r: BatchSizeResult) -> list:
@@ -139,7 +139,7 @@ def _paths_text(r) -> str:
     if len(by_path) == 1:
         return t("batch_size.paths_one", path=names[next(iter(by_path))])
     return t("batch_size.paths_many", paths=joined((t("batch_size.path_item", path=names[p], sizes=", ".join(bs))
-                                                     for p, bs in by_path.items()), "batch_size.semicolon"))
+                                                     for p, bs in by_path.items())))
 
 
 def tutorial_view_text(r) -> str:
@@ -148,7 +148,7 @@ def tutorial_view_text(r) -> str:
     missed = [str(x["batch_size"]) for x in rows if x["status"] != "reached"]
     return t("batch_size.tutorial_view", lr=f"{r.settings.tutorial_learning_rate:g}",
              reached=joined((t("batch_size.tutorial_reached_item", b=x["batch_size"], steps=x["steps_to_target"])
-                             for x in reached), "batch_size.semicolon") or t("batch_size.tutorial_none_reached"),
+                             for x in reached)) or t("batch_size.tutorial_none_reached"),
              missed=Msg("batch_size.tutorial_missed", sizes=", ".join(missed), max_steps=r.settings.max_steps)
              if missed else "")
 

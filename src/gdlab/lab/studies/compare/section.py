@@ -28,9 +28,10 @@ def compare_text(r: CompareResult) -> list[str]:
     by = {x.label: x for x in runs}
     if "SGD" in by and "Momentum" in by:
         a, b = by["SGD"].val_accuracy, by["Momentum"].val_accuracy
-        key = ("compare.momentum_lifts" if b - a > noise else
-               "compare.momentum_lowers" if a - b > noise else "compare.momentum_leaves")
-        out.append(t(key, lr=f"{by['SGD'].learning_rate:g}", sgd=f"{a:.3f}", momentum=f"{b:.3f}"))
+        accuracies = dict(lr=f"{by['SGD'].learning_rate:g}", sgd=f"{a:.3f}", momentum=f"{b:.3f}")
+        out.append(t("compare.momentum_lifts", **accuracies) if b - a > noise else
+                   t("compare.momentum_lowers", **accuracies) if a - b > noise else
+                   t("compare.momentum_leaves", **accuracies))
     reached = sorted((x for x in runs if x.epochs_to_target), key=lambda x: x.epochs_to_target)
     if reached:
         fewest = [x.label for x in reached if x.epochs_to_target == reached[0].epochs_to_target]

@@ -22,8 +22,8 @@ def lr_range(r):
                         label=t("lr_find.label_band", seeds=len(f.repeats)))
     if f.suggestion:
         ax.axvline(f.suggestion, color="#2ca02c", ls="--",
-                   label=t("lr_find.label_suggestion_at_edge" if f.at_edge else "lr_find.label_suggestion",
-                           lr=f"{f.suggestion:.3g}"))
+                   label=t("lr_find.label_suggestion_at_edge", lr=f"{f.suggestion:.3g}") if f.at_edge
+                   else t("lr_find.label_suggestion", lr=f"{f.suggestion:.3g}"))
     ax.axvline(r.one_step_lr, color="k", ls=":", label=f"1/λ = {r.one_step_lr:.3g}")
     ax.axvline(2 * r.one_step_lr, color="#d62728", ls=":", label=f"2/λ = {2 * r.one_step_lr:.3g}")
     o = r.overshoot()
