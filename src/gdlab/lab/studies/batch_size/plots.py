@@ -35,7 +35,8 @@ def batch_size(r):
         a1.loglog(grid, f.steps(grid), "k--", lw=1,
                   label=f"S_min(1 + B_noise/B): S_min = {f.s_min:.0f}, B_noise = {f.b_noise:.0f}")
         a2.loglog(grid, f.samples(grid), "k--", lw=1, label=f"E_min(1 + B/B_noise): E_min = {f.e_min:,.0f}")
-        a1.loglog(grid, f.s_min * f.b_noise / grid, ":", color="#2ca02c", lw=1, label=t("batch_size.label_perfect_scaling"))
+        a1.loglog(grid, f.s_min * f.b_noise / grid, ":", color="#2ca02c", lw=1,
+                  label=t("batch_size.label_perfect_scaling"))
     a1.loglog(bs, steps, "o", color="#1f77b4", ms=6, label=t("batch_size.label_measured_tuned"))
     for x in done:
         a1.annotate(f"η={x.tuned_lr:g}", (x.batch_size, x.steps_to_target), textcoords="offset points",
@@ -43,11 +44,13 @@ def batch_size(r):
     a2.loglog(bs, steps * bs, "s", color="#1f77b4", ms=6, label=t("batch_size.label_measured"))
     if r.b_simple and np.isfinite(r.b_simple):
         for a in (a1, a2):
-            a.axvline(r.b_simple, color="#9467bd", lw=1.2, label=t("batch_size.label_b_simple", b_simple=f"{r.b_simple:.0f}"))
+            a.axvline(r.b_simple, color="#9467bd", lw=1.2,
+                      label=t("batch_size.label_b_simple", b_simple=f"{r.b_simple:.0f}"))
     if r.recommended is not None:
-        a1.axvline(r.recommended, color="#2ca02c", lw=1.5, ls="-.", label=t("batch_size.label_recommended", b=r.recommended))
-    a1.set(xlabel=t("batch_size.axis_batch_size"), ylabel=t("batch_size.axis_steps"), title=t("batch_size.fig_steps_title"),
-           xlim=(grid[0], grid[-1]))
+        a1.axvline(r.recommended, color="#2ca02c", lw=1.5, ls="-.",
+                   label=t("batch_size.label_recommended", b=r.recommended))
+    a1.set(xlabel=t("batch_size.axis_batch_size"), ylabel=t("batch_size.axis_steps"),
+           title=t("batch_size.fig_steps_title"), xlim=(grid[0], grid[-1]))
     if steps.size:
         a1.set_ylim(steps.min() / 2, steps.max() * 2)
     a2.set(xlabel=t("batch_size.axis_batch_size"), ylabel=t("batch_size.axis_samples"),
@@ -68,7 +71,8 @@ def batch_size(r):
     ys = np.arange(len(r.runs))
     for k, (x, time) in enumerate(zip(r.runs, sec)):
         if time is None:
-            a4.annotate(t("batch_size.label_not_reached"), (0, k), xytext=(4, 0), textcoords="offset points", va="center", fontsize=9)
+            a4.annotate(t("batch_size.label_not_reached"), (0, k), xytext=(4, 0), textcoords="offset points",
+                        va="center", fontsize=9)
             continue
         col = "#2ca02c" if x.batch_size == r.recommended else "#1f77b4"
         a4.barh(k, time.median, color=col, alpha=0.8)

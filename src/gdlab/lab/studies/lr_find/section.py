@@ -45,7 +45,8 @@ def spread_text(r: LRRangeResult, cfg: Settings) -> str:
         return t("lr_find.no_suggestion", seeds=seeds)
     spread = dict(orders=sp["seeds"], seeds=seeds, low=f"{sp['min']:.3g}", high=f"{sp['max']:.3g}",
                   apart=f"{sp['max'] / sp['min']:.2f}",
-                  searched=Msg("lr_find.searched", first=f"{f.learning_rates[0]:.3g}", last=f"{f.learning_rates[-1]:.3g}"))
+                  searched=Msg("lr_find.searched", first=f"{f.learning_rates[0]:.3g}",
+                               last=f"{f.learning_rates[-1]:.3g}"))
     if sp["edges"]:
         points = {"first": Msg("lr_find.first_point"), "last": Msg("lr_find.last_point")}
         at = ", ".join(t("lr_find.seed_at_edge", seed=cfg.seed + k, point=points[side])
