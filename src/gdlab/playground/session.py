@@ -208,7 +208,8 @@ class Session:
             runs.append({"label": run.label, "epoch": run.epoch, "iteration": run.iteration,
                          "iterationsPerEpoch": run.iterations_per_epoch,
                          "trainLoss": _json_number(train), "testLoss": _json_number(test),
-                         "learningRate": run.learning_rate, "error": None if run.error is None else str(run.error), "curveFrom": start,
+                         "learningRate": run.learning_rate, "curveFrom": start,
+                         "error": None if run.error is None else str(run.error),  # in the reader's language
                          "curve": [[e, _json_number(a), _json_number(b)] for e, a, b in points]})
         return {"generation": snap.generation, "playing": snap.playing, "runs": runs}
 
