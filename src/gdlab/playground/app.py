@@ -10,6 +10,13 @@
     GET    /api/sessions/{id}/export/{a|b}/{playground.toml|playground.csv|train.py|playground.zip}
     DELETE /api/sessions/{id}
     GET    /api/lesson?eta=…&steps=…&w0=…&n=…&noise=…&seed=…
+    GET    /api/messages?lang=zh-CN                the page's messages: the playground and glossary domains
+    GET    /fonts/gdlab-cjk.ttf                    the CJK font (Chinese on a machine without one)
+
+Languages: the page is served in ``?lang=`` or else the app's language (``create_app(lang=…)``), and
+asks for its messages. Every request is answered in the language it names, ``?lang=`` or else the
+first language of ``Accept-Language`` that gdlab speaks (the page sends its own), else the app's:
+error details, a run's divergence message and the lesson's verdict are rendered in it.
 
 Bad input answers HTTP 422 with {"field": …, "detail": …} naming the field and its valid range (values
 quoted in a message are cut to ``ECHO_LIMIT`` characters). Nothing the client sends reaches the file
@@ -37,7 +44,7 @@ import ipaddress
 import time
 import zipfile
 from importlib import resources
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -45,6 +52,8 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from gdlab import i18n
+from gdlab.i18n import fonts
 from gdlab.playground import lesson, run as run_mod
 from gdlab.playground.session import PICTURE_INTERVAL, SessionLimitError, Sessions
 from gdlab.playground.settings import SettingsError, catalog, validate
@@ -173,10 +182,45 @@ class GuardMiddleware:
         return None
 
 
+def request_language(query: str, accept: str | None, default: str) -> str:
+    """A request's language: its ``lang`` query parameter, else the first language of its
+    ``Accept-Language`` header that gdlab speaks, else ``default``."""
+    asked = parse_qs(query).get("lang", [])
+    tags = asked[:1] + [part.split(";")[0].strip() for part in (accept or "").split(",")]
+    for tag in tags:
+        try:
+            return i18n.normalize(tag)
+        except i18n.LanguageError:
+            continue
+    return default
+
+
+class LanguageMiddleware:
+    """Each request is handled in its language (``request_language``): messages render in it."""
+
+    def __init__(self, app, default: str):
+        self.app, self.default = app, default
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        accept = dict(scope["headers"]).get(b"accept-language", b"").decode("latin-1")
+        lang = request_language(scope.get("query_string", b"").decode("latin-1"), accept, self.default)
+        with i18n.using(lang):
+            return await self.app(scope, receive, send)
+
+
+def messages(lang: str) -> dict[str, str]:
+    """The page's messages in ``lang``: the ``playground`` and ``glossary`` domains, key → template."""
+    return {k: v for k, v in i18n.catalog(lang).items() if k.split(".")[0] in ("playground", "glossary")}
+
+
 def create_app(max_sessions: int = 16, idle_seconds: float = 600.0,
-               allowed_hosts=LOOPBACK_NAMES) -> Starlette:
+               allowed_hosts=LOOPBACK_NAMES, lang: str = "en") -> Starlette:
     """The app; ``allowed_hosts``: the host names (any port) it answers to — the loopback names by
-    default, plus the address it is bound to when that is another one (``serve`` adds it)."""
+    default, plus the address it is bound to when that is another one (``serve`` adds it); ``lang``: the
+    language the page starts in (``en`` or ``zh-CN``; the page's switch changes it)."""
+    lang = i18n.normalize(lang)
     sessions = Sessions(max_sessions=max_sessions, idle_seconds=idle_seconds)
     static = resources.files("gdlab.playground") / "static"
 
@@ -186,8 +230,18 @@ def create_app(max_sessions: int = 16, idle_seconds: float = 600.0,
             raise UnknownSession(request.path_params["sid"])
         return session
 
-    async def index(request):
-        return Response((static / "index.html").read_text(encoding="utf-8"), media_type="text/html")
+    async def index(request):  # in the request's language (``?lang=``), or else the app's
+        page_lang = request_language(request.url.query, None, lang)
+        html = (static / "index.html").read_text(encoding="utf-8").replace('<html lang="en">',
+                                                                            f'<html lang="{page_lang}">', 1)
+        return Response(html, media_type="text/html")
+
+    async def page_messages(request):
+        return JSONResponse({"lang": i18n.current(), "messages": messages(i18n.current())})
+
+    async def font(request):
+        return Response(fonts.font_path().read_bytes(), media_type="font/ttf",
+                        headers={"Cache-Control": "public, max-age=86400"})
 
     async def options(request):
         return JSONResponse(catalog())
@@ -300,7 +354,7 @@ def create_app(max_sessions: int = 16, idle_seconds: float = 600.0,
         return _error("body", str(exc))
 
     async def on_missing(request, exc: UnknownSession):
-        return _error("session", f"no session {_clip(exc.args[0], 40)!r} (it may have been idle and removed)", 404)
+        return _error("session", i18n.t("playground.session_missing", id=repr(_clip(exc.args[0], 40))), 404)
 
     async def on_full(request, exc: SessionLimitError):
         return _error("session", str(exc), 503)
@@ -309,6 +363,8 @@ def create_app(max_sessions: int = 16, idle_seconds: float = 600.0,
         Route("/", index),
         Route("/api/options", options),
         Route("/api/lesson", lesson_route),
+        Route("/api/messages", page_messages),
+        Route(f"/fonts/{fonts.FILE}", font),
         Route("/api/sessions", create, methods=["POST"]),
         Route("/api/sessions/{sid}", status, methods=["GET"]),
         Route("/api/sessions/{sid}", delete, methods=["DELETE"]),
@@ -332,7 +388,8 @@ def create_app(max_sessions: int = 16, idle_seconds: float = 600.0,
 
     app = Starlette(routes=routes, exception_handlers={SettingsError: on_settings_error, UnknownSession: on_missing,
                                                        SessionLimitError: on_full, BodyTooLarge: on_too_large},
-                    middleware=[Middleware(GuardMiddleware, allowed_hosts=allowed_hosts)], lifespan=lifespan)
+                    middleware=[Middleware(GuardMiddleware, allowed_hosts=allowed_hosts),
+                                Middleware(LanguageMiddleware, default=lang)], lifespan=lifespan)
     app.state.sessions = sessions
     return app
 
@@ -350,8 +407,10 @@ def allowed_hosts_for(host: str, extra=()) -> tuple[str, ...]:
     return tuple(dict.fromkeys(n.strip("[]").lower() for n in names))
 
 
-def serve(host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False, allow_hosts=()) -> None:
-    """Run the playground with uvicorn until interrupted; ``open_browser`` opens the page once it listens.
+def serve(host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False, allow_hosts=(),
+          lang: str | None = None) -> None:
+    """Run the playground with uvicorn until interrupted; ``open_browser`` opens the page once it listens;
+    ``lang``: the page's language (None: from LC_ALL / LC_MESSAGES / LANG, else English).
 
     It listens on loopback unless ``host`` says otherwise, and then says so: anyone who can reach
     that address can train on this machine. ``allow_hosts``: further host names it answers to."""
@@ -368,5 +427,5 @@ def serve(host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False,
               f"here; it answers to the host names {', '.join(names)} (add more with --allow-host)", flush=True)
     if open_browser:
         threading.Timer(1.0, webbrowser.open, args=(url,)).start()
-    uvicorn.run(create_app(allowed_hosts=allowed_hosts_for(host, allow_hosts)), host=host, port=port,
-                log_level="warning")
+    app = create_app(allowed_hosts=allowed_hosts_for(host, allow_hosts), lang=i18n.resolve(lang))
+    uvicorn.run(app, host=host, port=port, log_level="warning")
