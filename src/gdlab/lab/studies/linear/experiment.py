@@ -39,7 +39,8 @@ def predicted_text(predicted: str) -> str:
     return {"too small: slow monotone descent": t("linear.predicted_too_small"),
             "monotone descent": t("linear.predicted_monotone"), "one-step landing": t("linear.predicted_one_step"),
             "oscillating, converging": t("linear.predicted_oscillating"),
-            "bouncing for ever": t("linear.predicted_bouncing"), "diverging": t("linear.predicted_diverging")}[predicted]
+            "bouncing for ever": t("linear.predicted_bouncing"),
+            "diverging": t("linear.predicted_diverging")}[predicted]
 
 
 def observed_text(observed: str) -> str:
