@@ -27,7 +27,7 @@ from gdlab.lab.timing import Timing, compare_text as timing_compare_text, measur
 T = Timing(1e-3, 0.9e-3, 1.1e-3, 3)
 COSTS = batch.BatchCosts(batch_sizes=(1, 16, 256), memory_kib=(30.0, 40.0, 100.0), samples_per_second=(3e3, 4e4, 2e5),
                          throughput_order=-1, largest_epochs=30.0, best_epochs=1.0, recommended=16)
-REGIMES = dict(epochs=20, gd_step="1 s", sgd_step="1 ms", gd_step_vs_sgd=1, sgd_cv=2.0, minibatch_cv=0.4,
+REGIMES = dict(epochs=20, timed_n=100000, gd_step="1 s", sgd_step="1 ms", gd_step_vs_sgd=1, sgd_cv=2.0, minibatch_cv=0.4,
                sgd_tortuosity=45.0, minibatch_tortuosity=3.5)
 ARRIVALS = (momentum.Arrival(0.0, 78, 30, 10.5), momentum.Arrival(0.9, 31, 15, 6.5))
 MOMENTUM_RUNS = momentum.MomentumRuns(0.07, 300, *ARRIVALS, 0.93, 0.8, 0.93, 0.8, False, ((0.005, 0.07),), 0.08,

@@ -6,23 +6,37 @@ from pathlib import Path
 
 import numpy as np
 
+from gdlab.i18n import t
 from gdlab.lab.section import Section
 from gdlab.lab.studies.regimes import Settings, experiment
 from gdlab.lab.studies.regimes import claims as C
 from gdlab.lab.studies.regimes.experiment import RegimesResult
 from gdlab.lab.studies.regimes.plots import figures
-from gdlab.lab.timing import compare_text as timing_text
-from gdlab.lab.timing import order
+from gdlab.lab.timing import TIE_RATIO, Timing, order
+
+
+def compared(a: Timing, b: Timing) -> tuple[int, dict]:
+    """``order(a, b)`` and the numbers its sentence says: a tie shows both times (a tie when the ranges overlap
+    or the medians are within ``TIE_RATIO``, as ``gdlab.lab.timing.compare_text`` decides), else how many
+    times faster the faster one is."""
+    o = order(a, b)
+    if o == 0:
+        return o, dict(a_time=a.text(), b_time=b.text(), tie_ratio=TIE_RATIO)
+    ratio = max(a.median, b.median) / min(a.median, b.median)
+    return o, dict(ratio=f"{ratio:,.0f}" if ratio >= 10 else f"{ratio:.1f}")
 
 
 def steps_text(r: RegimesResult) -> str:
     gd, sgd, mb = r.run("batch GD"), r.run("SGD"), r.run("mini-batch")
     big = r.cost[-1]
-    return (f"The same network, start and η; only the batch size differs. Batch GD makes "
-            f"{gd.iterations_per_epoch} update per epoch, SGD {sgd.iterations_per_epoch}, mini-batch "
-            f"{mb.iterations_per_epoch}. Per step at N = {r.settings.n}: "
-            f"{timing_text('SGD', sgd.step_time, 'batch GD', gd.step_time)}; at N = {big.n:,}: "
-            f"{timing_text('an SGD step', big.sgd_step, 'a full-data step', big.full_step)}.")
+    o, p = compared(sgd.step_time, gd.step_time)
+    small = (t("regimes.sgd_ties_gd", **p) if o == 0 else t("regimes.sgd_faster_than_gd", **p) if o < 0
+             else t("regimes.gd_faster_than_sgd", **p))
+    o, p = compared(big.sgd_step, big.full_step)
+    large = (t("regimes.steps_tie", **p) if o == 0 else t("regimes.sgd_step_faster", **p) if o < 0
+             else t("regimes.full_step_faster", **p))
+    return t("regimes.steps_text", gd=gd.iterations_per_epoch, sgd=sgd.iterations_per_epoch,
+             minibatch=mb.iterations_per_epoch, n=r.settings.n, small=small, big_n=f"{big.n:,}", big=large)
 
 
 def verdicts(r: RegimesResult) -> list:
@@ -30,8 +44,7 @@ def verdicts(r: RegimesResult) -> list:
     gd, sgd, mb = r.run("batch GD"), r.run("SGD"), r.run("mini-batch")
     big = r.cost[-1]
     hit = np.flatnonzero(mb.epoch_loss <= gd.epoch_loss[-1])
-    common = dict(epochs=cfg.epochs, gd_step=f"{big.full_step.text()} at N = {big.n:,}",
-                  sgd_step=f"{big.sgd_step.text()} at N = {big.n:,}",
+    common = dict(epochs=cfg.epochs, timed_n=big.n, gd_step=big.full_step.text(), sgd_step=big.sgd_step.text(),
                   gd_step_vs_sgd=order(big.full_step, big.sgd_step),
                   sgd_cv=sgd.loss_cv_last_epoch, minibatch_cv=mb.loss_cv_last_epoch,
                   sgd_tortuosity=sgd.tortuosity, minibatch_tortuosity=mb.tortuosity)
@@ -56,11 +69,9 @@ def verdicts(r: RegimesResult) -> list:
 
 def build(s: Section, out: Path, cfg: Settings) -> None:
     r = experiment.run(cfg)
-    s.tables.append((f"{cfg.n} houses (4 features, non-linear price), network 4-{cfg.hidden}-1 tanh, "
-                     f"η = {cfg.learning_rate:g}, {cfg.epochs} epochs, same initial weights; ms/step: median of "
-                     f"{cfg.repeats} timed repeats after a warm-up (lowest–highest)", r.table()))
-    s.tables.append((f"The cost of one step as N grows (network 4-{cfg.hidden}-1; median of {cfg.repeats} "
-                     f"repeats, lowest–highest)", r.cost_table()))
+    s.tables.append((t("regimes.table_runs", n=cfg.n, hidden=cfg.hidden, eta=f"{cfg.learning_rate:g}",
+                       epochs=cfg.epochs, repeats=cfg.repeats), r.table()))
+    s.tables.append((t("regimes.table_cost", hidden=cfg.hidden, repeats=cfg.repeats), r.cost_table()))
     s.figures += figures(r, out)
     s.paragraphs.append(steps_text(r))
     s.verdicts += verdicts(r)
