@@ -128,7 +128,7 @@ def test_each_claim_is_registered_in_the_study_that_tests_it(claim_id):
 
 def test_a_claim_cannot_be_registered_twice():
     with pytest.raises(ValueError, match="claim 12 is registered twice"):
-        C.claims_for("linear")(12, "again")(lambda e: C.say(True, "yes", "no"))
+        C.claims_for("linear")(12)(lambda e: C.say(True, C.Msg("lab.verdict_shown"), C.Msg("lab.verdict_shown")))
     assert C.CLAIMS[12].section == "momentum"
 
 

@@ -39,8 +39,8 @@ class Section:
         for caption, table in self.tables + [(p.table_caption, p.table) for p in self.pairs]:
             out += ["", caption, table.to_text()]
         out += [""] + self.paragraphs + [t for p in self.pairs for t in p.paragraphs]
-        out += [t("lab.claim_line", id=v.id, verdict=verdict_label(v.verdict), sentence=v.sentence)
-                for v in self.verdicts]
+        out += [t("lab.claim_line", id=v.id, verdict=t("lab.tag_shown") if v.shown else t("lab.tag_not_observed"),
+                  sentence=v.sentence) for v in self.verdicts]
         out += [""] + [t("lab.figure_line", path=p) for p in [p for _, p in self.figures] + [p.figure for p in self.pairs]]
         return "\n".join(out)
 

@@ -12,29 +12,15 @@ from gdlab.lab.studies.regimes import Settings, experiment
 from gdlab.lab.studies.regimes import claims as C
 from gdlab.lab.studies.regimes.experiment import RegimesResult
 from gdlab.lab.studies.regimes.plots import figures
-from gdlab.lab.timing import TIE_RATIO, Timing, order
-
-
-def compared(a: Timing, b: Timing) -> tuple[int, dict]:
-    """``order(a, b)`` and the numbers its sentence says: a tie shows both times (a tie when the ranges overlap
-    or the medians are within ``TIE_RATIO``, as ``gdlab.lab.timing.compare_text`` decides), else how many
-    times faster the faster one is."""
-    o = order(a, b)
-    if o == 0:
-        return o, dict(a_time=a.text(), b_time=b.text(), tie_ratio=TIE_RATIO)
-    ratio = max(a.median, b.median) / min(a.median, b.median)
-    return o, dict(ratio=f"{ratio:,.0f}" if ratio >= 10 else f"{ratio:.1f}")
+from gdlab.lab.timing import compare_text as timing_text
+from gdlab.lab.timing import order
 
 
 def steps_text(r: RegimesResult) -> str:
     gd, sgd, mb = r.run("batch GD"), r.run("SGD"), r.run("mini-batch")
     big = r.cost[-1]
-    o, p = compared(sgd.step_time, gd.step_time)
-    small = (t("regimes.sgd_ties_gd", **p) if o == 0 else t("regimes.sgd_faster_than_gd", **p) if o < 0
-             else t("regimes.gd_faster_than_sgd", **p))
-    o, p = compared(big.sgd_step, big.full_step)
-    large = (t("regimes.steps_tie", **p) if o == 0 else t("regimes.sgd_step_faster", **p) if o < 0
-             else t("regimes.full_step_faster", **p))
+    small = timing_text(t("regimes.name_sgd"), sgd.step_time, t("regimes.name_batch_gd"), gd.step_time)
+    large = timing_text(t("regimes.name_sgd_step"), big.sgd_step, t("regimes.name_full_step"), big.full_step)
     return t("regimes.steps_text", gd=gd.iterations_per_epoch, sgd=sgd.iterations_per_epoch,
              minibatch=mb.iterations_per_epoch, n=r.settings.n, small=small, big_n=f"{big.n:,}", big=large)
 
