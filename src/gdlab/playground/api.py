@@ -32,6 +32,7 @@ ECHO_LIMIT = 200  # characters of a client's value quoted back in an error messa
 MAX_INT_DIGITS = 30  # longer JSON integers are read as floats (inf past 1e308): the field's check names them
 EXPORTS = ("playground.toml", "playground.csv", "train.py", "playground.zip")
 ACTIONS = ("play", "pause", "step", "reset")
+METRICS_INTERVAL = 1 / 30  # seconds between a feed's polls: at most 30 metric updates per second per stream
 
 
 class RequestError(ValueError):

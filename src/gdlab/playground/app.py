@@ -46,12 +46,11 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from gdlab.playground.api import (MAX_BODY, ROUTES, Api, BodyTooLarge, FrameFeed, RequestError, Reply, clip,
-                                  error_json, error_reply, page_file)
+from gdlab.playground.api import (MAX_BODY, METRICS_INTERVAL, ROUTES, Api, BodyTooLarge, FrameFeed, RequestError,
+                                  Reply, clip, error_json, error_reply, page_file)
 from gdlab.playground.session import SessionLimitError, Sessions
 from gdlab.playground.settings import SettingsError
 
-METRICS_INTERVAL = 1 / 30  # seconds: at most 30 metric updates per second per stream
 REAP_INTERVAL = 30.0  # seconds between sweeps for idle sessions
 #: the host names a loopback server answers to (any port): a DNS-rebinding page has its own name
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
