@@ -58,7 +58,9 @@ def inline_page() -> str:
     """index.html with each ``/static/`` stylesheet and script it links written into it, and the flag
     ``window.gdlabWidget`` set before the scripts run (an iframe's page has no server to fetch them from)."""
     def inline(tag: str, name: str) -> str:
-        text = page_file(name).replace("</", "<\\/") if tag == "script" else page_file(name)
+        text = page_file(name)
+        if tag == "script":  # "</script" inside the code would end the element early; "<\/script" is the same JS
+            text = re.sub(r"</(script)", r"<\\/\1", text, flags=re.I)
         return f"<{tag}>\n{text}\n</{tag}>"
 
     html = page_file("index.html")
