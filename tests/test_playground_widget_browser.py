@@ -2,8 +2,8 @@
 
 The test starts ``jupyter lab`` (this venv's, on a free loopback port, with a token, every Jupyter folder in
 a temporary one) on a one-cell notebook that shows ``widget(...)``, runs the cell, plays the widget inside its
-iframe, checks the epoch counter and the heatmap, downloads an export and reads it, and saves a screenshot;
-with GDLAB_UPDATE_SCREENSHOTS=1 it replaces the README's docs/playground-widget.png.
+iframe, checks the epoch counter and the heatmap, downloads an export and reads it, opens the lesson, and
+saves a screenshot; with GDLAB_UPDATE_SCREENSHOTS=1 it replaces the README's docs/playground-widget.png.
 """
 
 import json
@@ -148,6 +148,12 @@ def test_the_widget_plays_paints_and_exports_in_jupyterlab(lab, tmp_path):
             toml = Path(download.value.path()).read_text(encoding="utf-8")
             assert re.search(rf"^epochs = {epoch}$", toml, re.M), toml
             assert 'csv = "playground.csv"' in toml
+
+            frame.click("#tab-lesson")  # the lesson's requests travel the same way
+            frame.wait_for_function("document.getElementById('lesson-verdict').textContent.includes('theory')",
+                                    timeout=WAIT_MS)
+            assert "monotone descent" in frame.inner_text("#lesson-verdict")  # η = 0.1 < 1/λ
+            frame.click("#tab-network")
 
             _tidy_for_the_picture(page)
             shot = README_SCREENSHOT if os.environ.get("GDLAB_UPDATE_SCREENSHOTS") == "1" else tmp_path / "w.png"
