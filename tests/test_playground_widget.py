@@ -147,6 +147,8 @@ def test_the_page_can_set_the_widgets_settings_and_closing_ends_the_session(make
 def test_bad_settings_raise_naming_the_field_and_the_page_is_self_contained():
     with pytest.raises(SettingsError, match=r"noise: 70 is not valid; valid: an integer 0–50"):
         widget(noise=70)
+    with pytest.raises(SettingsError, match=r"^seed: .*valid: an integer 0–2147483647"):
+        widget(seed=np.int64(3))  # the page's rules: a JSON integer
     with pytest.raises(SettingsError, match=r"b\.dataset"):
         widget(b={"dataset": "spiral"})
     page = notebook.inline_page()

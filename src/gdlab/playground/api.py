@@ -93,6 +93,8 @@ def _parse_int(text: str):
 
 def parse_body(raw: bytes | str) -> dict:
     """``{"settings": {...}, "b": {...} | null}`` from a request body's JSON text."""
+    if isinstance(raw, str):
+        raw = raw.encode("utf-8", errors="surrogatepass")
     if len(raw) > MAX_BODY:
         raise BodyTooLarge(f"{len(raw):,} bytes,")
     try:
@@ -153,14 +155,18 @@ class Api:
 
     def create(self, params, query, raw) -> Reply:
         body = parse_body(raw)
-        session = self.sessions.create(validate(body.get("settings", {})))
-        if body.get("b") is not None:
+        return Reply(201, session_json(self.new_session(body.get("settings", {}), body.get("b"))))
+
+    def new_session(self, settings: dict, b: dict | None) -> Session:
+        """A session with ``settings`` (the page's fields) and run B's optimizer fields ``b`` (or None)."""
+        session = self.sessions.create(validate(settings))
+        if b is not None:
             try:
-                session.configure(body.get("settings", {}), body["b"])
+                session.configure(settings, b)
             except SettingsError:
                 self.sessions.remove(session.id)
                 raise
-        return Reply(201, session_json(session))
+        return session
 
     def configure(self, params, query, raw) -> Reply:
         session = self.lookup(params["sid"])

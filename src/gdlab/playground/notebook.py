@@ -31,7 +31,6 @@ at most every ``METRICS_INTERVAL`` seconds.
 from __future__ import annotations
 
 import base64
-import json
 import math
 import re
 import threading
@@ -74,8 +73,7 @@ class _WidgetApi(Api):
 
     def __init__(self, settings: dict, b: dict | None):
         super().__init__(Sessions(max_sessions=1, idle_seconds=math.inf))
-        created = super().create({}, {}, json.dumps({"settings": settings, "b": b}))
-        self.session = self.lookup(created.json["id"])
+        self.session = self.new_session(settings, b)
 
     def create(self, params, query, raw) -> Reply:
         body = parse_body(raw)
