@@ -43,7 +43,7 @@ function translatePage() {
   });
 }
 async function loadLanguage() {
-  const json = await (await fetch(`/api/messages?lang=${encodeURIComponent(i18n.lang)}`)).json();
+  const json = await (await transport.fetch(`/api/messages?lang=${encodeURIComponent(i18n.lang)}`)).json();
   i18n.lang = json.lang;
   i18n.messages = json.messages;
   document.documentElement.lang = i18n.lang;
@@ -141,8 +141,63 @@ function fromHash() {
 }
 
 // ---------------------------------------------------------------- talking to the server
+// One interface, two transports: HTTP (fetch, EventSource, links) when `gdlab playground` serves the page, or
+// messages when the page runs in a notebook widget's iframe (gdlab.playground.widget; the protocol is in
+// gdlab/playground/notebook.py): requests and frames travel by postMessage to the widget's script and on to Python.
+const transport = window.gdlabWidget ? widgetTransport() : httpTransport();
+function httpTransport() {
+  return {
+    fetch: (path, init) => fetch(path, init),
+    listen(session, handlers) {
+      const source = new EventSource(`/api/sessions/${session}/events?lang=${i18n.lang}`);
+      for (const [event, handle] of Object.entries(handlers)) source.addEventListener(event, (e) => handle(JSON.parse(e.data)));
+      return source;
+    },
+    link(a, session, run, file) { a.href = `/api/sessions/${session}/export/${run}/${file}`; },
+    close(session) { fetch(`/api/sessions/${session}`, { method: "DELETE", keepalive: true }); },
+  };
+}
+function widgetTransport() {
+  const pending = new Map(), handlers = {}, tag = Math.random().toString(36).slice(2); // tag: this view's requests
+  let next = 0;
+  const post = (message) => window.parent.postMessage({ gdlab: message }, "*");
+  window.addEventListener("message", (e) => {
+    const m = e.source === window.parent && e.data && e.data.gdlab;
+    if (m && m.event && handlers[m.event]) handlers[m.event](m.frame);
+    else if (m && pending.has(m.response)) { pending.get(m.response)(m); pending.delete(m.response); }
+  });
+  new ResizeObserver(() => post({ height: document.documentElement.scrollHeight })).observe(document.body);
+  const request = (method, path, body) => new Promise((resolve) => {
+    const id = `${tag}-${next++}`;
+    pending.set(id, resolve);
+    post({ request: id, method, path, body });
+  });
+  const self = {
+    async fetch(path, init = {}) {
+      const m = await request(init.method || "GET", path, init.body);
+      return { ok: m.status < 400, status: m.status, json: async () => m.json, file: m.file };
+    },
+    listen(session, on) { Object.assign(handlers, on); post({ listen: session }); return { close() {} }; },
+    link(a, session, run, file) { // asked for when clicked (the run as it is then), saved as a Blob
+      a.href = "#";
+      a.onclick = async (e) => {
+        e.preventDefault();
+        const res = await self.fetch(`/api/sessions/${session}/export/${run}/${file}`);
+        if (!res.ok) { const json = await res.json(); showError(t("playground.field_error", { field: json.field, detail: json.detail }), "export"); return; }
+        const bytes = Uint8Array.from(atob(res.file.base64), (c) => c.charCodeAt(0));
+        const save = document.createElement("a");
+        save.href = URL.createObjectURL(new Blob([bytes], { type: res.file.media }));
+        save.download = res.file.name;
+        save.click();
+        setTimeout(() => URL.revokeObjectURL(save.href), 10_000);
+      };
+    },
+    close() {}, // the session is the Python widget's: it ends with the widget, not with this view of it
+  };
+  return self;
+}
 async function api(method, path, body) {
-  const res = await fetch(path, { method, headers: { "Content-Type": "application/json", "Accept-Language": i18n.lang },
+  const res = await transport.fetch(path, { method, headers: { "Content-Type": "application/json", "Accept-Language": i18n.lang },
     body: body === undefined ? undefined : JSON.stringify(body) });
   const json = await res.json();
   if (!res.ok) throw new Error(t("playground.field_error", { field: json.field, detail: json.detail }));
@@ -188,11 +243,7 @@ function control(action) { return api("POST", `/api/sessions/${page.session}/${a
 
 function listen() {
   if (page.source) page.source.close();
-  const source = new EventSource(`/api/sessions/${page.session}/events?lang=${i18n.lang}`);
-  page.source = source;
-  source.addEventListener("data", (e) => onData(JSON.parse(e.data)));
-  source.addEventListener("metrics", (e) => onMetrics(JSON.parse(e.data)));
-  source.addEventListener("picture", (e) => onPicture(JSON.parse(e.data)));
+  page.source = transport.listen(page.session, { data: onData, metrics: onMetrics, picture: onPicture });
 }
 
 function onData(frame) {
@@ -574,7 +625,7 @@ function renderExports() {
   for (const r of runs) for (const [file, text] of [["playground.zip", t("playground.export_zip")], ["playground.toml", t("playground.export_toml")],
     ["playground.csv", t("playground.export_csv")], ["train.py", t("playground.export_python")]]) {
     const a = document.createElement("a");
-    a.href = `/api/sessions/${page.session}/export/${r}/${file}`;
+    transport.link(a, page.session, r, file);
     a.id = `export-${r}-${file.replace(".", "-")}`;
     a.textContent = t("playground.export_link", { run: r.toUpperCase(), file: text });
     a.download = file.replace(/\.(\w+)$/, `-${r}.$1`); // playground-a.toml, train-b.py: A and B apart
@@ -636,7 +687,7 @@ function wireControls() {
   });
   window.addEventListener("resize", () => { if (page.options && page.settings.networkShape) drawNetwork(); });
   window.addEventListener("pagehide", () => {
-    if (page.session) fetch(`/api/sessions/${page.session}`, { method: "DELETE", keepalive: true });
+    if (page.session) transport.close(page.session);
   });
 }
 
@@ -667,7 +718,7 @@ const lesson = {
   result: null, shown: 0, timer: null, asked: 0,
   async load() {
     const eta = $("lesson-eta").value, steps = $("lesson-steps").value, ticket = ++this.asked;
-    const res = await fetch(`/api/lesson?eta=${eta}&steps=${steps}&lang=${i18n.lang}`);
+    const res = await transport.fetch(`/api/lesson?eta=${eta}&steps=${steps}&lang=${i18n.lang}`);
     const json = await res.json();
     if (ticket !== this.asked) return; // a later slider position has been asked for
     if (!res.ok) { $("lesson-message").hidden = false; $("lesson-message").textContent = t("playground.field_error", { field: json.field, detail: json.detail }); return; }
@@ -796,7 +847,7 @@ function wireLesson() {
 // ---------------------------------------------------------------- start
 async function main() {
   await loadLanguage();
-  page.options = await (await fetch("/api/options")).json();
+  page.options = await (await transport.fetch("/api/options")).json();
   wireControls();
   wireLesson();
   const { settings, b, flags } = fromHash();
