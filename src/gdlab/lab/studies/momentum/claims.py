@@ -59,6 +59,14 @@ def _ranges(spans) -> Msg | str:
                   lambda first, rest: Msg("momentum.ranges_more", first=first, rest=rest))
 
 
+def problem_label(name: str) -> Msg:
+    """A problem of the Adadelta runs by its name in the data ("bowl", "bowl × 100"), in the reader's words."""
+    surface, _, scale = name.partition(" × ")
+    label = {"rosenbrock": Msg("momentum.problem_rosenbrock"), "beale": Msg("momentum.problem_beale"),
+             "bowl": Msg("momentum.problem_bowl"), "saddle": Msg("momentum.problem_saddle")}[surface]
+    return Msg("momentum.problem_scaled", problem=label, scale=scale) if scale else label
+
+
 def _arrived(a: Arrival, steps: int) -> Msg:
     return (Msg("momentum.steps_n", steps=a.steps_to_tolerance) if a.steps_to_tolerance is not None
             else Msg("momentum.more_than_steps", steps=steps))
@@ -214,12 +222,12 @@ TRAINED = 0.1  # a problem counts as trained when its gap fell to 10 % of its st
 def adadelta_needs_no_rate(e: AdadeltaDefault) -> Finding:
     failed = [p for p in e.problems if not p.gap_at_one <= TRAINED * p.start_gap]
     sgd = [p.sgd_best_rate for p in e.problems if p.sgd_best_rate is not None]
-    problems = joined([Msg("momentum.c35_problem", problem=p.problem, start=g(p.start_gap), end=g(p.gap_at_one),
+    problems = joined([Msg("momentum.c35_problem", problem=problem_label(p.problem), start=g(p.start_gap), end=g(p.gap_at_one),
                            rate=g(p.best_rate), gap=g(p.best_gap)) for p in e.problems], semicolon)
     details = (Msg("momentum.c35_details_sgd", problems=problems, low=g(min(sgd)), high=g(max(sgd))) if sgd
                else Msg("momentum.c35_details", problems=problems))
     return say(not failed, Msg("momentum.c35_yes", steps=e.steps, factor=f"{1 / TRAINED:g}", details=details),
-               Msg("momentum.c35_no", steps=e.steps, failed=joined([p.problem for p in failed]),
+               Msg("momentum.c35_no", steps=e.steps, failed=joined([problem_label(p.problem) for p in failed]),
                    share=f"{TRAINED:.0%}", details=details))
 
 

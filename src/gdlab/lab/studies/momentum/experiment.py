@@ -30,6 +30,7 @@ from gdlab.i18n import t
 from gdlab.lab import surfaces as surf
 from gdlab.lab.paths import run_path, settle_step
 from gdlab.lab.studies.momentum import Settings
+from gdlab.lab.studies.momentum.claims import problem_label
 from gdlab.lab.studies.momentum.sweeps import HeavyBallSweep, adadelta_problems, heavy_ball_sweep
 from gdlab.reporting.tables import Table, fmt
 
@@ -95,7 +96,7 @@ class MomentumResult:
                       t("momentum.col_steps_tuned")], rows)
 
     def adadelta_table(self) -> Table:
-        rows = [[p.name, fmt(p.start_gap), fmt(p.gap_at_one), fmt(p.best_rate), fmt(p.best_gap),
+        rows = [[str(problem_label(p.name)), fmt(p.start_gap), fmt(p.gap_at_one), fmt(p.best_rate), fmt(p.best_gap),
                  fmt(p.sgd_best_rate) if p.sgd_best_rate is not None else t("momentum.sgd_best_none")] for p in self.adadelta]
         return Table([t("momentum.col_problem"), t("momentum.col_start_gap"), t("momentum.col_adadelta_one"),
                       t("momentum.col_adadelta_best"), t("momentum.col_its_gap"), t("momentum.col_sgd_best")], rows)
