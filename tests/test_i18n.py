@@ -78,7 +78,8 @@ def _family_keys() -> set[str]:
 
     argparse_source = Path(argparse.__file__).read_text(encoding="utf-8")
     keys = {f"claims.c{i}" for i in CLAIMS} | set(k for k in EN if k.startswith("glossary."))
-    keys |= {k for k in EN if k.startswith("argparse.") and f"_('{EN[k]}" in argparse_source}
+    keys |= {k for k in EN if k.startswith("argparse.")
+             and (f"_('{EN[k]}" in argparse_source or f'_("{EN[k]}' in argparse_source)}
     for study in STUDIES.values():
         keys |= {f"{study.domain}.title", f"{study.domain}.help"}
         keys |= {f"{study.domain}.options.{f.name}" for f in fields(study.settings)}

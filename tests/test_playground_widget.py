@@ -154,4 +154,5 @@ def test_bad_settings_raise_naming_the_field_and_the_page_is_self_contained():
     page = notebook.inline_page()
     assert "/static/" not in page and "window.gdlabWidget = true" in page
     assert 'id="play-pause-button"' in page and "function widgetTransport()" in page
-    assert "<style>\nbody { font-family" in page  # playground.css, inlined
+    assert "<style>" in page and "#controls label, #b-controls label" in page  # playground.css, inlined
+    assert "url(/fonts/" not in page and "url(data:font/ttf;base64," in page  # the CJK font, inlined too
