@@ -40,6 +40,13 @@ LATIN_NAMES = {
 }
 
 
+def _words(text: str) -> set[str]:
+    """The English words of ``text``: runs of 3+ letters that are not a name kept in Latin letters nor an
+    identifier or formula symbol (``leaky_relu``, ``S_min``, ``B_noise``)."""
+    tokens = re.findall(r"[A-Za-z][A-Za-z_]*", text)
+    return {w.lower() for w in tokens if len(w) >= 3 and "_" not in w} - LATIN_NAMES
+
+
 def _fake_clock():
     ticks = itertools.count(0.0, 0.001)
     return types.SimpleNamespace(perf_counter=lambda: next(ticks))
@@ -108,8 +115,7 @@ def test_every_figure_text_has_real_glyphs_and_is_chinese(reports):
         lacking = {c for c in s if not c.isspace() and not _glyphs(paths, c)}
         if lacking:
             missing.append((name, s, "".join(sorted(lacking))))
-        words = {w.lower() for w in re.findall(r"[A-Za-z][A-Za-z_]{2,}", s)} - LATIN_NAMES
-        if words and not CJK.search(s):
+        if _words(s) and not CJK.search(s):
             english.append((name, s))
     assert missing == [], "figure text drawn without glyphs (tofu)"
     assert english == [], "figure text left in English on the zh-CN report"
@@ -130,8 +136,7 @@ def test_the_chinese_page_is_chinese_wherever_it_has_words(reports):
     page = (out["zh-CN"] / "index.html").read_text(encoding="utf-8")
     assert '<html lang="zh-CN">' in page and "<h1>梯度下降如何训练神经网络</h1>" in page
     english = [(tag, text) for tag, text in _visible_text_blocks(page)
-               if ({w.lower() for w in re.findall(r"[A-Za-z][A-Za-z_]{2,}", text)} - LATIN_NAMES)
-               and not CJK.search(text)]
+               if _words(text) and not CJK.search(text)]
     assert english == [], "blocks left in English on the zh-CN page"
 
 
@@ -164,6 +169,18 @@ def test_the_chinese_report_in_a_real_browser(reports, tmp_path):
                                                                       && f.status === 'loaded')""")
         for text in ("梯度下降如何训练神经网络", "本次运行检验的", "论断"):
             assert page.get_by_text(text).first.is_visible(), text
+        cdp = page.context.new_cdp_session(page)
+        cdp.send("DOM.enable")
+        cdp.send("CSS.enable")
+        root = cdp.send("DOM.getDocument")["root"]["nodeId"]
+        for selector in ("h1", "#claims h2", "table.claims th", "table.claims span.shown", "p.verdict span",
+                         "figcaption", "nav a"):
+            node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
+            text = page.locator(selector).first.inner_text()
+            used = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+            other = sum(f["glyphCount"] for f in used if f["familyName"] != "gdlab CJK")
+            wide = sum(1 for c in text if CJK.match(c) or "\uff00" <= c <= "\uffef")
+            assert other <= len(text) - wide, (selector, text, used)  # no CJK glyph from another font: no tofu
         width = page.evaluate("document.scrollingElement.scrollWidth")
         assert width <= 1280, f"the page is {width} px wide at 1280"
         page.screenshot(path=str(shot))

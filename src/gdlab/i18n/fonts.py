@@ -16,12 +16,17 @@ from __future__ import annotations
 import base64
 import functools
 import io
+import unicodedata
 from importlib import resources
 
 FAMILY = "gdlab CJK"
 FILE = "gdlab-cjk.ttf"
-#: the page's font stack: the system's UI font first, the embedded font for what it lacks
-CSS_STACK = f'system-ui, "{FAMILY}", sans-serif'
+#: the page's font stack: the embedded font first, for the CJK characters its ``@font-face`` claims
+#: (``UNICODE_RANGE``), then the system's UI font for everything else. (Behind system-ui, Chromium sets bold
+#: CJK text in DejaVu Sans Bold's missing-glyph boxes instead of falling back to it.)
+CSS_STACK = f'"{FAMILY}", system-ui, sans-serif'
+#: CJK radicals to ideographs, compatibility ideographs, vertical and CJK compatibility forms, full-width forms
+UNICODE_RANGE = "U+2E80-9FFF, U+F900-FAFF, U+FE10-FE4F, U+FF00-FFEF"
 
 
 def font_path():
@@ -55,11 +60,12 @@ def rc_params(lang: str) -> dict:
 
 
 def font_face_css(text: str) -> str:
-    """An ``@font-face`` rule for ``FAMILY`` with the glyphs of ``text`` that the font has ("" if none)."""
+    """An ``@font-face`` rule for ``FAMILY`` with the glyphs of the wide (CJK) characters of ``text`` that the
+    font has ("" if none: an English page carries no font)."""
     from fontTools import subset
     from fontTools.ttLib import TTFont
 
-    wanted = sorted(set(text) & characters() - set(map(chr, range(128))))
+    wanted = sorted(c for c in set(text) & characters() if unicodedata.east_asian_width(c) in "WF")
     if not wanted:
         return ""
     with resources.as_file(font_path()) as path:
@@ -74,4 +80,5 @@ def font_face_css(text: str) -> str:
     font.flavor = "woff"
     font.save(buffer)
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return f'@font-face {{ font-family: "{FAMILY}"; src: url(data:font/woff;base64,{data}) format("woff"); }}'
+    return (f'@font-face {{ font-family: "{FAMILY}"; src: url(data:font/woff;base64,{data}) format("woff"); '
+            f"unicode-range: {UNICODE_RANGE}; }}")
