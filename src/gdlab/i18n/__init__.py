@@ -27,10 +27,10 @@ import unicodedata
 
 from dataclasses import dataclass, field
 
-from gdlab.i18n.catalog import DEFAULT, LANGUAGES, PLACEHOLDER, catalog, render
+from gdlab.i18n.catalog import DEFAULT, LANGUAGES, catalog, render
 
 __all__ = ["LANGUAGES", "DEFAULT", "Msg", "t", "using", "current", "set_language", "resolve", "normalize",
-           "catalog", "LanguageError", "width", "rjust"]
+           "catalog", "LanguageError", "width", "rjust", "join"]
 
 _current: contextvars.ContextVar[str] = contextvars.ContextVar("gdlab_language", default=DEFAULT)
 
@@ -135,3 +135,29 @@ def width(text: str) -> int:
 def rjust(text: str, columns: int) -> str:
     """``text`` right-aligned in ``columns`` terminal columns (``str.rjust`` counts a CJK character as one)."""
     return " " * max(columns - width(text), 0) + text
+
+
+def _pair(how):
+    if callable(how):
+        return how
+    pairs = {"list": lambda first, rest: Msg("join.list", first=first, rest=rest),
+             "clauses": lambda first, rest: Msg("join.clauses", first=first, rest=rest),
+             "and": lambda first, rest: Msg("join.and", first=first, rest=rest),
+             "sentences": lambda first, rest: Msg("join.sentences", first=first, rest=rest)}
+    if how not in pairs:
+        raise ValueError(f"how={how!r} is not valid; valid: {', '.join(pairs)} or a function (first, rest) → Msg")
+    return pairs[how]
+
+
+def join(items, how="list"):
+    """``items`` (strings or Msgs) as one phrase, in the language it is shown in (a Msg; the item itself when
+    there is one, "" when none). ``how``: "list" (a, b, c · a、b、c), "clauses" (a; b · a；b), "and"
+    (a and b · a 和 b), "sentences" (one after another: a space after an English full stop, none after
+    "。"), or a function (first, rest) → Msg for a separator of one's own."""
+    pair, items = _pair(how), list(items)
+    if not items:
+        return ""
+    out = items[-1]
+    for item in reversed(items[:-1]):
+        out = pair(item, out)
+    return out

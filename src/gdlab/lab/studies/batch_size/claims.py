@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gdlab.i18n import Msg
+from gdlab.i18n import Msg, join
 from gdlab.lab.claims import Finding, claims_for, g, say
 from gdlab.lab.studies.batch_size.names import status_name
 
@@ -29,8 +29,8 @@ def memory_against_throughput(e: BatchCosts) -> Finding:
     mem = e.memory_kib
     grows = all(b >= a for a, b in zip(mem, mem[1:])) and mem[-1] > mem[0]
     faster = e.throughput_order < 0
-    text = Msg("batch_size.c15_text", memory=", ".join(f"{g(m)} KiB" for m in mem),
-               sizes=", ".join(map(str, e.batch_sizes)), rate_first=g(e.samples_per_second[0]),
+    text = Msg("batch_size.c15_text", memory=join(f"{g(m)} KiB" for m in mem),
+               sizes=join(map(str, e.batch_sizes)), rate_first=g(e.samples_per_second[0]),
                first=e.batch_sizes[0], rate_last=g(e.samples_per_second[-1]), last=e.batch_sizes[-1])
     return say(grows and faster, Msg("batch_size.c15_yes", text=text), Msg("batch_size.c15_no", text=text))
 
@@ -82,8 +82,8 @@ def larger_batch_aims_better(e: Directions) -> Finding:
     sharper = len(d) >= 2 and all(b[1] > a[1] for a, b in zip(d, d[1:]))
     calmer = len(d) >= 2 and all(b[2] < a[2] for a, b in zip(d, d[1:]))
     fewer = all(b < a for a, b in zip(e.iterations_per_epoch, e.iterations_per_epoch[1:]))
-    numbers = dict(iterations=", ".join(map(str, e.iterations_per_epoch)),
-                   cosines=", ".join(f"{g(c)} (B = {b})" for b, c, _ in d), deviations=", ".join(g(v) for _, _, v in d))
+    numbers = dict(iterations=join(map(str, e.iterations_per_epoch)),
+                   cosines=join(f"{g(c)} (B = {b})" for b, c, _ in d), deviations=join(g(v) for _, _, v in d))
     return say(sharper and fewer and calmer, Msg("batch_size.c18_yes", **numbers), Msg("batch_size.c18_no", **numbers))
 
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from gdlab.i18n import Msg, t
+from gdlab.i18n import Msg
 
 
 def status_name(status: str) -> Msg:
@@ -19,16 +19,3 @@ def regime_name(regime: str) -> Msg:
             "diminishing returns": Msg("batch_size.regime_diminishing"),
             "no further gain": Msg("batch_size.regime_none")}[regime]
 
-
-def joined(items) -> str:
-    """``items`` joined by semicolons: "; " in English, "；" in Chinese (a full-width one needs no space)."""
-    sep = t("batch_size.semicolon")
-    return (sep + " " if sep.isascii() else sep).join(items)
-
-
-def sentences(parts) -> str:
-    """Sentences run together: after an English full stop a space, after a Chinese one (。) none."""
-    out = ""
-    for part in parts:
-        out += (" " if out and out[-1].isascii() else "") + part
-    return out

@@ -6,13 +6,13 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from gdlab.i18n import Msg, t
+from gdlab.i18n import Msg, join, t
 from gdlab.lab.claims import g
 from gdlab.lab.progress import progress
 from gdlab.lab.section import Section
 from gdlab.lab.studies.batch_size import Settings, experiment
 from gdlab.lab.studies.batch_size import claims as C
-from gdlab.lab.studies.batch_size.names import joined, regime_name, sentences
+from gdlab.lab.studies.batch_size.names import regime_name
 from gdlab.lab.studies.batch_size.plots import figures
 from gdlab.lab.studies.batch_size.results import BatchSizeResult
 from gdlab.lab.timing import TIE_RATIO, order
@@ -33,20 +33,20 @@ def recommendation_text(r) -> str:
                if budget else "")]
     if r.tied_with:
         tied = [r.run(b) for b in r.tied_with]
-        tie = dict(tied=", ".join(t("batch_size.tied_item", b=x.batch_size, seconds=f"{r.modelled_seconds(x):.3g}")
+        tie = dict(tied=join(t("batch_size.tied_item", b=x.batch_size, seconds=f"{r.modelled_seconds(x):.3g}")
                                   for x in tied),
                    ratio=TIE_RATIO, b=p.batch_size, samples=f"{p.samples_to_target:,}",
-                   tied_samples=", ".join(f"{x.samples_to_target:,}" for x in tied))
+                   tied_samples=join(f"{x.samples_to_target:,}" for x in tied))
         parts.append(t("batch_size.rec_tie_one", **tie) if len(tied) == 1 else t("batch_size.rec_tie_many", **tie))
     others = [x for x in r.runs if x.batch_size != p.batch_size and x.batch_size not in r.tied_with]
     slower = [x for x in others if x.steps_to_target is not None]
     if slower:
-        parts.append(t("batch_size.rec_slower", runs=joined(
+        parts.append(t("batch_size.rec_slower", runs=join(
             (t("batch_size.slower_item", b=x.batch_size, steps=x.steps_to_target,
-               seconds=f"{r.modelled_seconds(x):.3g}") for x in slower))))
+               seconds=f"{r.modelled_seconds(x):.3g}") for x in slower), "clauses")))
     missing = [x.batch_size for x in others if x.steps_to_target is None]
     if missing:
-        parts.append(t("batch_size.rec_missing", sizes=", ".join(map(str, missing))))
+        parts.append(t("batch_size.rec_missing", sizes=join(map(str, missing))))
     if r.fit is not None:
         parts.append(t("batch_size.rec_regime", b=p.batch_size, regime=regime_name(r.fit.regime(p.batch_size)),
                        b_noise=f"{r.fit.b_noise:.0f}"))
@@ -54,7 +54,7 @@ def recommendation_text(r) -> str:
         cross = a / b
         parts.append(t("batch_size.rec_cross_below", cross=f"{cross:.0f}") if p.batch_size <= cross
                      else t("batch_size.rec_cross_above", cross=f"{cross:.0f}"))
-    return sentences(parts)
+    return str(join(parts, "sentences"))
 
 
 AGREE_FACTOR = 2.0  # B_noise and B_simple are estimates of one scale; within 2× they agree (McCandlish et al.)
@@ -75,8 +75,8 @@ def fit_text(r) -> str:
     return t("batch_size.fit", s_min=f"{f.s_min:.1f}", b_noise=f"{f.b_noise:.1f}", e_min=f"{f.e_min:,.0f}",
              b_simple=g(bs), b_trained=r.noise_trained.get("batch_size", "—"),
              b_initial=g(r.noise_initial.get("b_simple")), ratio=ratio,
-             regimes=joined((t("batch_size.regime_item", regime=regime_name(k), sizes=", ".join(v))
-                             for k, v in regimes.items())))
+             regimes=join((t("batch_size.regime_item", regime=regime_name(k), sizes=join(v))
+                      for k, v in regimes.items()), "clauses"))
 
 
 def verdicts(r: BatchSizeResult) -> list:
@@ -138,8 +138,8 @@ def _paths_text(r) -> str:
         by_path.setdefault(run.step_path, []).append(str(run.batch_size))
     if len(by_path) == 1:
         return t("batch_size.paths_one", path=names[next(iter(by_path))])
-    return t("batch_size.paths_many", paths=joined((t("batch_size.path_item", path=names[p], sizes=", ".join(bs))
-                                                     for p, bs in by_path.items())))
+    return t("batch_size.paths_many", paths=join((t("batch_size.path_item", path=names[p], sizes=join(bs))
+                                              for p, bs in by_path.items()), "clauses"))
 
 
 def tutorial_view_text(r) -> str:
@@ -147,9 +147,9 @@ def tutorial_view_text(r) -> str:
     reached = [x for x in rows if x["status"] == "reached"]
     missed = [str(x["batch_size"]) for x in rows if x["status"] != "reached"]
     return t("batch_size.tutorial_view", lr=f"{r.settings.tutorial_learning_rate:g}",
-             reached=joined((t("batch_size.tutorial_reached_item", b=x["batch_size"], steps=x["steps_to_target"])
-                             for x in reached)) or t("batch_size.tutorial_none_reached"),
-             missed=Msg("batch_size.tutorial_missed", sizes=", ".join(missed), max_steps=r.settings.max_steps)
+             reached=join((t("batch_size.tutorial_reached_item", b=x["batch_size"], steps=x["steps_to_target"])
+                      for x in reached), "clauses") or t("batch_size.tutorial_none_reached"),
+             missed=Msg("batch_size.tutorial_missed", sizes=join(missed), max_steps=r.settings.max_steps)
              if missed else "")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gdlab.i18n import Msg, t
+from gdlab.i18n import Msg, join, t
 from gdlab.lab.progress import progress
 from gdlab.lab.section import Section
 from gdlab.lab.studies.compare import Settings, experiment
@@ -21,7 +21,7 @@ def compare_text(r: CompareResult) -> list[str]:
     best = max(runs, key=lambda x: x.val_accuracy)
     top = [x.label for x in runs if best.val_accuracy - x.val_accuracy <= noise]
     worst = min(runs, key=lambda x: x.val_accuracy)
-    tied = (Msg("compare.tied", noise=f"{noise:.3f}", others=", ".join(x for x in top if x != best.label))
+    tied = (Msg("compare.tied", noise=f"{noise:.3f}", others=join(x for x in top if x != best.label))
             if len(top) > 1 else "")
     out = [t("compare.best", best=best.label, val=f"{best.val_accuracy:.3f}", test=f"{best.test_accuracy:.3f}",
              tied=tied, worst=worst.label, worst_val=f"{worst.val_accuracy:.3f}")]
@@ -35,7 +35,7 @@ def compare_text(r: CompareResult) -> list[str]:
     reached = sorted((x for x in runs if x.epochs_to_target), key=lambda x: x.epochs_to_target)
     if reached:
         fewest = [x.label for x in reached if x.epochs_to_target == reached[0].epochs_to_target]
-        out.append(t("compare.fewest_epochs", target=f"{r.settings.target_accuracy:g}", fewest=", ".join(fewest),
+        out.append(t("compare.fewest_epochs", target=f"{r.settings.target_accuracy:g}", fewest=join(fewest),
                      epochs=reached[0].epochs_to_target, missed=len(runs) - len(reached), total=len(runs),
                      max_epochs=r.settings.epochs))
     fast = min(runs, key=lambda x: x.step_time.median)

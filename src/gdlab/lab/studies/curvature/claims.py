@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gdlab.i18n import Msg
+from gdlab.i18n import Msg, join
 from gdlab.lab.claims import Finding, claims_for, g, say
-from gdlab.lab.studies.momentum.claims import joined
 
 claim = claims_for("curvature")
 
@@ -96,7 +95,7 @@ def momentum_plane(e: Plane) -> Finding:
     judged = [r for r in e.runs if abs(r.eta_lambda / (2 * (1 + r.momentum)) - 1) > MARGIN]
     wrong = _wrong(e.runs, lambda b: 2 * (1 + b))
     words = dict(right=len(judged) - len(wrong), judged=len(judged), margin=f"{MARGIN:.0%}", lambda_max=g(e.lambda_max))
-    runs = joined([Msg("curvature.c38_run", eta_lambda=g(r.eta_lambda), beta=g(r.momentum)) for r in wrong],
+    runs = join([Msg("curvature.c38_run", eta_lambda=g(r.eta_lambda), beta=g(r.momentum)) for r in wrong],
                   lambda first, rest: Msg("curvature.c38_runs_more", first=first, rest=rest))
     return say(bool(judged) and not wrong, Msg("curvature.c38", **words),
                Msg("curvature.c38_wrong", **words, runs=runs) if wrong else Msg("curvature.c38", **words))

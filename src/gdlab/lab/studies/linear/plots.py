@@ -11,7 +11,7 @@ from pathlib import Path
 import matplotlib
 import numpy as np
 
-from gdlab.i18n import t
+from gdlab.i18n import join, t
 from gdlab.lab.studies.linear.experiment import LinearResult, run_name
 from gdlab.reporting.figures import figure, integer_xticks, legend_outside, save, styled
 
@@ -34,7 +34,7 @@ def _off_frame(ax, xs, ys, x_range, y_range, color) -> str | None:
         return None
     ks = [k for k, _, _ in off]
     if len(off) <= 3:
-        listed = dict(iterations=", ".join(map(str, ks)), ws=", ".join(f"{x:.3g}" for _, x, _ in off))
+        listed = dict(iterations=join(map(str, ks)), ws=join(f"{x:.3g}" for _, x, _ in off))
         return t("linear.off_frame_few", **listed) if len(off) > 1 else t("linear.off_frame_one", **listed)
     far = max(off, key=lambda o: abs(o[1]))
     return t("linear.off_frame_many", first=ks[0], last=ks[-1], count=len(off), w=f"{far[1]:.3g}", at=far[0])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gdlab.i18n import Msg, t
+from gdlab.i18n import Msg, join, t
 from gdlab.lab.section import Section
 from gdlab.lab.studies.lr_find import Settings, experiment
 from gdlab.lab.studies.lr_find.experiment import LRRangeResult
@@ -49,7 +49,7 @@ def spread_text(r: LRRangeResult, cfg: Settings) -> str:
                                last=f"{f.learning_rates[-1]:.3g}"))
     if sp["edges"]:
         points = {"first": Msg("lr_find.first_point"), "last": Msg("lr_find.last_point")}
-        at = ", ".join(t("lr_find.seed_at_edge", seed=cfg.seed + k, point=points[side])
+        at = join(t("lr_find.seed_at_edge", seed=cfg.seed + k, point=points[side])
                        for k, side in sp["edges"].items())
         return t("lr_find.spread_at_edge", at=at, **spread)
     return t("lr_find.spread_none_at_edge", **spread)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from gdlab.i18n import Msg
+from gdlab.i18n import Msg, join
 from gdlab.lab.claims import Finding, claims_for, g, say
 
 claim = claims_for("momentum")
@@ -37,26 +37,9 @@ class MomentumRuns:
     crossover: float  # theory: β = 0.9 is faster where 1 − η·λ_min > √β, i.e. η < (1 − √β)/λ_min
 
 
-def comma(first, rest) -> Msg:
-    return Msg("momentum.list_more", first=first, rest=rest)
-
-
-def semicolon(first, rest) -> Msg:
-    return Msg("momentum.list_more_semicolon", first=first, rest=rest)
-
-
-def joined(items: list, pair=comma):
-    """``items`` (strings or Msgs) as one phrase, each item joined to the rest by ``pair``: the list
-    separator of the language the phrase is shown in. No items: ""."""
-    if len(items) < 2:
-        return items[0] if items else ""
-    return pair(items[0], joined(items[1:], pair))
-
-
 def _ranges(spans) -> Msg | str:
     """((0.005, 0.04), (0.08, 0.14)) → '0.005–0.04 and 0.08–0.14'."""
-    return joined([g(lo) if lo == hi else f"{g(lo)}–{g(hi)}" for lo, hi in spans],
-                  lambda first, rest: Msg("momentum.ranges_more", first=first, rest=rest))
+    return join([g(lo) if lo == hi else f"{g(lo)}–{g(hi)}" for lo, hi in spans], "and")
 
 
 def problem_label(name: str) -> Msg:
@@ -112,7 +95,7 @@ def momentum_condition(e: ConvergenceCondition) -> Finding:
                high=g(max(r.beta for r in e.runs)), curvature=g(e.curvature))
     return say(not wrong, Msg("momentum.c31_yes", runs=runs),
                Msg("momentum.c31_no", runs=runs, wrong=len(wrong),
-                   betas=joined([f"β = {g(r.beta)}" for r in wrong])))
+                   betas=join([f"β = {g(r.beta)}" for r in wrong])))
 
 
 @dataclass(frozen=True)
@@ -133,9 +116,9 @@ class CriticalDamping:
 def critical_damping(e: CriticalDamping) -> Finding:
     wrong = [r for r in e.runs if (r.sign_changes >= 2) != (r.beta > e.critical_beta)]
     words = dict(eta=g(e.learning_rate), curvature=g(e.curvature), critical=g(e.critical_beta),
-                 counts=joined([Msg("momentum.c32_count", beta=g(r.beta), count=r.sign_changes) for r in e.runs]))
+                 counts=join([Msg("momentum.c32_count", beta=g(r.beta), count=r.sign_changes) for r in e.runs]))
     return say(not wrong, Msg("momentum.c32_yes", **words),
-               Msg("momentum.c32_no", **words, betas=joined([f"β = {g(r.beta)}" for r in wrong])))
+               Msg("momentum.c32_no", **words, betas=join([f"β = {g(r.beta)}" for r in wrong])))
 
 
 @dataclass(frozen=True)
@@ -222,12 +205,12 @@ TRAINED = 0.1  # a problem counts as trained when its gap fell to 10 % of its st
 def adadelta_needs_no_rate(e: AdadeltaDefault) -> Finding:
     failed = [p for p in e.problems if not p.gap_at_one <= TRAINED * p.start_gap]
     sgd = [p.sgd_best_rate for p in e.problems if p.sgd_best_rate is not None]
-    problems = joined([Msg("momentum.c35_problem", problem=problem_label(p.problem), start=g(p.start_gap), end=g(p.gap_at_one),
-                           rate=g(p.best_rate), gap=g(p.best_gap)) for p in e.problems], semicolon)
+    problems = join([Msg("momentum.c35_problem", problem=problem_label(p.problem), start=g(p.start_gap), end=g(p.gap_at_one),
+                           rate=g(p.best_rate), gap=g(p.best_gap)) for p in e.problems], "clauses")
     details = (Msg("momentum.c35_details_sgd", problems=problems, low=g(min(sgd)), high=g(max(sgd))) if sgd
                else Msg("momentum.c35_details", problems=problems))
     return say(not failed, Msg("momentum.c35_yes", steps=e.steps, factor=f"{1 / TRAINED:g}", details=details),
-               Msg("momentum.c35_no", steps=e.steps, failed=joined([problem_label(p.problem) for p in failed]),
+               Msg("momentum.c35_no", steps=e.steps, failed=join([problem_label(p.problem) for p in failed]),
                    share=f"{TRAINED:.0%}", details=details))
 
 
@@ -241,7 +224,7 @@ def adaptive_steps_per_parameter(e: StepRatios) -> Finding:
     rows = e.ratios
     adaptive = [k for k in ("Adagrad", "Adadelta", "Adam") if abs(math.log(rows[k])) > math.log(2)]
     plain = abs(math.log(rows["SGD"])) < 1e-9
-    ratios = joined([f"{k} {g(v)}" for k, v in rows.items()])
+    ratios = join([f"{k} {g(v)}" for k, v in rows.items()])
     return say(len(adaptive) == 3 and plain, Msg("momentum.c13_yes", ratios=ratios),
                Msg("momentum.c13_no", ratios=ratios))
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from gdlab import theory
-from gdlab.i18n import t
+from gdlab.i18n import join, t
 from gdlab.lab.claims import g
 from gdlab.lab.section import Section
 from gdlab.lab.studies.momentum import Settings, experiment
@@ -164,7 +164,7 @@ def build(s: Section, out: Path, cfg: Settings) -> None:
     s.tables.append((t("momentum.caption_runs", eta=f"{cfg.learning_rate:g}", eta_25=f"{25 * cfg.learning_rate:g}"),
                      r.table()))
     s.tables.append((t("momentum.caption_sweep", eta=f"{cfg.learning_rate:g}",
-                       grid=C.joined([f"{x:g}" for x in r.sweep.learning_rates])), r.sweep_table()))
+                       grid=join([f"{x:g}" for x in r.sweep.learning_rates])), r.sweep_table()))
     s.tables.append((t("momentum.caption_adaptive"), r.adaptive_table()))
     s.tables.append((t("momentum.caption_adadelta", steps=cfg.adadelta_steps, adadelta_grid="{0.1, 1, 10}",
                        sgd_grid="{1e-4 … 1}"), r.adadelta_table()))

@@ -6,18 +6,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from gdlab.i18n import Msg
+from gdlab.i18n import Msg, join
 from gdlab.lab.claims import Finding, claims_for, g, say
 
 claim = claims_for("regimes")
-
-
-def listed(items: list[Msg]) -> Msg:
-    """``items`` as one message, separated by "; " (in Chinese "；")."""
-    out = items[-1]
-    for item in reversed(items[:-1]):
-        out = Msg("regimes.list", first=item, rest=out)
-    return out
 
 
 @dataclass(frozen=True)
@@ -36,8 +28,8 @@ class EpochCounts:
 @claim(1)
 def epoch_is_one_pass(e: EpochCounts) -> Finding:
     bad = [r for r in e.runs if r.iterations != math.ceil(e.n / r.batch_size) or r.samples != e.n]
-    rows = listed([Msg("regimes.epoch_row", batch=r.batch_size, iterations=r.iterations, samples=f"{r.samples:,}")
-                   for r in e.runs])
+    rows = join([Msg("regimes.epoch_row", batch=r.batch_size, iterations=r.iterations, samples=f"{r.samples:,}")
+                 for r in e.runs], "clauses")
     return say(not bad, Msg("regimes.c1_yes", n=f"{e.n:,}", rows=rows), Msg("regimes.c1_no", rows=rows))
 
 
@@ -156,7 +148,7 @@ class FullGradientCost:
 def full_gradient_too_expensive(e: FullGradientCost) -> Finding:
     rows = e.rows
     ok = rows[-1].order > 0 and rows[-1].full_median > 5 * rows[0].full_median
-    text = listed([Msg("regimes.cost_row", n=f"{r.n:,}", full=r.full, batch=e.minibatch, minibatch=r.minibatch)
-                   for r in rows])
+    text = join([Msg("regimes.cost_row", n=f"{r.n:,}", full=r.full, batch=e.minibatch, minibatch=r.minibatch)
+                 for r in rows], "clauses")
     return say(ok, Msg("regimes.c22_yes", rows=text, n=f"{rows[-1].n:,}", ratio=g(rows[-1].ratio)),
                Msg("regimes.c22_no", rows=text))

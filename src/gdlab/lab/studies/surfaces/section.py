@@ -4,20 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gdlab.i18n import t
+from gdlab.i18n import join, t
 from gdlab.lab.progress import progress
 from gdlab.lab.section import Pair, Section
 from gdlab.lab.studies.surfaces import Settings, experiment
 from gdlab.lab.studies.surfaces.experiment import RaceResult, surface_formula, surface_name
 from gdlab.lab.studies.surfaces.plots import figures
-
-
-def listed(items: list[str]) -> str:
-    """``items`` as one list: "a, b, c" (in Chinese "a、b、c")."""
-    out = items[-1]
-    for item in reversed(items[:-1]):
-        out = t("surfaces.list", first=item, rest=out)
-    return out
 
 
 def surface_text(r: RaceResult) -> str:
@@ -26,12 +18,12 @@ def surface_text(r: RaceResult) -> str:
     touched = [x for x in r.races if x.settled is None and x.first_touch is not None]
     missed = [x.optimizer for x in r.races if x.first_touch is None]
     counts = dict(settled=len(settled), total=len(r.races), tolerance=f"{r.tolerance:g}", steps=r.steps)
-    parts = [t("surfaces.settled_first", **counts, first=listed([
+    parts = [t("surfaces.settled_first", **counts, first=join([
         t("surfaces.settled_item", optimizer=x.optimizer, step=x.settled) for x in settled[:3]]))
              if settled else t("surfaces.settled", **counts)]
 
     def touches(races) -> str:
-        return listed([t("surfaces.touch_item", optimizer=x.optimizer, touch=x.first_touch,
+        return join([t("surfaces.touch_item", optimizer=x.optimizer, touch=x.first_touch,
                          share=f"{x.above_after_touch:.0%}") for x in races])
 
     osc = [x for x in settled if x.oscillating]
@@ -40,11 +32,8 @@ def surface_text(r: RaceResult) -> str:
     if touched:
         parts.append(t("surfaces.touched", races=touches(touched)))
     if missed:
-        parts.append(t("surfaces.missed", optimizers=listed(missed)))
-    text = parts[-1]
-    for part in reversed(parts[:-1]):
-        text = t("surfaces.parts", first=part, rest=text)
-    return t("surfaces.sentence", text=text)
+        parts.append(t("surfaces.missed", optimizers=join(missed)))
+    return t("surfaces.sentence", text=join(parts, "clauses"))
 
 
 def build(s: Section, out: Path, cfg: Settings) -> None:
