@@ -132,7 +132,7 @@ def test_an_unknown_language_is_refused_with_the_valid_ones(bad):
 def test_a_message_renders_in_the_language_current_when_shown():
     m = Msg("lab.not_observed", seen=Msg("lab.not_run", section="linear"))
     with using("zh-CN"):
-        assert str(m) == "本次运行未观察到：本次运行未观察到：章节“linear”没有运行。"
+        assert str(m) == "本次运行未观察到该论断，实际所见：本次运行未观察到：章节“linear”没有运行。"
         assert m.render("en") == "Not observed in this run: Not observed in this run: section 'linear' was not run."
     assert i18n.current() == "en" and t("lab.verdict_shown") == "shown"
 

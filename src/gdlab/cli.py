@@ -233,7 +233,10 @@ def _argparse_words():
 
     def translate(msgid):
         key = keys.get(msgid.strip()) if isinstance(msgid, str) else None
-        return msgid if key is None else t(key) + msgid[len(msgid.rstrip()):]
+        if key is None:
+            return msgid
+        text = t(key)  # argparse's trailing space or newline, except after full-width punctuation ("用法：")
+        return text + ("" if text[-1:] in "：；，。" else msgid[len(msgid.rstrip()):])
 
     saved = argparse._
     argparse._ = translate
