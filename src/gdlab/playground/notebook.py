@@ -119,11 +119,23 @@ class PlaygroundWidget(anywidget.AnyWidget):
     def export(self, run: str = "a", out: str | Path | None = None) -> Path:
         """Write run ``run``'s playground.toml, playground.csv and train.py (as the page's downloads have
         them, now) into the folder ``out`` (default ``playground-<run>``); returns the folder."""
-        files = api_mod.export_files(self.session, run)
+        files = api_mod.export_files(self.session, run)  # an unknown run is named before anything is written
         folder = Path(out if out is not None else f"playground-{run}")
+        for path in (folder, *(folder / name for name in _FILES)):
+            if path.exists() and path.is_dir() != (path == folder):
+                raise ValueError(f"out={str(out)!r}: {str(path)!r} is a {'file' if path == folder else 'folder'}; "
+                                 f"valid: a folder (new or existing) whose {', '.join(_FILES)} may be replaced")
         folder.mkdir(parents=True, exist_ok=True)
-        for name in _FILES:
-            (folder / name).write_text(files[name], encoding="utf-8")
+        written = []
+        try:  # each file whole: a failure leaves the files already there as they were
+            for name in _FILES:
+                written.append(folder / f".{name}.tmp")
+                written[-1].write_text(files[name], encoding="utf-8")
+            for name in _FILES:
+                (folder / f".{name}.tmp").replace(folder / name)
+        finally:
+            for tmp in written:
+                tmp.unlink(missing_ok=True)
         return folder
 
     def close(self) -> None:
@@ -136,6 +148,9 @@ class PlaygroundWidget(anywidget.AnyWidget):
 
     # -- messages ------------------------------------------------------------------------------------
     def _on_message(self, widget, content, buffers) -> None:
+        if self.session.closed:  # after close(): nothing answers any more (the worker is gone)
+            self.log.warning("gdlab playground widget: ignored a message after close(): %.200r", content)
+            return
         self._requests.submit(self._handle, content)
 
     def _handle(self, content) -> None:
