@@ -209,3 +209,15 @@ def test_widget_answers_in_its_language_with_values_quoted_as_they_are():
     finally:
         w.close()
     assert sent[0]["status"] == 422 and sent[0]["json"]["detail"].startswith("'{valid}' 无效"), sent
+
+
+@pytest.mark.parametrize("out", [3, b"bytes", ["x"]])
+def test_export_names_an_out_that_is_not_a_path(w, out):
+    with pytest.raises(TypeError, match=r"out=.* is not valid; valid: a folder's path"):
+        w.export("a", out)
+
+
+def test_the_widget_language_cannot_be_changed_under_its_page(w):
+    with pytest.raises(AttributeError):  # was: every later request failed in the worker, unanswered
+        w.lang = "fr"
+    assert w.lang == "en"

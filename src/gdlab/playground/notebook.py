@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import base64
 import math
+import os
 import re
 import threading
 import time
@@ -94,12 +95,17 @@ class PlaygroundWidget(anywidget.AnyWidget):
     _page = traitlets.Unicode().tag(sync=True)
 
     def __init__(self, api: _WidgetApi, lang: str = "en", **kwargs):  # made by ``widget()``, which checks first
-        self._api, self.lang = api, lang
+        self._api, self._lang = api, lang
         super().__init__(_page=inline_page(lang), **kwargs)
         self._requests = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gdlab-widget")
         self._feed: FrameFeed | None = None
         self._pusher: threading.Thread | None = None
         self.on_msg(self._on_message)
+
+    @property
+    def lang(self) -> str:
+        """The page's language, fixed when the widget is made (its page is built in it): ``widget(lang=…)``."""
+        return self._lang
 
     @property
     def session(self) -> Session:
@@ -119,6 +125,8 @@ class PlaygroundWidget(anywidget.AnyWidget):
     def export(self, run: str = "a", out: str | Path | None = None) -> Path:
         """Write run ``run``'s playground.toml, playground.csv and train.py (as the page's downloads have
         them, now) into the folder ``out`` (default ``playground-<run>``); returns the folder."""
+        if out is not None and not isinstance(out, (str, os.PathLike)):
+            raise TypeError(f"out={out!r:.80} is not valid; valid: a folder's path (str or pathlib.Path) or None")
         files = api_mod.export_files(self.session, run)  # an unknown run is named before anything is written
         folder = Path(out if out is not None else f"playground-{run}")
         for path in (folder, *(folder / name for name in _FILES)):
@@ -154,8 +162,11 @@ class PlaygroundWidget(anywidget.AnyWidget):
         self._requests.submit(self._handle, content)
 
     def _handle(self, content) -> None:
-        with i18n.using(self.lang):  # errors, divergence messages and the lesson's verdict in the page's language
-            self._answer(content)
+        try:
+            with i18n.using(self.lang):  # errors, divergence messages and the lesson's verdict in the page's language
+                self._answer(content)
+        except Exception:  # the worker's future would keep it, unseen: the kernel's log gets the traceback
+            self.log.exception("gdlab playground widget: a message failed: %.200r", content)
 
     def _answer(self, content) -> None:
         if not isinstance(content, dict):
