@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from gdlab.i18n import LANGUAGES, LanguageError, catalog, normalize, resolve, rjust, t, using
+from gdlab.i18n import LANGUAGES, LanguageError, catalog, normalize, resolve, rjust, t, using, width
 
 
 def _demo(args) -> int:
@@ -217,10 +217,18 @@ def _add_lab(sub, common: dict) -> None:
     p.set_defaults(func=_lab_report)
 
 
+def _language(text):
+    """``--lang``'s type: its value normalised, or argparse's error with ``normalize``'s message."""
+    try:
+        return normalize(text)
+    except LanguageError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
 def _lang_parent() -> argparse.ArgumentParser:
     """``--lang``, accepted by every command (``main`` reads it before parsing, so help speaks it)."""
     parent = argparse.ArgumentParser(add_help=False)
-    parent.add_argument("--lang", choices=LANGUAGES, type=normalize, default=None, help=t("cli.lang_help"))
+    parent.add_argument("--lang", choices=LANGUAGES, type=_language, default=None, help=t("cli.lang_help"))
     return parent
 
 
@@ -383,6 +391,7 @@ def main(argv=None) -> int:
     except LanguageError as err:
         print(f"gdlab: error: {err}", file=sys.stderr)
         return 2
+    lang = _writable(lang)
     with using(lang), _argparse_words():
         args = build_parser().parse_args(argv)
         args.lang = lang
@@ -396,16 +405,55 @@ def main(argv=None) -> int:
             return code
 
 
+def _writable(lang: str) -> str:
+    """``lang``, or English (with a warning) when stdout or stderr cannot encode the CJK characters of the command
+    line's messages (an ASCII terminal, ``PYTHONIOENCODING=ascii``): help and errors would fail with a
+    UnicodeEncodeError. An encoding that has them but not a symbol or two (GB2312 has no ⌈ ⌉) shows "?" there."""
+    if lang == "en":
+        return lang
+    text = "".join({c for key, v in catalog(lang).items() if key.split(".")[0] in ("cli", "argparse") for c in v})
+    wide = "".join(c for c in text if width(c) == 2)
+    for stream in (sys.stdout, sys.stderr):
+        encoding = getattr(stream, "encoding", None)
+        if not encoding or getattr(stream, "errors", "strict") != "strict":
+            continue
+        try:
+            wide.encode(encoding)
+        except UnicodeEncodeError:
+            print(f"gdlab: warning: {getattr(stream, 'name', 'output')} is {encoding}, which cannot show {lang}; "
+                  "English instead (PYTHONIOENCODING=utf-8 shows it)", file=sys.stderr)
+            return "en"
+        except LookupError:
+            continue
+        try:
+            text.encode(encoding)
+        except UnicodeEncodeError:
+            if hasattr(stream, "reconfigure"):
+                stream.reconfigure(errors="replace")
+    return lang
+
+
 def _lang_argument(argv: list[str]) -> str | None:
-    """The value of ``--lang X`` / ``--lang=X`` in ``argv`` (the last one wins), or None."""
+    """The value of ``--lang X`` / ``--lang=X`` in ``argv`` (the last one wins), or None.
+
+    argparse also takes an option's unambiguous abbreviation, so ``--la`` and ``--lan`` are read as ``--lang``
+    (where a command has another option starting with them, argparse refuses them as ambiguous), and so is
+    ``--l`` when its value is a language (``gdlab demo --l 0.1`` is left to argparse: ``--l`` is ``--lr`` or
+    ``--lang`` there)."""
     found = None
     for i, arg in enumerate(argv):
         if arg == "--":
             break
-        if arg == "--lang":
-            found = argv[i + 1] if i + 1 < len(argv) else ""
-        elif arg.startswith("--lang="):
-            found = arg.split("=", 1)[1]
+        name, eq, value = arg.partition("=")
+        if len(name) < len("--l") or not "--lang".startswith(name):
+            continue
+        value = value if eq else argv[i + 1] if i + 1 < len(argv) else ""
+        if name == "--l":
+            try:
+                normalize(value)
+            except LanguageError:
+                continue
+        found = value
     return found
 
 

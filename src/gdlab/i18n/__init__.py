@@ -27,7 +27,7 @@ import unicodedata
 
 from dataclasses import dataclass, field
 
-from gdlab.i18n.catalog import DEFAULT, LANGUAGES, catalog, render
+from gdlab.i18n.catalog import DEFAULT, LANGUAGES, LanguageError, catalog, render
 
 __all__ = ["LANGUAGES", "DEFAULT", "Msg", "t", "using", "current", "set_language", "resolve", "normalize",
            "catalog", "LanguageError", "width", "rjust", "join"]
@@ -35,24 +35,29 @@ __all__ = ["LANGUAGES", "DEFAULT", "Msg", "t", "using", "current", "set_language
 _current: contextvars.ContextVar[str] = contextvars.ContextVar("gdlab_language", default=DEFAULT)
 
 
-class LanguageError(ValueError):
-    """A language gdlab does not speak."""
-
-
 _ALIASES = {"en": "en", "zh-cn": "zh-CN", "zh": "zh-CN", "zh-hans": "zh-CN", "zh-sg": "zh-CN",
             "zh-hans-cn": "zh-CN"}
+
+
+#: characters of a refused value quoted back in the error (a 10 kB header or argument is not echoed whole)
+ECHO_LIMIT = 80
+
+
+def _quote(value) -> str:
+    text = repr(value)
+    return text if len(text) <= ECHO_LIMIT else f"{text[:ECHO_LIMIT]}… ({len(text):,} characters)"
 
 
 def normalize(lang: str, argument: str = "lang") -> str:
     """``lang`` as one of ``LANGUAGES`` ("zh_CN", "zh-cn", "zh-Hans" and "zh" are zh-CN; "en-GB" is en)."""
     if not isinstance(lang, str):
-        raise LanguageError(f"{argument}={lang!r} is not valid; valid: {', '.join(LANGUAGES)}")
+        raise LanguageError(f"{argument}={_quote(lang)} is not valid; valid: {', '.join(LANGUAGES)}")
     key = lang.strip().replace("_", "-").lower()
     if key in _ALIASES:
         return _ALIASES[key]
     if key.startswith("en-"):
         return "en"
-    raise LanguageError(f"{argument}={lang!r} is not valid; valid: {', '.join(LANGUAGES)} (zh-CN is Simplified "
+    raise LanguageError(f"{argument}={_quote(lang)} is not valid; valid: {', '.join(LANGUAGES)} (zh-CN is Simplified "
                         "Chinese)")
 
 
@@ -121,7 +126,8 @@ class Msg:
         object.__setattr__(self, "params", params)
 
     def render(self, lang: str | None = None) -> str:
-        return render(self.key, self.params, lang or _current.get())
+        """The message in ``lang`` (any spelling ``normalize`` takes; None: the current language)."""
+        return render(self.key, self.params, _current.get() if lang is None else normalize(lang))
 
     def __str__(self) -> str:
         return self.render()

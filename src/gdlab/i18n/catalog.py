@@ -16,9 +16,21 @@ LANGUAGES = ("en", "zh-CN")
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
-@functools.cache
+class LanguageError(ValueError):
+    """A language gdlab does not speak."""
+
+
 def catalog(lang: str) -> dict[str, str]:
-    """Every message of ``lang``: full key → template."""
+    """Every message of ``lang`` (one of ``LANGUAGES``, as ``gdlab.i18n.normalize`` writes it): full key →
+    template."""
+    if not isinstance(lang, str) or lang not in LANGUAGES:
+        raise LanguageError(f"lang={repr(lang)[:80]} is not a catalogue; valid: {', '.join(LANGUAGES)} "
+                            "(gdlab.i18n.normalize turns 'zh_CN', 'zh' and 'en-GB' into one of them)")
+    return _load(lang)
+
+
+@functools.cache
+def _load(lang: str) -> dict[str, str]:
     folder = resources.files("gdlab.i18n") / "messages" / lang
     out: dict[str, str] = {}
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):

@@ -15,7 +15,7 @@
 
 Languages: the page is served in ``?lang=`` or else the app's language (``create_app(lang=…)``), and
 asks for its messages. Every request is answered in the language it names, ``?lang=`` or else the
-first language of ``Accept-Language`` that gdlab speaks (the page sends its own), else the app's:
+most wanted language of ``Accept-Language`` (by ``q``) that gdlab speaks (the page sends its own), else the app's:
 error details, a run's divergence message and the lesson's verdict are rendered in it.
 
 The operations behind the /api routes are ``api.Api``'s (the notebook widget answers the same requests
@@ -149,11 +149,32 @@ class GuardMiddleware:
         return None
 
 
+def _accepted(accept: str) -> list[str]:
+    """The language tags of an ``Accept-Language`` header, most wanted first: by their ``q`` (1 when absent;
+    the header's order among equal ones), leaving out those with ``q=0`` ("not acceptable") or a ``q`` that
+    is not a number from 0 to 1."""
+    ranked = []
+    for position, part in enumerate(accept.split(",")):
+        tag, *params = (p.strip() for p in part.split(";"))
+        q = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = float(value) if len(value) <= 8 else -1.0
+                except ValueError:
+                    q = -1.0
+        if 0 < q <= 1:
+            ranked.append((-q, position, tag))
+    return [tag for _, _, tag in sorted(ranked)]
+
+
 def request_language(query: str, accept: str | None, default: str) -> str:
-    """A request's language: its ``lang`` query parameter, else the first language of its
-    ``Accept-Language`` header that gdlab speaks, else ``default``."""
+    """A request's language: its ``lang`` query parameter (the last one, as the operations read a repeated
+    parameter), else the most wanted language of its ``Accept-Language`` header that gdlab speaks, else
+    ``default``."""
     asked = parse_qs(query).get("lang", [])
-    tags = asked[:1] + [part.split(";")[0].strip() for part in (accept or "").split(",")]
+    tags = asked[-1:] + _accepted(accept or "")
     for tag in tags:
         try:
             return i18n.normalize(tag)

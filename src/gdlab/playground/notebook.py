@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import base64
 import math
+import os
 import re
 import threading
 import time
@@ -94,12 +95,17 @@ class PlaygroundWidget(anywidget.AnyWidget):
     _page = traitlets.Unicode().tag(sync=True)
 
     def __init__(self, api: _WidgetApi, lang: str = "en", **kwargs):  # made by ``widget()``, which checks first
-        self._api, self.lang = api, lang
+        self._api, self._lang = api, lang
         super().__init__(_page=inline_page(lang), **kwargs)
         self._requests = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gdlab-widget")
         self._feed: FrameFeed | None = None
         self._pusher: threading.Thread | None = None
         self.on_msg(self._on_message)
+
+    @property
+    def lang(self) -> str:
+        """The page's language, fixed when the widget is made (its page is built in it): ``widget(lang=…)``."""
+        return self._lang
 
     @property
     def session(self) -> Session:
@@ -119,11 +125,25 @@ class PlaygroundWidget(anywidget.AnyWidget):
     def export(self, run: str = "a", out: str | Path | None = None) -> Path:
         """Write run ``run``'s playground.toml, playground.csv and train.py (as the page's downloads have
         them, now) into the folder ``out`` (default ``playground-<run>``); returns the folder."""
-        files = api_mod.export_files(self.session, run)
+        if out is not None and not isinstance(out, (str, os.PathLike)):
+            raise TypeError(f"out={out!r:.80} is not valid; valid: a folder's path (str or pathlib.Path) or None")
+        files = api_mod.export_files(self.session, run)  # an unknown run is named before anything is written
         folder = Path(out if out is not None else f"playground-{run}")
+        for path in (folder, *(folder / name for name in _FILES)):
+            if path.exists() and path.is_dir() != (path == folder):
+                raise ValueError(f"out={str(out)!r}: {str(path)!r} is a {'file' if path == folder else 'folder'}; "
+                                 f"valid: a folder (new or existing) whose {', '.join(_FILES)} may be replaced")
         folder.mkdir(parents=True, exist_ok=True)
-        for name in _FILES:
-            (folder / name).write_text(files[name], encoding="utf-8")
+        written = []
+        try:  # each file whole: a failure leaves the files already there as they were
+            for name in _FILES:
+                written.append(folder / f".{name}.tmp")
+                written[-1].write_text(files[name], encoding="utf-8")
+            for name in _FILES:
+                (folder / f".{name}.tmp").replace(folder / name)
+        finally:
+            for tmp in written:
+                tmp.unlink(missing_ok=True)
         return folder
 
     def close(self) -> None:
@@ -136,11 +156,17 @@ class PlaygroundWidget(anywidget.AnyWidget):
 
     # -- messages ------------------------------------------------------------------------------------
     def _on_message(self, widget, content, buffers) -> None:
+        if self.session.closed:  # after close(): nothing answers any more (the worker is gone)
+            self.log.warning("gdlab playground widget: ignored a message after close(): %.200r", content)
+            return
         self._requests.submit(self._handle, content)
 
     def _handle(self, content) -> None:
-        with i18n.using(self.lang):  # errors, divergence messages and the lesson's verdict in the page's language
-            self._answer(content)
+        try:
+            with i18n.using(self.lang):  # errors, divergence messages and the lesson's verdict in the page's language
+                self._answer(content)
+        except Exception:  # the worker's future would keep it, unseen: the kernel's log gets the traceback
+            self.log.exception("gdlab playground widget: a message failed: %.200r", content)
 
     def _answer(self, content) -> None:
         if not isinstance(content, dict):
