@@ -27,7 +27,7 @@ from gdlab.lab.timing import Timing, compare_text as timing_compare_text, measur
 T = Timing(1e-3, 0.9e-3, 1.1e-3, 3)
 COSTS = batch.BatchCosts(batch_sizes=(1, 16, 256), memory_kib=(30.0, 40.0, 100.0), samples_per_second=(3e3, 4e4, 2e5),
                          throughput_order=-1, largest_epochs=30.0, best_epochs=1.0, recommended=16)
-REGIMES = dict(epochs=20, gd_step="1 s", sgd_step="1 ms", gd_step_vs_sgd=1, sgd_cv=2.0, minibatch_cv=0.4,
+REGIMES = dict(epochs=20, timed_n=100000, gd_step="1 s", sgd_step="1 ms", gd_step_vs_sgd=1, sgd_cv=2.0, minibatch_cv=0.4,
                sgd_tortuosity=45.0, minibatch_tortuosity=3.5)
 ARRIVALS = (momentum.Arrival(0.0, 78, 30, 10.5), momentum.Arrival(0.9, 31, 15, 6.5))
 MOMENTUM_RUNS = momentum.MomentumRuns(0.07, 300, *ARRIVALS, 0.93, 0.8, 0.93, 0.8, False, ((0.005, 0.07),), 0.08,
@@ -65,7 +65,8 @@ CASES = {
     18: (batch.Directions(((1, 0.2, 7.0), (4, 0.4, 3.5), (16, 0.7, 1.7)), (100, 25, 7)),
          {"directions": ((1, 0.2, 7.0), (4, 0.1, 8.0), (16, 0.7, 1.7))}, None),
     19: (batch.GeneralisationGaps(1, 1000, 0.02, 0.15, 0.05), {"gap_largest": 0.05}, "generalised better"),
-    20: (batch.Extremes(**vars(COSTS), smallest=1, largest=256, smallest_time="0.5 s", best_time="0.05 s",
+    20: (batch.Extremes(**vars(COSTS), smallest=1, largest=256, smallest_time=("0.5", "0.48 s (0.45–0.52)"),
+                        best_time=("0.05", "0.05 s (0.049–0.052)"),
                         smallest_vs_best=1), {"smallest_vs_best": 0}, None),
     21: (regimes.Sampling(True, 1.0, 0.63), {"orders_differ": False}, None),
     22: (regimes.FullGradientCost(32, (regimes.StepCost(1000, "0.4 ms", "0.07 ms", 4e-4, 6.0, 1),
@@ -87,7 +88,8 @@ CASES = {
          {"runs": (EDGES[0], momentum.EdgeRun(0.9, 0.152, True, True))}, "every run outside diverged"),
     32: (momentum.CriticalDamping(0.07, 1.0, 0.541, RIPPLES), {"critical_beta": 0.65}, "again and again above"),
     33: (momentum.RippleRates(137, 0.004, 0.2, 0.445), {"max_relative_error": 0.05}, None),
-    34: (momentum.NesterovPairs(43, 40, 3, 19, 18, 2, 37, True, "at η = 0.07"), {"nesterov_sooner": 18}, None),
+    34: (momentum.NesterovPairs(43, 40, 3, 19, 18, 2, 37, True, momentum.NesterovExample(0.07, 0.9, 31, None, 0.05)),
+         {"nesterov_sooner": 18}, None),
     36: (curvature.Divergence(7.76, LOCAL, 1.0, 1.1, 62.6, 0.94, 6.42),
          {"runs": (*LOCAL, curvature.LocalRun(1.5, 0.0, True))}, None),
     37: (curvature.GohRates(-0.02, 7.76, (curvature.RateCheck(0.5, 0.5001, 0.5, "v_max"),
@@ -127,7 +129,7 @@ def test_each_claim_is_registered_in_the_study_that_tests_it(claim_id):
 
 def test_a_claim_cannot_be_registered_twice():
     with pytest.raises(ValueError, match="claim 12 is registered twice"):
-        C.claims_for("linear")(12, "again")(lambda e: C.say(True, "yes", "no"))
+        C.claims_for("linear")(12)(lambda e: C.say(True, C.Msg("lab.verdict_shown"), C.Msg("lab.verdict_shown")))
     assert C.CLAIMS[12].section == "momentum"
 
 

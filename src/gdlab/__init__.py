@@ -7,7 +7,8 @@
 >>> model.compile(SGD(lr=0.1, momentum=0.9), "sparse_categorical_crossentropy", ["accuracy"])
 """
 
-from gdlab import activations, backend, callbacks, datasets, initializers, layers, losses, metrics, optimizers, utils
+from gdlab import (activations, backend, callbacks, datasets, i18n, initializers, layers, losses, metrics, optimizers,
+                   utils)
 from gdlab.checkpoint import CheckpointError
 from gdlab.gradcheck import GradcheckResult, gradcheck
 from gdlab.layers import Input

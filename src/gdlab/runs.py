@@ -31,6 +31,7 @@ from pathlib import Path
 
 from gdlab import runconfig
 from gdlab.callbacks import History
+from gdlab.i18n import t
 from gdlab.model import load_checkpoint
 from gdlab.rundir import RunFolder, RunFolderError
 from gdlab.training import NonFiniteLossError
@@ -69,8 +70,8 @@ class RunResult:
 
     def summary(self) -> str:
         """The two lines ``gdlab train`` prints on stdout after training: what it wrote, the test metrics."""
-        return (f"wrote {self.folder / OUTPUT_FILES[0]}, {', '.join(OUTPUT_FILES[1:])}\n"
-                "test " + "  ".join(f"{k}: {v:.4f}" for k, v in self.test.items()))
+        return (t("runs.wrote", model=self.folder / OUTPUT_FILES[0], files=", ".join(OUTPUT_FILES[1:])) + "\n"
+                + t("runs.test_metrics", metrics="  ".join(f"{k}: {v:.4f}" for k, v in self.test.items())))
 
 
 def train_from_config(config, out=None, force: bool = False, *, backend=None,
@@ -115,17 +116,15 @@ def _run(cfg: runconfig.RunConfig, force: bool, backend, say: Callable[[str], No
         run.check_space(4 * model.count_params() * model.dtype.itemsize * (1 + runconfig.state_vectors(model.optimizer)))
         status = STATUS[run.open(fingerprint, force=force)]
         if status == "already finished":
-            say(f"{run.path} already holds this run, finished ({run.path / 'metrics.json'}); nothing to do "
-                "(--force trains it again)")
+            say(t("runs.already_finished", path=run.path, metrics=run.path / "metrics.json"))
             return _read_back(run.path)
-        message = f"{cfg.path}: {len(train[0])} training and {len(test[0])} test samples; "
         if status == "resumed":
             done = load_checkpoint(run.backup).training_state.epoch
-            message += (f"resuming at epoch {done + 1} of {epochs} from {run.backup}" if done < epochs else
-                        f"all {epochs} epochs are in {run.backup}; writing the outputs")
+            doing = (t("runs.resuming", epoch=done + 1, epochs=epochs, backup=run.backup) if done < epochs else
+                     t("runs.all_done", epochs=epochs, backup=run.backup))
         else:
-            message += f"writing to {run.path}"
-        say(message)
+            doing = t("runs.writing_to", path=run.path)
+        say(t("runs.starting", config=cfg.path, train=len(train[0]), test=len(test[0]), doing=doing))
         model.summary(print_fn=say)
         try:
             history = model.fit(*train, callbacks=callbacks, seed=cfg.seed, **fit_args)
@@ -141,10 +140,9 @@ def _run(cfg: runconfig.RunConfig, force: bool, backend, say: Callable[[str], No
 
 def _kept(backup: Path) -> str:
     if not backup.exists():
-        return "No epoch completed, so nothing was saved."
+        return t("runs.nothing_saved")
     done = load_checkpoint(backup).training_state.epoch
-    return (f"The last finite state, after epoch {done}, is kept in {backup}; no model.safetensors was written "
-            "(change the run and start over with --force).")
+    return t("runs.kept", epoch=done, backup=backup)
 
 
 def _write_outputs(run: RunFolder, model, history: History, test) -> dict[str, float]:

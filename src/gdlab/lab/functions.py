@@ -55,7 +55,7 @@ def _function(key: str):
         return run(key, out, backend, **settings)
 
     section.__name__ = section.__qualname__ = function_name(key)
-    options = "\n".join(f"    {f.name} = {f.default!r}: {f.metadata.get('help', '')}" for f in fields(study.settings))
+    options = "\n".join(f"    {f.name} = {f.default!r}: {study.option_help(f.name)}" for f in fields(study.settings))
     section.__doc__ = (f"{study.title}: {study.help}.\n\nThe same as ``gdlab lab {key}``; returns its Section "
                        f"(figures under ``out``). Settings:\n\n{options}\n")
     return section

@@ -6,6 +6,7 @@ The lines go to stderr, except in a Jupyter kernel (which styles stderr as error
 from __future__ import annotations
 
 from gdlab.display import progress_stream
+from gdlab.i18n import t
 
 
 def progress(items, desc: str, stream=None):
@@ -17,5 +18,5 @@ def progress(items, desc: str, stream=None):
         yield from tqdm(items, desc=desc, file=stream, leave=False)
         return
     for i, item in enumerate(items, 1):
-        print(f"{desc}: {i}/{len(items)} ({item})", file=stream, flush=True)
+        print(t("lab.progress", desc=desc, i=i, n=len(items), item=item), file=stream, flush=True)
         yield item

@@ -20,6 +20,8 @@ from pathlib import Path
 import numpy as np
 
 from gdlab import backend as backend_mod
+from gdlab.i18n import current, t, using
+from gdlab.i18n.fonts import font_face_css
 from gdlab.io import write_atomic
 from gdlab.lab.claims import CLAIMS, not_run
 from gdlab.lab.section import Section, section_html, verdict_label
@@ -40,11 +42,13 @@ def claims_html(verdicts) -> str:
         f'<td><span class="{v.verdict}">{verdict_label(v.verdict)}</span></td>'
         f'<td>{html.escape(v.sentence)}</td><td><a href="#claim-{v.id}">§ {html.escape(CLAIMS[v.id].section)}</a></td></tr>'
         for v in verdicts)
-    return (f'<section id="claims"><h2>The {len(verdicts)} claims, tested by this run</h2>'
-            f"<p>{shown} of {len(verdicts)} shown by this run's numbers; {len(verdicts) - shown} not observed. "
-            f"Each verdict is computed from the evidence beside it (also in claims.json).</p>"
-            f'<table class="claims"><thead><tr><th>#</th><th>claim</th><th>verdict</th><th>evidence from this run</th>'
-            f"<th>section</th></tr></thead><tbody>{rows}</tbody></table></section>")
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in (
+        t("report.column_id"), t("report.column_claim"), t("report.column_verdict"), t("report.column_evidence"),
+        t("report.column_section")))
+    summary = t("report.claims_summary", shown=shown, total=len(verdicts), not_shown=len(verdicts) - shown)
+    return (f'<section id="claims"><h2>{html.escape(t("report.claims_heading", total=len(verdicts)))}</h2>'
+            f"<p>{html.escape(summary)}</p>"
+            f'<table class="claims"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></section>')
 
 
 def provenance() -> dict:
@@ -66,16 +70,17 @@ def provenance() -> dict:
 
 def page(sections: list[Section], verdicts, info: dict) -> str:
     nav = "".join(f'<a href="#{s.key}">{html.escape(s.title.split(". ", 1)[-1])}</a>' for s in sections)
-    meta = (f"gdlab {info['gdlab']} · backend {info.get('backend', 'numpy')} · numba {info['numba']} · NumPy {info['numpy']} · BLAS {info['blas']} · "
-            f"Python {info['python']} · {info['machine']}, {info['cores']} cores · made "
-            f"{time.strftime('%Y-%m-%d %H:%M')} in {info['seconds']:.1f} s wall-clock, "
-            f"{info['cpu_seconds']:.1f} s CPU")
-    body = "\n".join(section_html(s) for s in sections)
-    return (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>gdlab — how gradient descent trains a network</title><style>{STYLE}</style></head><body>"
-            f"<h1>How gradient descent trains a network</h1>"
-            f"<p class=\"meta\">Every picture and number below comes from real runs of gdlab made for this page. "
-            f"{html.escape(meta)}</p><nav><a href=\"#claims\">Claims</a>{nav}</nav>\n{claims_html(verdicts)}\n"
+    meta = t("report.meta", gdlab=info["gdlab"], backend=info.get("backend", "numpy"), numba=info["numba"],
+             numpy=info["numpy"], blas=info["blas"], python=info["python"], machine=info["machine"],
+             cores=info["cores"], made=time.strftime("%Y-%m-%d %H:%M"), seconds=f"{info['seconds']:.1f}",
+             cpu_seconds=f"{info['cpu_seconds']:.1f}")
+    body = (f"<h1>{html.escape(t('report.heading'))}</h1>"
+            f"<p class=\"meta\">{html.escape(t('report.made_by'))} {html.escape(meta)}</p>"
+            f"<nav><a href=\"#claims\">{html.escape(t('report.nav_claims'))}</a>{nav}</nav>\n{claims_html(verdicts)}\n"
+            + "\n".join(section_html(s) for s in sections))
+    title = html.escape(t("report.page_title"))
+    return (f"<!DOCTYPE html>\n<html lang=\"{current()}\"><head><meta charset=\"utf-8\">"
+            f"<title>{title}</title><style>{font_face_css(title + body)}{STYLE}</style></head><body>"
             f"{body}\n</body></html>\n")
 
 
@@ -110,14 +115,22 @@ def _blas_threads(n: int | None):
 
 
 def build_report(out, only=None, overrides=None, thorough: bool = False, blas_threads: int | None = 1,
-                 echo=print, backend="numpy") -> Path:
+                 echo=print, backend="numpy", lang: str | None = None) -> Path:
     """Run the sections (all, or ``only``), write their PNGs, ``index.html``, ``claims.json`` and data files.
+
+    ``lang``: the language of the page, its figures and ``echo``'s lines ("en", "zh-CN"; None: the current
+    one, ``gdlab.i18n.current()``). The numbers, the verdicts, ``claims.json`` and the data files are the
+    same in every language.
 
     ``overrides``: section key → {setting: value}, applied over the defaults (and over the
     study's ``thorough`` settings when ``thorough``). ``backend``: the array backend of the sections'
     networks (``gdlab.backend.use``); the surfaces and the 1-D sweeps compute in NumPy.
     """
-    out = Path(out)
+    with using(lang):
+        return _build_report(Path(out), only, overrides, thorough, blas_threads, echo, backend)
+
+
+def _build_report(out: Path, only, overrides, thorough: bool, blas_threads, echo, backend) -> Path:
     t0, c0 = time.perf_counter(), time.process_time()
     keys = list(only or STUDIES)
     unknown = [k for k in keys if k not in STUDIES]
@@ -128,12 +141,12 @@ def build_report(out, only=None, overrides=None, thorough: bool = False, blas_th
         info = provenance()
         info["backend"] = chosen.name
         for key in keys:
-            t = time.perf_counter()
+            started = time.perf_counter()
             study = STUDIES[key]
             changes = {**(study.thorough if thorough else {}), **(overrides or {}).get(key, {})}
             sections.append(study.section(out, study.make(**changes)))
             if echo:
-                echo(f"{sections[-1].title} — {time.perf_counter() - t:.1f} s")
+                echo(t("report.section_done", title=sections[-1].title, seconds=f"{time.perf_counter() - started:.1f}"))
     verdicts = collect_verdicts(sections)
     info.update(seconds=time.perf_counter() - t0, cpu_seconds=time.process_time() - c0)
     for s in sections:

@@ -6,6 +6,7 @@ import html
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gdlab.i18n import t
 from gdlab.lab.claims import SHOWN, Verdict
 from gdlab.reporting.html import figure_html, table_html
 from gdlab.reporting.tables import Table
@@ -38,8 +39,9 @@ class Section:
         for caption, table in self.tables + [(p.table_caption, p.table) for p in self.pairs]:
             out += ["", caption, table.to_text()]
         out += [""] + self.paragraphs + [t for p in self.pairs for t in p.paragraphs]
-        out += [f"claim {v.id} [{v.verdict}]: {v.sentence}" for v in self.verdicts]
-        out += [""] + [f"figure: {p}" for _, p in self.figures] + [f"figure: {p.figure}" for p in self.pairs]
+        out += [t("lab.claim_line", id=v.id, verdict=t("lab.tag_shown") if v.shown else t("lab.tag_not_observed"),
+                  sentence=v.sentence) for v in self.verdicts]
+        out += [""] + [t("lab.figure_line", path=p) for p in [p for _, p in self.figures] + [p.figure for p in self.pairs]]
         return "\n".join(out)
 
     def __repr__(self) -> str:
@@ -78,7 +80,7 @@ def pair_html(p: Pair) -> str:
 
 
 def verdict_label(verdict: str) -> str:
-    return "shown" if verdict == SHOWN else "not observed in this run"
+    return t("lab.verdict_shown") if verdict == SHOWN else t("lab.verdict_not_observed")
 
 
 def section_html(s: Section) -> str:
@@ -88,8 +90,9 @@ def section_html(s: Section) -> str:
     parts += [figure_html(c, p) for c, p in s.figures]
     parts += [f"<p>{html.escape(p)}</p>" for p in s.paragraphs[1:]]
     parts += [pair_html(p) for p in s.pairs]
-    parts += [f'<p class="verdict" id="claim-{v.id}"><span class="{v.verdict}">Claim {v.id} — '
-              f'{verdict_label(v.verdict)}.</span> {html.escape(v.sentence)}</p>' for v in s.verdicts]
+    parts += [f'<p class="verdict" id="claim-{v.id}"><span class="{v.verdict}">'
+              f'{html.escape(t("lab.claim_label", id=v.id, verdict=verdict_label(v.verdict)))}</span> '
+              f'{html.escape(v.sentence)}</p>' for v in s.verdicts]
     parts += [table_html(c, t) for c, t in s.tables]
     parts.append("</section>")
     return "\n".join(parts)

@@ -1,7 +1,8 @@
 """2-D test functions with exact gradients, for racing optimizers.
 
 Each ``Surface`` has f(θ), ∇f(θ), a start, its minimum (where it has one) and
-a plotting window.
+a plotting window. Its words (its name as shown, a note on its shape) are the
+surfaces study's messages.
 """
 
 from __future__ import annotations
@@ -77,9 +78,9 @@ ROSENBROCK = Surface("rosenbrock", "(1 − x)² + 100(y − x²)²", _rosenbrock
                      (-1.5, 2.0), (1.0, 1.0), (-2.0, 2.0, -1.0, 3.0), log_contours=True)
 BEALE = Surface("beale", "(1.5 − x + xy)² + (2.25 − x + xy²)² + (2.625 − x + xy³)²", _beale, _beale_grad,
                 (1.0, 1.5), (3.0, 0.5), (-1.0, 4.0, -1.0, 2.0), log_contours=True)
-BOWL = Surface("bowl", "½(x² + 25y²)   (ill-conditioned, κ = 25)", _bowl, _bowl_grad,
+BOWL = Surface("bowl", "½(x² + 25y²)", _bowl, _bowl_grad,
                (-4.0, 1.5), (0.0, 0.0), (-5.0, 5.0, -2.0, 2.0))
-SADDLE = Surface("saddle", "x² − y² + ½y⁴   (saddle at 0, minima at (0, ±1))", _saddle, _saddle_grad,
+SADDLE = Surface("saddle", "x² − y² + ½y⁴", _saddle, _saddle_grad,
                  (1.5, 1e-3), (0.0, 1.0), (-2.0, 2.0, -1.6, 1.6))
 
 SURFACES = {s.name: s for s in (ROSENBROCK, BEALE, BOWL, SADDLE)}

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gdlab.i18n import t
+
 MIN_REPEATS = 3
 
 
@@ -96,8 +98,7 @@ def compare_text(name_a: str, a: Timing, name_b: str, b: Timing) -> str:
     """'A is 3.2× faster than B' only when ``order`` separates them; otherwise 'A and B tie'."""
     o = order(a, b)
     if o == 0:
-        return (f"{name_a} and {name_b} tie ({a.text()} against {b.text()}: the ranges overlap or the "
-                f"medians are within {TIE_RATIO}×)")
+        return t("timing.tie", a=name_a, b=name_b, time_a=a.text(), time_b=b.text(), ratio=TIE_RATIO)
     fast, slow = (name_a, name_b) if o < 0 else (name_b, name_a)
     ratio = max(a.median, b.median) / min(a.median, b.median)
-    return f"{fast} is {ratio:,.0f}× faster than {slow}" if ratio >= 10 else f"{fast} is {ratio:.1f}× faster than {slow}"
+    return t("timing.faster", fast=fast, slow=slow, ratio=f"{ratio:,.0f}" if ratio >= 10 else f"{ratio:.1f}")

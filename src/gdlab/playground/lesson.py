@@ -3,18 +3,22 @@
 The theory is ``gdlab.theory.LinearProblem``, the one the lab's linear study uses:
 L(w) = a·w² − 2b·w + c, curvature λ = 2·mean(x²), and one batch-GD step w − w* ← (1 − η·λ)·(w − w*), so η = 1/λ lands in one step
 and η > 2/λ diverges. The walk itself is a real gdlab run: a one-weight Dense layer without bias,
-trained by batch gradient descent, its weight read after every iteration.
+trained by batch gradient descent, its weight read after every iteration. The verdict's two regimes come
+as ``gdlab.theory``'s labels (data) and as text in the request's language.
 """
 
 from __future__ import annotations
+
+import re
 
 import numpy as np
 
 from gdlab import NonFiniteLossError, Sequential, datasets, initializers
 from gdlab.callbacks import ParameterRecorder
+from gdlab.i18n import Msg, t
 from gdlab.layers import Dense
 from gdlab.optimizers import SGD
-from gdlab.playground.settings import Field, SettingsError, check_field
+from gdlab.playground.settings import Field, SettingsError, check_field, not_valid
 from gdlab.theory import LinearProblem, observed_regime, predicted_regime
 
 FIELDS = {
@@ -28,10 +32,12 @@ FIELDS = {
 
 
 def parse(query) -> dict:
-    """The lesson's parameters from a query string mapping (text values), checked."""
+    """The lesson's parameters from a query string mapping (text values), checked (``lang``, the answer's
+    language, is the app's to read)."""
+    query = {k: v for k, v in query.items() if k != "lang"}
     unknown = sorted(set(query) - set(FIELDS))
     if unknown:
-        raise SettingsError(unknown[0], f"unknown field; valid fields: {', '.join(FIELDS)}")
+        raise SettingsError(unknown[0], Msg("playground.unknown_field", fields=", ".join(FIELDS)))
     out = {}
     for name, f in FIELDS.items():
         if name not in query:
@@ -40,9 +46,32 @@ def parse(query) -> dict:
         try:
             value = float(query[name])
         except ValueError:
-            raise SettingsError(name, f"{query[name]!r} is not valid; valid: {f.describe()}") from None
+            raise SettingsError(name, not_valid(query[name], f)) from None
         out[name] = check_field(name, value, f)
     return out
+
+
+def predicted_text(label: str) -> str:
+    """``gdlab.theory.predicted_regime``'s label in the current language."""
+    return {"too small: slow monotone descent": t("playground.predicted_too_small"),
+            "monotone descent": t("playground.predicted_monotone"),
+            "one-step landing": t("playground.predicted_one_step"),
+            "oscillating, converging": t("playground.predicted_oscillating"),
+            "bouncing for ever": t("playground.predicted_bouncing"),
+            "diverging": t("playground.predicted_diverging")}[label]
+
+
+def observed_text(label: str) -> str:
+    """``gdlab.theory.observed_regime``'s label ("converged (sign flipped 3×)") in the current language."""
+    flips = re.fullmatch(r"(converged|is still descending) \(sign flipped (\d+)×\)", label)
+    if flips and flips.group(1) == "converged":
+        return t("playground.observed_converged_flips", flips=flips.group(2))
+    if flips:
+        return t("playground.observed_descending_flips", flips=flips.group(2))
+    return {"diverged": t("playground.observed_diverged"),
+            "diverged (oscillating)": t("playground.observed_diverged_oscillating"),
+            "converged": t("playground.observed_converged"),
+            "is still descending": t("playground.observed_descending")}[label]
 
 
 def parabola(eta: float, steps: int, w0: float, n: int, noise: float, seed: int) -> dict:
@@ -63,11 +92,13 @@ def parabola(eta: float, steps: int, w0: float, n: int, noise: float, seed: int)
         loss = theory.loss(w)
     eta_lambda = eta * theory.curvature
     finite = np.isfinite(w) & np.isfinite(loss)
+    predicted = predicted_regime(eta_lambda)
+    observed = observed_regime(w - theory.w_star, tol=1e-3 * abs(theory.w_star))
     return {
         "x": x[:, 0].tolist(), "y": y[:, 0].tolist(), "coefficients": list(theory.loss_coefficients), "wStar": theory.w_star,
         "lambda": theory.curvature, "oneStepEta": theory.one_step_lr, "divergenceEta": theory.divergence_lr,
-        "eta": eta, "etaLambda": eta_lambda, "predicted": predicted_regime(eta_lambda),
-        "observed": observed_regime(w - theory.w_star, tol=1e-3 * abs(theory.w_star)),
+        "eta": eta, "etaLambda": eta_lambda, "predicted": predicted, "observed": observed,
+        "predictedText": predicted_text(predicted), "observedText": observed_text(observed),
         "w": [float(v) if ok else None for v, ok in zip(w, finite)],
         "loss": [float(v) if ok else None for v, ok in zip(loss, finite)],
         "error": error,

@@ -22,6 +22,7 @@ import numpy as np
 from gdlab import datasets, runconfig
 from gdlab.batching import EpochPlan
 from gdlab.layers import Dense
+from gdlab.i18n import Msg
 from gdlab.playground import data
 from gdlab.playground.settings import DIVERGENCE_FACTOR, Settings, optimizer_table
 from gdlab.training import NonFiniteLossError
@@ -100,7 +101,7 @@ class Run:
         self.iterations_per_epoch = EpochPlan(len(self.x_train), s["batchSize"],
                                               sampling=s["sampling"]).iterations_per_epoch
         self.curve: list[tuple[int, float, float]] = []  # (epoch, train loss, test loss)
-        self.error: str | None = None
+        self.error: str | Msg | None = None  # gdlab's forensics text, or the page's own message (rendered when sent)
         self.nonfinite = False  # diverged to NaN/inf: the last epoch's weights are not worth exporting
         grid = data.grid(HEATMAP_SIZE)
         self.grid = data.features(grid, s["features"])
@@ -133,12 +134,12 @@ class Run:
             self.record_losses()
         start, now = self.curve[0][1], self.curve[-1][1]
         if self.error is None and not math.isfinite(now):
-            self.error, self.nonfinite = f"training diverged: the training loss is {now} after epoch {self.epoch}.", True
+            self.error = Msg("playground.diverged_not_finite", loss=str(now), epoch=str(self.epoch))
+            self.nonfinite = True
         elif self.error is None and now > DIVERGENCE_FACTOR * start:
-            self.error = (f"training diverged: the training loss rose to {now:.4g} at epoch {self.epoch}, more than "
-                          f"{DIVERGENCE_FACTOR:g}× its start {start:.4g}, learning rate {self.learning_rate():g}. "
-                          "Lower the learning rate (or clip gradients with clipnorm=), and check the data for "
-                          "extreme values.")
+            self.error = Msg("playground.diverged_rose", loss=f"{now:.4g}", epoch=str(self.epoch),
+                             factor=f"{DIVERGENCE_FACTOR:g}", start=f"{start:.4g}",
+                             learning_rate=f"{self.learning_rate():g}")
 
     @property
     def export_epochs(self) -> int:

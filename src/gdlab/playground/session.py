@@ -21,6 +21,7 @@ import threading
 import time
 from dataclasses import dataclass
 
+from gdlab.i18n import Msg
 from gdlab.playground.run import Dataset, Run
 from gdlab.playground.settings import OPTIMIZER_FIELDS, Settings, SettingsError, validate
 
@@ -29,7 +30,7 @@ CURVE_CHUNK = 5000  # most loss-curve points one metrics frame carries
 
 
 class SessionLimitError(RuntimeError):
-    """Every session slot is taken by an active session."""
+    """Every session slot is taken by an active session (its one argument: a ``Msg``)."""
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ class RunSnapshot:
     iteration: int
     iterations_per_epoch: int
     learning_rate: float
-    error: str | None
+    error: str | Msg | None  # rendered in the language of the stream that sends it
     curve: list  # the run's curve list (append-only); only its first ``points`` entries belong here
     points: int
 
@@ -96,11 +97,10 @@ class Session:
         b_settings = None
         if raw_b is not None:
             if not isinstance(raw_b, dict):
-                raise SettingsError("b", f"must be an object of optimizer fields or null; got {raw_b!r}")
+                raise SettingsError("b", Msg("playground.b_object", value=repr(raw_b)))
             extra = sorted(set(raw_b) - set(OPTIMIZER_FIELDS))
             if extra:
-                raise SettingsError(f"b.{extra[0]}", "run B may differ from A only in "
-                                    + ", ".join(OPTIMIZER_FIELDS))
+                raise SettingsError(f"b.{extra[0]}", Msg("playground.b_only", fields=", ".join(OPTIMIZER_FIELDS)))
             shared = {k: v for k, v in settings.to_json().items() if k not in OPTIMIZER_FIELDS}
             try:
                 b_settings = validate({**shared, **raw_b})
@@ -208,7 +208,8 @@ class Session:
             runs.append({"label": run.label, "epoch": run.epoch, "iteration": run.iteration,
                          "iterationsPerEpoch": run.iterations_per_epoch,
                          "trainLoss": _json_number(train), "testLoss": _json_number(test),
-                         "learningRate": run.learning_rate, "error": run.error, "curveFrom": start,
+                         "learningRate": run.learning_rate, "curveFrom": start,
+                         "error": None if run.error is None else str(run.error),  # in the reader's language
                          "curve": [[e, _json_number(a), _json_number(b)] for e, a, b in points]})
         return {"generation": snap.generation, "playing": snap.playing, "runs": runs}
 
@@ -237,8 +238,7 @@ class Sessions:
         self.remove_idle()
         with self._lock:
             if len(self._sessions) >= self.max_sessions:
-                raise SessionLimitError(f"all {self.max_sessions} playground sessions are in use; "
-                                        "close a tab or try again later")
+                raise SessionLimitError(Msg("playground.sessions_full", count=str(self.max_sessions)))
             session = Session(settings, b_settings)
             self._sessions[session.id] = session
         return session

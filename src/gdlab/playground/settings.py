@@ -16,6 +16,7 @@ import math
 from dataclasses import dataclass
 
 from gdlab import activations, optimizers, schedules
+from gdlab.i18n import Msg
 from gdlab.playground import data
 
 MAX_SEED = 2**31 - 1
@@ -39,9 +40,10 @@ DIVERGENCE_FACTOR = 5.0
 
 
 class SettingsError(ValueError):
-    """A bad setting: ``field`` names it, the message says what is valid."""
+    """A bad setting: ``field`` names it, the message says what is valid (a ``Msg``: it is rendered in the
+    language of the request that answers it)."""
 
-    def __init__(self, field: str, message: str):
+    def __init__(self, field: str, message: Msg):
         super().__init__(f"{field}: {message}")
         self.field, self.message = field, message
 
@@ -54,20 +56,20 @@ class Field:
     high: float | None = None
     choices: tuple = ()
 
-    def describe(self) -> str:
+    def describe(self) -> Msg:
         if self.kind == "choice":
-            return "one of " + ", ".join(self.choices)
+            return Msg("playground.valid_choice", choices=", ".join(self.choices))
         if self.kind == "int":
-            return f"an integer {self.low}–{self.high}"
+            return Msg("playground.valid_int", low=str(self.low), high=str(self.high))
         if self.kind == "float":
-            return f"a number {self.low:g}–{self.high:g}"
+            return Msg("playground.valid_float", low=f"{self.low:g}", high=f"{self.high:g}")
         if self.kind == "bool":
-            return "true or false"
+            return Msg("playground.valid_bool")
         if self.kind == "shape":
-            return f"0–{MAX_LAYERS} hidden layers, each a whole number of 1–{MAX_UNITS} neurons"
+            return Msg("playground.valid_shape", layers=str(MAX_LAYERS), units=str(MAX_UNITS))
         if self.kind == "features":
-            return "one or more of " + ", ".join(data.FEATURES)
-        return f"an integer {self.low}–{self.high} or \"full\""
+            return Msg("playground.valid_features", features=", ".join(data.FEATURES))
+        return Msg("playground.valid_batch", low=str(self.low), high=str(self.high))
 
 
 def _hidden_activations() -> tuple[str, ...]:
@@ -147,7 +149,7 @@ def catalog() -> dict:
         if f.kind == "hyper":
             continue
         entry = {"kind": f.kind, "default": list(f.default) if isinstance(f.default, tuple) else f.default,
-                 "valid": f.describe()}
+                 "valid": str(f.describe())}
         if f.low is not None:
             entry.update(low=f.low, high=f.high)
         if f.choices:
@@ -170,37 +172,42 @@ def _previews(n: int = 120) -> dict:
     return out
 
 
+def not_valid(value, f: Field) -> Msg:
+    """The message "<value> is not valid; valid: <what is>", the value as Python writes it."""
+    return Msg("playground.not_valid", value=repr(value), valid=f.describe())
+
+
 def _number(name, value, f: Field, integer: bool):
     ok = not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value)
     if ok and integer:
         ok = float(value).is_integer()
     if not ok or not f.low <= value <= f.high:
-        raise SettingsError(name, f"{value!r} is not valid; valid: {f.describe()}")
+        raise SettingsError(name, not_valid(value, f))
     return int(value) if integer else float(value)
 
 
 def check_field(name: str, value, f: Field):
     if f.kind == "choice":
         if value not in f.choices:
-            raise SettingsError(name, f"{value!r} is not valid; valid: {f.describe()}")
+            raise SettingsError(name, not_valid(value, f))
         return value
     if f.kind in ("int", "float"):
         return _number(name, value, f, f.kind == "int")
     if f.kind == "bool":
         if not isinstance(value, bool):
-            raise SettingsError(name, f"{value!r} is not valid; valid: {f.describe()}")
+            raise SettingsError(name, not_valid(value, f))
         return value
     if f.kind == "batch":
         return "full" if value == "full" else _number(name, value, f, True)
     if f.kind == "shape":
         if (not isinstance(value, list) or len(value) > MAX_LAYERS
                 or not all(not isinstance(u, bool) and isinstance(u, int) and 1 <= u <= MAX_UNITS for u in value)):
-            raise SettingsError(name, f"{value!r} is not valid; valid: {f.describe()}")
+            raise SettingsError(name, not_valid(value, f))
         return tuple(value)
     if f.kind == "features":
         if (not isinstance(value, list) or not value or len(set(value)) != len(value)
                 or not all(v in data.FEATURES for v in value)):
-            raise SettingsError(name, f"{value!r} is not valid; valid: {f.describe()}")
+            raise SettingsError(name, not_valid(value, f))
         return tuple(f for f in data.FEATURES if f in value)  # canonical order
     raise AssertionError(f.kind)
 
@@ -208,13 +215,13 @@ def check_field(name: str, value, f: Field):
 def _check_hyper(value, optimizer: str) -> dict:
     """The optimizer's own hyperparameters: names it takes, numbers in the page's ranges."""
     if not isinstance(value, dict):
-        raise SettingsError("hyper", f"{value!r} must be an object of hyperparameters, e.g. {{\"momentum\": 0.9}}")
+        raise SettingsError("hyper", Msg("playground.hyper_object", value=repr(value), example='{"momentum": 0.9}'))
     known = optimizer_catalog()[optimizer]["hyper"]
     out = {}
     for key, v in value.items():
         if key not in known:
-            raise SettingsError(f"hyper.{key}", f"{optimizer} has no hyperparameter {key!r}; "
-                                                f"valid: {', '.join(known) or 'none'}")
+            raise SettingsError(f"hyper.{key}", Msg("playground.no_hyper", optimizer=optimizer, name=repr(key),
+                                                    valid=", ".join(known) or Msg("playground.no_hyper_none")))
         spec = known[key]
         if spec["kind"] == "bool":
             out[key] = check_field(f"hyper.{key}", v, Field("bool", False))
@@ -226,10 +233,10 @@ def _check_hyper(value, optimizer: str) -> dict:
 def validate(raw, base: Settings | None = None) -> Settings:
     """Settings from a JSON object; fields it leaves out come from ``base`` (or the defaults)."""
     if not isinstance(raw, dict):
-        raise SettingsError("settings", f"must be a JSON object of fields; got {type(raw).__name__}")
+        raise SettingsError("settings", Msg("playground.settings_object", type=type(raw).__name__))
     unknown = sorted(set(raw) - set(FIELDS))
     if unknown:
-        raise SettingsError(unknown[0], f"unknown field; valid fields: {', '.join(FIELDS)}")
+        raise SettingsError(unknown[0], Msg("playground.unknown_field", fields=", ".join(FIELDS)))
     values = dict(base.values) if base else {k: f.default for k, f in FIELDS.items()}
     for key, value in raw.items():
         f = FIELDS[key]
@@ -266,4 +273,4 @@ def build_optimizer(s: Settings):
     try:
         return optimizers.get(name, **table)
     except (TypeError, ValueError) as err:
-        raise SettingsError("optimizer", f"{name}: {err}") from None
+        raise SettingsError("optimizer", Msg("playground.optimizer_refused", optimizer=name, error=str(err))) from None

@@ -16,6 +16,8 @@ import matplotlib
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from gdlab.i18n import current, fonts
+
 DPI = 100
 WIDE = (12.0, 4.2)
 TALL = (12.0, 7.0)
@@ -29,11 +31,16 @@ MIN_FONT_PT = 10
 LINESTYLES = ["-", "--", "-.", ":"]
 
 
+def rc_params() -> dict:
+    """The shared style, with the current language's fonts (zh-CN: the CJK font behind DejaVu Sans)."""
+    return {**RC_PARAMS, **fonts.rc_params(current())}
+
+
 def styled(fn):
-    """Build the figure inside the shared style context."""
+    """Build the figure inside the shared style context, in the current language's fonts."""
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        with matplotlib.rc_context(RC_PARAMS):
+        with matplotlib.rc_context(rc_params()):
             return fn(*args, **kwargs)
     return wrapper
 
@@ -51,7 +58,7 @@ def line_styles(n: int):
 def save(fig, path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with matplotlib.rc_context(RC_PARAMS):
+    with matplotlib.rc_context(rc_params()):
         fig.savefig(path, dpi=DPI, format="png")
     return path
 

@@ -6,10 +6,11 @@ import base64
 import html
 from pathlib import Path
 
+from gdlab.i18n.fonts import CSS_STACK
 from gdlab.reporting.tables import Table
 
 STYLE = """
-body { font-family: system-ui, sans-serif; max-width: 1300px; margin: 2em auto; padding: 0 1em; color: #222;
+body { font-family: FONT_STACK; max-width: 1300px; margin: 2em auto; padding: 0 1em; color: #222;
        line-height: 1.45; }
 h1 { margin-bottom: 0.2em; } h2 { margin-top: 2.2em; border-bottom: 1px solid #ddd; padding-bottom: 0.2em; }
 table { border-collapse: collapse; margin: 0.6em 0 1.2em; font-size: 0.86em; }
@@ -21,9 +22,10 @@ figcaption { font-size: 0.88em; color: #555; } .meta { color: #666; font-size: 0
 nav a { margin-right: 1em; }
 .pair { display: flex; gap: 1.2em; align-items: flex-start; border-top: 1px solid #eee; padding-top: 0.8em; }
 .pair figure { flex: 0 0 55%; margin: 0; } .pair .side { flex: 1; min-width: 0; }
-table.claims td { text-align: left; } .shown { color: #1a7f37; font-weight: 600; }
+table.claims td, table.claims th { text-align: left; } .shown { color: #1a7f37; font-weight: 600; }
 .not_observed { color: #b35900; font-weight: 600; } p.verdict { margin: 0.4em 0; }
-"""
+table.claims .shown, table.claims .not_observed { white-space: nowrap; }
+""".replace("FONT_STACK", CSS_STACK)  # the CJK font behind the system's: a zh-CN page embeds it (gdlab.i18n.fonts)
 
 
 def table_html(caption: str, table: Table) -> str:

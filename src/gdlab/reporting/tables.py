@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gdlab.i18n import rjust, width
+
 
 @dataclass
 class Table:
@@ -15,11 +17,12 @@ class Table:
     rows: list[list[str]]
 
     def to_text(self) -> str:
-        widths = [max(len(h), *(len(r[i]) for r in self.rows)) if self.rows else len(h)
+        """The table for a terminal, each column right-aligned in terminal columns (a CJK character takes two)."""
+        widths = [max(width(h), *(width(r[i]) for r in self.rows)) if self.rows else width(h)
                   for i, h in enumerate(self.headers)]
-        lines = ["  ".join(h.rjust(w) for h, w in zip(self.headers, widths)),
+        lines = ["  ".join(rjust(h, w) for h, w in zip(self.headers, widths)),
                  "  ".join("─" * w for w in widths)]
-        lines += ["  ".join(c.rjust(w) for c, w in zip(r, widths)) for r in self.rows]
+        lines += ["  ".join(rjust(c, w) for c, w in zip(r, widths)) for r in self.rows]
         return "\n".join(lines)
 
 

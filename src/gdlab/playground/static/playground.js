@@ -7,6 +7,60 @@ const CLIENT_FLAGS = ["showTestData", "discretize"];
 const ORANGE = [245, 147, 34], BLUE = [8, 119, 189], WHITE = [232, 234, 235];
 const $ = (id) => document.getElementById(id);
 
+// ---------------------------------------------------------------- language
+// The page speaks <html lang> (the server sets it from ?lang=, else its own language); its messages come from
+// /api/messages. t() fills {name} placeholders as gdlab.i18n.catalog.render does; a parameter that is a DOM node
+// is put in place, and t() then returns a fragment (static text: data-i18n, data-i18n-title, data-slot).
+const PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+const i18n = { lang: document.documentElement.lang || "en", messages: {} };
+function t(key, params = {}) {
+  const text = i18n.messages[key];
+  if (text === undefined) throw new Error(`no message ${key}`);
+  const names = new Set([...text.matchAll(PLACEHOLDER)].map((m) => m[1])), given = Object.keys(params);
+  if (given.length !== names.size || !given.every((n) => names.has(n)))
+    throw new Error(`message ${key} (${i18n.lang}): parameters ${[...names].join(", ")}, given ${given.join(", ")}`);
+  if (!given.some((n) => params[n] instanceof Node)) return text.replace(PLACEHOLDER, (m, name) => String(params[name]));
+  const out = document.createDocumentFragment();
+  let last = 0;
+  for (const m of text.matchAll(PLACEHOLDER)) {
+    out.append(text.slice(last, m.index), params[m[1]] instanceof Node ? params[m[1]] : String(params[m[1]]));
+    last = m.index + m[0].length;
+  }
+  out.append(text.slice(last));
+  return out;
+}
+function canvasFont(px) { return `${px}px sans-serif, "gdlab CJK"`; } // the embedded font for Chinese on canvases
+function translatePage() {
+  document.querySelectorAll("[data-i18n]").forEach((el) => {
+    const slots = {};
+    el.querySelectorAll("[data-slot]").forEach((s) => { if (s.parentElement.closest("[data-i18n]") === el) slots[s.dataset.slot] = s; });
+    el.replaceChildren(t(el.dataset.i18n, slots));
+  });
+  document.querySelectorAll("[data-i18n-title]").forEach((el) => { el.title = t(el.dataset.i18nTitle); });
+  document.querySelectorAll(".languages a").forEach((a) => {
+    a.classList.toggle("current", a.dataset.lang === i18n.lang);
+    a.onclick = (e) => { e.preventDefault(); location.assign(`?lang=${a.dataset.lang}${location.hash}`); }; // the settings stay
+  });
+}
+async function loadLanguage() {
+  const json = await (await transport.fetch(`/api/messages?lang=${encodeURIComponent(i18n.lang)}`)).json();
+  i18n.lang = json.lang;
+  i18n.messages = json.messages;
+  document.documentElement.lang = i18n.lang;
+  translatePage();
+  if (i18n.lang !== "en") await document.fonts.load(canvasFont(12), "中文"); // canvases draw with it at once
+}
+function scheduleLabel(name) {
+  return { none: t("playground.schedule_none"), exponential: t("playground.schedule_exponential"),
+    inverse_time: t("playground.schedule_inverse_time"), step: t("playground.schedule_step"),
+    cosine: t("playground.schedule_cosine") }[name] || name;
+}
+function datasetLabel(name) {
+  return { circle: t("playground.dataset_circle"), xor: t("playground.dataset_xor"), gauss: t("playground.dataset_gauss"),
+    spiral: t("playground.dataset_spiral"), plane: t("playground.dataset_plane"),
+    multigauss: t("playground.dataset_multigauss") }[name] || name;
+}
+
 window.gdlabState = { epoch: 0, iteration: 0, trainLoss: null, testLoss: null };
 
 const page = {
@@ -87,11 +141,66 @@ function fromHash() {
 }
 
 // ---------------------------------------------------------------- talking to the server
+// One interface, two transports: HTTP (fetch, EventSource, links) when `gdlab playground` serves the page, or
+// messages when the page runs in a notebook widget's iframe (gdlab.playground.widget; the protocol is in
+// gdlab/playground/notebook.py): requests and frames travel by postMessage to the widget's script and on to Python.
+const transport = window.gdlabWidget ? widgetTransport() : httpTransport();
+function httpTransport() {
+  return {
+    fetch: (path, init) => fetch(path, init),
+    listen(session, handlers) {
+      const source = new EventSource(`/api/sessions/${session}/events?lang=${i18n.lang}`);
+      for (const [event, handle] of Object.entries(handlers)) source.addEventListener(event, (e) => handle(JSON.parse(e.data)));
+      return source;
+    },
+    link(a, session, run, file) { a.href = `/api/sessions/${session}/export/${run}/${file}`; },
+    close(session) { fetch(`/api/sessions/${session}`, { method: "DELETE", keepalive: true }); },
+  };
+}
+function widgetTransport() {
+  const pending = new Map(), handlers = {}, tag = Math.random().toString(36).slice(2); // tag: this view's requests
+  let next = 0;
+  const post = (message) => window.parent.postMessage({ gdlab: message }, "*");
+  window.addEventListener("message", (e) => {
+    const m = e.source === window.parent && e.data && e.data.gdlab;
+    if (m && m.event && handlers[m.event]) handlers[m.event](m.frame);
+    else if (m && pending.has(m.response)) { pending.get(m.response)(m); pending.delete(m.response); }
+  });
+  new ResizeObserver(() => post({ height: document.documentElement.scrollHeight })).observe(document.body);
+  const request = (method, path, body) => new Promise((resolve) => {
+    const id = `${tag}-${next++}`;
+    pending.set(id, resolve);
+    post({ request: id, method, path, body });
+  });
+  const self = {
+    async fetch(path, init = {}) {
+      const m = await request(init.method || "GET", path, init.body);
+      return { ok: m.status < 400, status: m.status, json: async () => m.json, file: m.file };
+    },
+    listen(session, on) { Object.assign(handlers, on); post({ listen: session }); return { close() {} }; },
+    link(a, session, run, file) { // asked for when clicked (the run as it is then), saved as a Blob
+      a.href = "#";
+      a.onclick = async (e) => {
+        e.preventDefault();
+        const res = await self.fetch(`/api/sessions/${session}/export/${run}/${file}`);
+        if (!res.ok) { const json = await res.json(); showError(t("playground.field_error", { field: json.field, detail: json.detail }), "export"); return; }
+        const bytes = Uint8Array.from(atob(res.file.base64), (c) => c.charCodeAt(0));
+        const save = document.createElement("a");
+        save.href = URL.createObjectURL(new Blob([bytes], { type: res.file.media }));
+        save.download = res.file.name;
+        save.click();
+        setTimeout(() => URL.revokeObjectURL(save.href), 10_000);
+      };
+    },
+    close() {}, // the session is the Python widget's: it ends with the widget, not with this view of it
+  };
+  return self;
+}
 async function api(method, path, body) {
-  const res = await fetch(path, { method, headers: { "Content-Type": "application/json" },
+  const res = await transport.fetch(path, { method, headers: { "Content-Type": "application/json", "Accept-Language": i18n.lang },
     body: body === undefined ? undefined : JSON.stringify(body) });
   const json = await res.json();
-  if (!res.ok) throw new Error(`${json.field}: ${json.detail}`);
+  if (!res.ok) throw new Error(t("playground.field_error", { field: json.field, detail: json.detail }));
   return json;
 }
 function showError(text, kind) {
@@ -111,7 +220,7 @@ async function startSession(settings, b) {
   try {
     json = await api("POST", "/api/sessions", { settings, b });
   } catch (err) {
-    showError(`The link's settings were refused (${err.message}); starting from the defaults.`, "settings");
+    showError(t("playground.link_refused", { error: err.message }), "settings");
     json = await api("POST", "/api/sessions", { settings: {}, b: null });
   }
   page.session = json.id;
@@ -134,11 +243,7 @@ function control(action) { return api("POST", `/api/sessions/${page.session}/${a
 
 function listen() {
   if (page.source) page.source.close();
-  const source = new EventSource(`/api/sessions/${page.session}/events`);
-  page.source = source;
-  source.addEventListener("data", (e) => onData(JSON.parse(e.data)));
-  source.addEventListener("metrics", (e) => onMetrics(JSON.parse(e.data)));
-  source.addEventListener("picture", (e) => onPicture(JSON.parse(e.data)));
+  page.source = transport.listen(page.session, { data: onData, metrics: onMetrics, picture: onPicture });
 }
 
 function onData(frame) {
@@ -171,8 +276,8 @@ function onMetrics(frame) {
   const b = frame.runs[1];
   $("loss-train-b").textContent = b ? `(B ${fmt(b.trainLoss)})` : "";
   $("loss-test-b").textContent = b ? `(B ${fmt(b.testLoss)})` : "";
-  const errors = frame.runs.filter((r) => r.error).map((r) => `Run ${r.label} — ${r.error}`
-    + (r.error.includes("clipnorm=") ? " (The clipnorm control is now next to the learning rate.)" : ""));
+  const errors = frame.runs.filter((r) => r.error).map((r) => (r.error.includes("clipnorm=")
+    ? t("playground.run_error_clip", { label: r.label, error: r.error }) : t("playground.run_error", { label: r.label, error: r.error })));
   if (errors.length) showError(errors.join("\n\n"), "divergence");
   else if ($("error-box").dataset.kind === "divergence") showError("");
   showClip();
@@ -197,8 +302,9 @@ function drawHeatmaps() {
     if (pic) paintMap(ctx, decode(pic.output), 40, 0, 0, canvas.width, canvas.height, page.flags.discretize, 0.6);
     drawPoints(ctx, canvas.width);
     const opt = i === 0 ? page.settings : page.b;
+    const words = opt && { run: which.toUpperCase(), optimizer: opt.optimizer, convention: opt.convention, eta: opt.learningRate };
     if (opt) $(`caption-${which}`).textContent =
-      `run ${which.toUpperCase()}: ${opt.optimizer} (${opt.convention}), η = ${opt.learningRate}` + (pic ? ` · epoch ${pic.epoch}` : "");
+      pic ? t("playground.caption_at_epoch", { ...words, epoch: pic.epoch }) : t("playground.caption", words);
   });
 }
 function drawPoints(ctx, size) {
@@ -256,19 +362,20 @@ function drawChart() {
     const y = h - 2 - (line / maxLoss) * (h - 14);
     ctx.strokeStyle = "#e08080"; ctx.setLineDash([2, 3]); ctx.beginPath(); ctx.moveTo(0, y); ctx.lineTo(w, y); ctx.stroke(); ctx.setLineDash([]);
   }
-  ctx.font = "10px sans-serif";
+  ctx.font = canvasFont(10);
   curves.forEach((c, i) => { // where a run diverged: a red bar and its label
     const run = page.runs[i];
     if (!run || !run.error) return;
     const x = (c[c.length - 1][0] / maxEpoch) * (w - 4) + 2;
     ctx.fillStyle = "#c0392b"; ctx.fillRect(x - 1, 12, 2, h - 14);
     ctx.textAlign = x > w / 2 ? "right" : "left";
-    ctx.fillText(`${run.label} diverged (epoch ${c[c.length - 1][0]})`, x + (x > w / 2 ? -4 : 4), 24 + 11 * i);
+    ctx.fillText(t("playground.chart_diverged", { run: run.label, epoch: c[c.length - 1][0] }), x + (x > w / 2 ? -4 : 4), 24 + 11 * i);
     ctx.textAlign = "left";
   });
   ctx.fillStyle = "#777";
-  ctx.font = "10px sans-serif";
-  const caption = `max ${fmt(maxLoss)} · epoch ${lastEpoch} · ${curves.length > 1 ? "A solid, B dashed; " : ""}dark: train, light: test`;
+  ctx.font = canvasFont(10);
+  const caption = curves.length > 1 ? t("playground.chart_caption_ab", { max: fmt(maxLoss), epoch: lastEpoch })
+    : t("playground.chart_caption", { max: fmt(maxLoss), epoch: lastEpoch });
   canvas.dataset.caption = caption;
   ctx.fillText(caption, 4, 10);
 }
@@ -320,7 +427,8 @@ function drawNetwork() {
       ctx.moveTo(x1, y1);
       ctx.bezierCurveTo((x1 + x2) / 2, y1, (x1 + x2) / 2, y2, x2, y2);
       ctx.stroke();
-      page.links.push({ x1, y1, x2, y2, w, text: `weight ${k === 0 ? page.options.features[active[i]] : `L${k}·${i + 1}`} → ${k + 1 < layers.length - 1 ? `L${k + 1}·${j + 1}` : "output"}: ${w.toPrecision(4)}` });
+      page.links.push({ x1, y1, x2, y2, w, text: t("playground.link_card", { source: k === 0 ? page.options.features[active[i]] : `L${k}·${i + 1}`,
+        target: k + 1 < layers.length - 1 ? `L${k + 1}·${j + 1}` : t("playground.output_node"), value: w.toPrecision(4) }) });
     }));
   });
   ctx.globalAlpha = 1;
@@ -333,7 +441,7 @@ function drawNetwork() {
     ctx.lineWidth = on ? 2 : 1;
     ctx.strokeRect(n.x, n.y, NET.thumb, NET.thumb);
     ctx.fillStyle = "#333";
-    ctx.font = "12px sans-serif";
+    ctx.font = canvasFont(12);
     ctx.textAlign = "right";
     ctx.fillText(page.options.features[f], n.x - 6, n.y + NET.thumb / 2 + 4);
     ctx.textAlign = "left";
@@ -364,7 +472,7 @@ function renderNeuronButtons(layers) {
       const b = document.createElement("button");
       b.className = "mini";
       b.textContent = label;
-      b.title = `${sign > 0 ? "add a neuron to" : "remove a neuron from"} layer ${i + 1}`;
+      b.title = sign > 0 ? t("playground.tip_add_neuron", { layer: i + 1 }) : t("playground.tip_remove_neuron", { layer: i + 1 });
       b.onclick = () => {
         const shape = page.settings.networkShape.slice();
         shape[i] = Math.min(page.options.maxUnits, Math.max(1, shape[i] + sign));
@@ -471,7 +579,7 @@ function renderControls() {
   }
   const problem = page.options.classification.includes(s.dataset) ? "classification" : "regression";
   $("problem").value = problem;
-  fillSelect("dataset", page.options[problem]);
+  fillSelect("dataset", page.options[problem], page.options[problem].map(datasetLabel));
   $("dataset").value = s.dataset;
   $("activation").value = s.activation;
   $("dtype").value = s.dtype;
@@ -480,7 +588,7 @@ function renderControls() {
   $("batchSize").max = BATCH_SIZES.length - 1;
   $("batchSize").value = BATCH_SIZES.indexOf(s.batchSize);
   $("batchSize-value").textContent = s.batchSize;
-  const regime = s.batchSize === "full" ? "batch gradient descent (B = N)" : s.batchSize === 1 ? "stochastic gradient descent (B = 1)" : "mini-batch gradient descent";
+  const regime = s.batchSize === "full" ? t("playground.regime_batch") : s.batchSize === 1 ? t("playground.regime_sgd") : t("playground.regime_minibatch");
   $("regime").textContent = regime;
   $("sampling").value = s.sampling;
   $("seed").value = s.seed;
@@ -497,7 +605,7 @@ function drawDatasetThumbs(problem) {
   for (const name of page.options[problem]) {
     const c = document.createElement("canvas");
     c.width = c.height = 52;
-    c.title = name;
+    c.title = datasetLabel(name);
     c.className = name === page.settings.dataset ? "selected" : "";
     const ctx = c.getContext("2d"), r = page.options.radius, sc = (v) => ((v + r) / (2 * r)) * 52;
     ctx.fillStyle = "#f4f4f4";
@@ -514,12 +622,12 @@ function renderExports() {
   const box = $("export-links");
   box.innerHTML = "";
   const runs = page.b ? ["a", "b"] : ["a"];
-  for (const r of runs) for (const [file, text] of [["playground.zip", "everything (zip)"], ["playground.toml", "gdlab train TOML"],
-    ["playground.csv", "data CSV"], ["train.py", "Python script"]]) {
+  for (const r of runs) for (const [file, text] of [["playground.zip", t("playground.export_zip")], ["playground.toml", t("playground.export_toml")],
+    ["playground.csv", t("playground.export_csv")], ["train.py", t("playground.export_python")]]) {
     const a = document.createElement("a");
-    a.href = `/api/sessions/${page.session}/export/${r}/${file}`;
+    transport.link(a, page.session, r, file);
     a.id = `export-${r}-${file.replace(".", "-")}`;
-    a.textContent = `run ${r.toUpperCase()}: ${text}`;
+    a.textContent = t("playground.export_link", { run: r.toUpperCase(), file: text });
     a.download = file.replace(/\.(\w+)$/, `-${r}.$1`); // playground-a.toml, train-b.py: A and B apart
     box.appendChild(a);
   }
@@ -537,7 +645,7 @@ function wireControls() {
   for (const p of ["", "b-"]) {
     fillSelect(`${p}optimizer`, o.fields.optimizer.choices);
     fillSelect(`${p}convention`, o.fields.convention.choices);
-    fillSelect(`${p}schedule`, o.fields.schedule.choices);
+    fillSelect(`${p}schedule`, o.fields.schedule.choices, o.fields.schedule.choices.map(scheduleLabel));
   }
   fillSelect("activation", o.fields.activation.choices);
   fillSelect("dtype", o.fields.dtype.choices);
@@ -579,7 +687,7 @@ function wireControls() {
   });
   window.addEventListener("resize", () => { if (page.options && page.settings.networkShape) drawNetwork(); });
   window.addEventListener("pagehide", () => {
-    if (page.session) fetch(`/api/sessions/${page.session}`, { method: "DELETE", keepalive: true });
+    if (page.session) transport.close(page.session);
   });
 }
 
@@ -596,13 +704,13 @@ function niceTicks(lo, hi, n = 6) {
 }
 function tickLabel(v) { return Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-2) ? v.toExponential(0) : String(+v.toPrecision(4)); }
 function axes(ctx, box, xTicks, yTicks, X, Y, xName, yName, yText = tickLabel) {
-  ctx.strokeStyle = "#999"; ctx.lineWidth = 1; ctx.fillStyle = "#555"; ctx.font = "11px sans-serif";
+  ctx.strokeStyle = "#999"; ctx.lineWidth = 1; ctx.fillStyle = "#555"; ctx.font = canvasFont(11);
   ctx.beginPath(); ctx.moveTo(box.l, box.t); ctx.lineTo(box.l, box.b); ctx.lineTo(box.r, box.b); ctx.stroke();
   ctx.textAlign = "center";
   for (const v of xTicks) { ctx.beginPath(); ctx.moveTo(X(v), box.b); ctx.lineTo(X(v), box.b + 4); ctx.stroke(); ctx.fillText(tickLabel(v), X(v), box.b + 15); }
   ctx.textAlign = "right";
   for (const v of yTicks) { ctx.beginPath(); ctx.moveTo(box.l - 4, Y(v)); ctx.lineTo(box.l, Y(v)); ctx.stroke(); ctx.fillText(yText(v), box.l - 6, Y(v) + 4); }
-  ctx.textAlign = "left"; ctx.fillStyle = "#333"; ctx.font = "12px sans-serif";
+  ctx.textAlign = "left"; ctx.fillStyle = "#333"; ctx.font = canvasFont(12);
   ctx.fillText(yName, 6, 13);
   ctx.textAlign = "right"; ctx.fillText(xName, box.r, box.b + 30); ctx.textAlign = "left";
 }
@@ -610,15 +718,17 @@ const lesson = {
   result: null, shown: 0, timer: null, asked: 0,
   async load() {
     const eta = $("lesson-eta").value, steps = $("lesson-steps").value, ticket = ++this.asked;
-    const res = await fetch(`/api/lesson?eta=${eta}&steps=${steps}`);
+    const res = await transport.fetch(`/api/lesson?eta=${eta}&steps=${steps}&lang=${i18n.lang}`);
     const json = await res.json();
     if (ticket !== this.asked) return; // a later slider position has been asked for
-    if (!res.ok) { $("lesson-message").hidden = false; $("lesson-message").textContent = `${json.field}: ${json.detail}`; return; }
+    if (!res.ok) { $("lesson-message").hidden = false; $("lesson-message").textContent = t("playground.field_error", { field: json.field, detail: json.detail }); return; }
     this.result = json;
     $("lesson-eta-value").textContent = `${Number(eta).toFixed(3)} = ${json.etaLambda.toFixed(2)}/λ`;
-    $("lesson-verdict").innerHTML = `λ = ${json.lambda.toFixed(3)}, 1/λ = ${json.oneStepEta.toFixed(4)}, 2/λ = ${json.divergenceEta.toFixed(4)}, w* = ${json.wStar.toFixed(4)} · theory: <b>${json.predicted}</b> · the gdlab run: <b>${json.observed}</b>`;
+    const bold = (text) => Object.assign(document.createElement("b"), { textContent: text });
+    $("lesson-verdict").replaceChildren(t("playground.lesson_verdict", { curvature: json.lambda.toFixed(3), one_step: json.oneStepEta.toFixed(4),
+      divergence: json.divergenceEta.toFixed(4), w_star: json.wStar.toFixed(4), predicted: bold(json.predictedText), observed: bold(json.observedText) }));
     $("lesson-message").hidden = !json.error;
-    $("lesson-message").textContent = json.error ? `gdlab: ${json.error}` : "";
+    $("lesson-message").textContent = json.error ? t("playground.lesson_error", { error: json.error }) : "";
     this.markSlider();
     this.walk();
   },
@@ -672,11 +782,11 @@ const lesson = {
     });
     ctx.restore();
     const off = path.filter((w) => !inside(w)).length, last = path[path.length - 1];
-    ctx.fillStyle = "#333"; ctx.font = "12px sans-serif"; ctx.textAlign = "right";
-    ctx.fillText(`step ${path.length - 1}: w = ${last === null ? "not finite" : last.toPrecision(5)}`, box.r, 13);
+    ctx.fillStyle = "#333"; ctx.font = canvasFont(12); ctx.textAlign = "right";
+    ctx.fillText(t("playground.lesson_step", { step: path.length - 1, w: last === null ? t("playground.lesson_not_finite") : last.toPrecision(5) }), box.r, 13);
     if (off) {
       ctx.fillStyle = "#c0392b";
-      ctx.fillText(`${off} of ${path.length} iterates off the frame (|w − w*| > ${span.toPrecision(3)})`, box.r, box.t + 14);
+      ctx.fillText(t("playground.lesson_off_frame", { off, total: path.length, span: span.toPrecision(3) }), box.r, box.t + 14);
       if (!inside(last) && last !== null) { // an arrow at the edge the last iterate left by
         const x = last < w0 ? box.l + 8 : box.r - 8, d = last < w0 ? -1 : 1;
         ctx.beginPath(); ctx.moveTo(x + 8 * d, box.t + 30); ctx.lineTo(x, box.t + 24); ctx.lineTo(x, box.t + 36); ctx.fill();
@@ -693,7 +803,7 @@ const lesson = {
     const X = (k) => box.l + (k / Math.max(1, steps)) * (box.r - box.l);
     const Y = (lg) => box.b - ((Math.min(hi, Math.max(lo, lg)) - lo) / (hi - lo)) * (box.b - box.t);
     const decades = []; for (let d = lo; d <= hi; d += 4) decades.push(d);
-    axes(ctx, box, niceTicks(0, steps, 5).filter((k) => Number.isInteger(k)), decades, X, Y, "iteration k", "|w − w*| (log scale)",
+    axes(ctx, box, niceTicks(0, steps, 5).filter((k) => Number.isInteger(k)), decades, X, Y, t("playground.lesson_axis_iteration"), t("playground.lesson_axis_error"),
       (d) => `1e${d}`);
     const q = Math.abs(1 - r.etaLambda);
     ctx.strokeStyle = "#999"; ctx.setLineDash([5, 4]); ctx.lineWidth = 1.2; ctx.beginPath();
@@ -706,8 +816,8 @@ const lesson = {
       ctx.fillStyle = k === path.length - 1 ? "#c0392b" : "#f59322";
       ctx.beginPath(); ctx.arc(X(k), Y(lg), clipped ? 2 : 3, 0, 2 * Math.PI); ctx.fill();
     });
-    ctx.fillStyle = "#555"; ctx.font = "11px sans-serif"; ctx.textAlign = "right";
-    ctx.fillText(`dashed: theory, |1 − ηλ|^k·|w0 − w*|; |1 − ηλ| = ${q.toFixed(3)}`, box.r, box.t + 12);
+    ctx.fillStyle = "#555"; ctx.font = canvasFont(11); ctx.textAlign = "right";
+    ctx.fillText(t("playground.lesson_theory_line", { q: q.toFixed(3) }), box.r, box.t + 12);
     ctx.textAlign = "left";
   },
   drawData(w) {
@@ -722,8 +832,9 @@ const lesson = {
       ctx.moveTo(X(0), Y(0)); ctx.lineTo(X(2.7), Y(Math.max(-maxY, Math.min(2 * maxY, w * 2.7)))); ctx.stroke();
       ctx.restore();
     }
-    ctx.fillStyle = "#333"; ctx.font = "12px sans-serif";
-    ctx.fillText("price y (100k)", 6, 14); ctx.fillText("area x (100 m²)", S - 100, H - 6);
+    ctx.fillStyle = "#333"; ctx.font = canvasFont(12);
+    ctx.fillText(t("playground.lesson_price"), 6, 14);
+    ctx.textAlign = "right"; ctx.fillText(t("playground.lesson_area"), S - 6, H - 6); ctx.textAlign = "left";
   },
 };
 function wireLesson() {
@@ -735,7 +846,8 @@ function wireLesson() {
 
 // ---------------------------------------------------------------- start
 async function main() {
-  page.options = await (await fetch("/api/options")).json();
+  await loadLanguage();
+  page.options = await (await transport.fetch("/api/options")).json();
   wireControls();
   wireLesson();
   const { settings, b, flags } = fromHash();

@@ -10,10 +10,9 @@ from gdlab.lab.study import Study, option
 
 @dataclass(frozen=True)
 class Settings:
-    z_min: float = option(-5.0, "left end of the z grid")
-    z_max: float = option(5.0, "right end of the z grid")
-    points: int = option(401, "grid points")
+    z_min: float = option(-5.0)
+    z_max: float = option(5.0)
+    points: int = option(401)
 
 
-STUDY = Study("activations", "9. Activation functions and their derivatives", "each activation and its derivative",
-              Settings, __name__)
+STUDY = Study("activations", Settings, __name__)

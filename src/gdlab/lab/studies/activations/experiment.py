@@ -15,6 +15,7 @@ import numpy as np
 from gdlab import Sequential
 from gdlab import activations as act_mod
 from gdlab.gradcheck import gradcheck
+from gdlab.i18n import t
 from gdlab.lab.studies.activations import Settings
 from gdlab.layers import Dense
 from gdlab.reporting.tables import Table, fmt
@@ -59,7 +60,8 @@ class ActivationCurves:
             i0 = int(np.argmin(np.abs(self.z)))
             rows.append([name, fmt(float(self.values[name][i0])), fmt(float(d[i0])), fmt(float(d.max())),
                          fmt(float(d[0])), fmt(float(d[-1]))])
-        return Table(["activation", "f(0)", "f'(0)", "max f'", f"f'({self.z[0]:g})", f"f'({self.z[-1]:g})"], rows)
+        return Table([t("activations.col_activation"), "f(0)", "f'(0)", "max f'", f"f'({self.z[0]:g})",
+                      f"f'({self.z[-1]:g})"], rows)
 
 
 def run(settings: Settings = Settings(), names=None) -> ActivationCurves:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
+from gdlab.i18n import t
 from gdlab.lab.studies.activations.experiment import ActivationCurves
 from gdlab.reporting.figures import figure, save, styled
 
@@ -33,4 +34,4 @@ def activations(r):
 
 
 def figures(r: ActivationCurves, out: Path) -> list[tuple[str, Path]]:
-    return [("Each activation f(z) and its derivative f′(z)", save(activations(r), out / "activations.png"))]
+    return [(t("activations.fig"), save(activations(r), out / "activations.png"))]

@@ -10,13 +10,12 @@ from gdlab.lab.study import Study, option
 
 @dataclass(frozen=True)
 class Settings:
-    n: int = option(200, "samples of the 4-feature house data")
-    hidden: int = option(8, "hidden tanh units of the small network")
-    batch_size: int = option(16, "batch size of the traced iterations")
-    learning_rate: float = option(0.05, "SGD learning rate η of the traced iterations")
-    iterations: int = option(5, "iterations traced and checked one by one")
-    seed: int = option(0, "random seed")
+    n: int = option(200)
+    hidden: int = option(8)
+    batch_size: int = option(16)
+    learning_rate: float = option(0.05)
+    iterations: int = option(5)
+    seed: int = option(0)
 
 
-STUDY = Study("basics", "1. One iteration, checked number by number",
-              "one iteration checked by hand: forward pass, loss, chain rule, update", Settings, __name__)
+STUDY = Study("basics", Settings, __name__)

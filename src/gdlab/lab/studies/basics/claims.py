@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gdlab.i18n import Msg
 from gdlab.lab.claims import Finding, claims_for, g, say
 
 claim = claims_for("basics")
@@ -15,13 +16,11 @@ class BatchGradient:
     batch_size: int
 
 
-@claim(2, "The batch size is how many samples one training step uses.")
+@claim(2)
 def batch_size_is_samples_per_step(e: BatchGradient) -> Finding:
     ok = e.max_gradient_difference < 1e-10
-    return say(ok, f"The gradient of one step equals the mean of its B = {e.batch_size} per-sample gradients "
-                   f"(largest difference {g(e.max_gradient_difference)}): the step used exactly those samples.",
-               f"a step's gradient differs from the mean of its batch's per-sample gradients by "
-               f"{g(e.max_gradient_difference)}.")
+    return say(ok, Msg("basics.c2_yes", batch=e.batch_size, difference=g(e.max_gradient_difference)),
+               Msg("basics.c2_no", difference=g(e.max_gradient_difference)))
 
 
 @dataclass(frozen=True)
@@ -30,15 +29,11 @@ class ChainedIterations:
     iterations: int
 
 
-@claim(3, "An iteration is one forward and one backward pass on one batch; its updated weights are the "
-          "next iteration's start.")
+@claim(3)
 def iterations_chain(e: ChainedIterations) -> Finding:
     ok = e.max_chain_difference < 1e-10
-    return say(ok, f"For {e.iterations} traced iterations, θ after each equals θ before minus η × the gradient "
-                   f"at θ before on that batch (largest difference {g(e.max_chain_difference)}): each "
-                   f"iteration starts where the previous one ended.",
-               f"θ after an iteration differs from θ − η·g(θ) of the previous iterate by "
-               f"{g(e.max_chain_difference)}.")
+    return say(ok, Msg("basics.c3_yes", iterations=e.iterations, difference=g(e.max_chain_difference)),
+               Msg("basics.c3_no", difference=g(e.max_chain_difference)))
 
 
 @dataclass(frozen=True)
@@ -46,12 +41,11 @@ class ForwardByHand:
     max_difference: float  # |ŷ by hand − the network's ŷ|
 
 
-@claim(4, "Forward pass: the input flows layer by layer, weighted and activated, to an output.")
+@claim(4)
 def forward_pass(e: ForwardByHand) -> Finding:
     ok = e.max_difference < 1e-10
-    return say(ok, f"Layer by layer by hand (x·W₁ + b₁ → tanh → ·W₂ + b₂) gives the network's output to within "
-                   f"{g(e.max_difference)}.",
-               f"the hand-computed layer-by-layer output differs from the network's by {g(e.max_difference)}.")
+    return say(ok, Msg("basics.c4_yes", difference=g(e.max_difference)),
+               Msg("basics.c4_no", difference=g(e.max_difference)))
 
 
 @dataclass(frozen=True)
@@ -62,14 +56,12 @@ class LossByHand:
     loss_large_gap: float  # at ŷ = y + 0.2
 
 
-@claim(5, "A loss function measures the gap between the outputs and the true labels.")
+@claim(5)
 def loss_measures_the_gap(e: LossByHand) -> Finding:
     ok = e.max_difference < 1e-10 and e.loss_at_truth == 0 and e.loss_small_gap < e.loss_large_gap
-    return say(ok, f"The loss equals mean((ŷ − y)²) by hand (difference {g(e.max_difference)}); it is "
-                   f"{g(e.loss_at_truth)} when ŷ = y and grows with the gap ({g(e.loss_small_gap)} at "
-                   f"ŷ = y + 0.1, {g(e.loss_large_gap)} at ŷ = y + 0.2).",
-               f"loss by hand vs gdlab differs by {g(e.max_difference)}; at ŷ = y it is {g(e.loss_at_truth)}; "
-               f"{g(e.loss_small_gap)} at gap 0.1 vs {g(e.loss_large_gap)} at gap 0.2.")
+    numbers = dict(difference=g(e.max_difference), at_truth=g(e.loss_at_truth), small=g(e.loss_small_gap),
+                   large=g(e.loss_large_gap))
+    return say(ok, Msg("basics.c5_yes", **numbers), Msg("basics.c5_no", **numbers))
 
 
 @dataclass(frozen=True)
@@ -78,13 +70,11 @@ class ChainRule:
     checked: int  # weights checked
 
 
-@claim(6, "The chain rule gives the derivative of the loss with respect to every layer's weights.")
+@claim(6)
 def chain_rule(e: ChainRule) -> Finding:
     ok = e.max_relative_error < 1e-6
-    return say(ok, f"Backpropagation's gradient for all {e.checked} weights matches central differences "
-                   f"(largest relative error {g(e.max_relative_error)}).",
-               f"backpropagation and central differences disagree by up to {g(e.max_relative_error)} "
-               f"(relative).")
+    return say(ok, Msg("basics.c6_yes", checked=e.checked, error=g(e.max_relative_error)),
+               Msg("basics.c6_no", error=g(e.max_relative_error)))
 
 
 @dataclass(frozen=True)
@@ -95,12 +85,12 @@ class LossDecrease:
     first_after: float
 
 
-@claim(7, "Gradient descent changes every weight so as to reduce the loss.")
+@claim(7)
 def updates_reduce_the_loss(e: LossDecrease) -> Finding:
     ok = e.decreased == e.iterations
-    return say(ok, f"In {e.decreased} of {e.iterations} traced iterations the update lowered the batch's loss "
-                   f"(from {g(e.first_before)} to {g(e.first_after)} in the first).",
-               f"only {e.decreased} of {e.iterations} updates lowered their batch's loss.")
+    return say(ok, Msg("basics.c7_yes", decreased=e.decreased, iterations=e.iterations, before=g(e.first_before),
+                       after=g(e.first_after)),
+               Msg("basics.c7_no", decreased=e.decreased, iterations=e.iterations))
 
 
 @dataclass(frozen=True)
@@ -111,11 +101,8 @@ class SwappedUnits:
     midpoint_loss: float  # halfway between the two
 
 
-@claim(27, "With more inputs and a non-linear model the loss becomes multi-dimensional and non-convex.")
+@claim(27)
 def loss_is_not_convex(e: SwappedUnits) -> Finding:
     ok = e.midpoint_loss > 1.01 * max(e.loss_a, e.loss_b) and abs(e.loss_a - e.loss_b) < 1e-9
-    return say(ok, f"The {e.parameters}-parameter network's loss is the same ({g(e.loss_a)}) at the trained "
-                   f"weights and with two hidden units swapped, but {g(e.midpoint_loss)} halfway between: a "
-                   f"convex loss could not rise there.",
-               f"trained {g(e.loss_a)}, hidden units swapped {g(e.loss_b)}, halfway "
-               f"{g(e.midpoint_loss)}: no bump between two equal minima.")
+    return say(ok, Msg("basics.c27_yes", parameters=e.parameters, trained=g(e.loss_a), halfway=g(e.midpoint_loss)),
+               Msg("basics.c27_no", trained=g(e.loss_a), swapped=g(e.loss_b), halfway=g(e.midpoint_loss)))

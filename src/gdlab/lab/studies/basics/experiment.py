@@ -24,6 +24,7 @@ import numpy as np
 from gdlab import Sequential, datasets
 from gdlab.batching import EpochPlan
 from gdlab.gradcheck import gradcheck
+from gdlab.i18n import t
 from gdlab.lab.noise import per_example_gradients
 from gdlab.lab.studies.basics import Settings
 from gdlab.layers import Dense
@@ -53,17 +54,16 @@ class BasicsResult:
     loss_midpoint: float = 0.0
 
     def table(self) -> Table:
-        rows = [["forward pass by hand vs gdlab (max |Δŷ|)", fmt(self.forward_difference)],
-                ["loss by hand vs gdlab (|ΔL|)", fmt(self.loss_difference)],
-                ["chain rule: backprop vs central differences (max relative error)", fmt(self.gradcheck_error)],
-                ["one step's gradient vs mean of its per-sample gradients (max |Δ|)",
-                 fmt(self.batch_gradient_difference)],
-                ["θₖ₊₁ vs θₖ − η·∇L_batchₖ(θₖ) (max |Δ|)", fmt(self.chain_difference)]]
-        rows += [[f"iteration {k + 1}: batch loss before → after the update", f"{b:.5g} → {a:.5g}"]
+        rows = [[t("basics.row_forward"), fmt(self.forward_difference)],
+                [t("basics.row_loss"), fmt(self.loss_difference)],
+                [t("basics.row_chain_rule"), fmt(self.gradcheck_error)],
+                [t("basics.row_batch_gradient"), fmt(self.batch_gradient_difference)],
+                [t("basics.row_chain"), fmt(self.chain_difference)]]
+        rows += [[t("basics.row_iteration", k=k + 1), f"{b:.5g} → {a:.5g}"]
                  for k, (b, a) in enumerate(zip(self.losses_before, self.losses_after))]
-        rows += [["loss at the trained θ / hidden units 1 and 2 swapped / halfway",
+        rows += [[t("basics.row_swapped"),
                   f"{self.loss_trained:.5g} / {self.loss_swapped:.5g} / {self.loss_midpoint:.5g}"]]
-        return Table(["check", "value"], rows)
+        return Table([t("basics.col_check"), t("basics.col_value")], rows)
 
 
 def _data(s: Settings):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from gdlab.i18n import t
 from gdlab.lab.section import Section
 from gdlab.lab.studies.basics import Settings
 from gdlab.lab.studies.basics import claims as C
@@ -27,10 +28,7 @@ def verdicts(r: BasicsResult) -> list:
 
 def build(s: Section, out: Path, cfg: Settings) -> None:
     r = experiment.run(cfg)
-    s.tables.append((f"House data ({cfg.n} samples, 4 features), network 4-{cfg.hidden}-1 (tanh), float64, "
-                     f"SGD η = {cfg.learning_rate:g}, B = {cfg.batch_size}", r.table()))
-    s.paragraphs.append(
-        f"A network is trained by iterations: a forward pass computes the output, a loss measures its gap to "
-        f"the labels, backpropagation (the chain rule) gives ∂L/∂θ for all {r.parameters} weights, and the "
-        f"optimizer updates θ. Each of these is recomputed here by hand and compared with gdlab.")
+    s.tables.append((t("basics.table_checks", n=cfg.n, hidden=cfg.hidden, eta=f"{cfg.learning_rate:g}",
+                       batch=cfg.batch_size), r.table()))
+    s.paragraphs.append(t("basics.intro", parameters=r.parameters))
     s.verdicts += verdicts(r)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gdlab.i18n import Msg, join
 from gdlab.lab.claims import Finding, claims_for, g, say
+from gdlab.lab.studies.batch_size.names import status_name
 
 claim = claims_for("batch-size")
 
@@ -22,16 +24,15 @@ class BatchCosts:
     recommended: int | None
 
 
-@claim(15, "The right batch size balances memory efficiency against memory capacity.")
+@claim(15)
 def memory_against_throughput(e: BatchCosts) -> Finding:
     mem = e.memory_kib
     grows = all(b >= a for a, b in zip(mem, mem[1:])) and mem[-1] > mem[0]
     faster = e.throughput_order < 0
-    text = (f"step memory {', '.join(f'{g(m)} KiB' for m in mem)} for B = {', '.join(map(str, e.batch_sizes))}; "
-            f"samples/s {g(e.samples_per_second[0])} at B = {e.batch_sizes[0]} and "
-            f"{g(e.samples_per_second[-1])} at B = {e.batch_sizes[-1]}")
-    return say(grows and faster, f"Memory grows with B while throughput rises: {text}; the memory budget caps B.",
-               text + ".")
+    text = Msg("batch_size.c15_text", memory=join(f"{g(m)} KiB" for m in mem),
+               sizes=join(map(str, e.batch_sizes)), rate_first=g(e.samples_per_second[0]),
+               first=e.batch_sizes[0], rate_last=g(e.samples_per_second[-1]), last=e.batch_sizes[-1])
+    return say(grows and faster, Msg("batch_size.c15_yes", text=text), Msg("batch_size.c15_no", text=text))
 
 
 @dataclass(frozen=True)
@@ -42,31 +43,31 @@ class SmallestBatch:
     smallest_epochs: float | None
     best_epochs: float | None
     tutorial_lr: float
-    smallest_tutorial_status: str  # at the tutorial's one η
+    smallest_tutorial_status: str  # at the tutorial's one η: "reached", "diverged", "not reached", …
+    smallest_tutorial_accuracy: str = "—"  # its last validation accuracy there, as the sentence shows it
 
 
-@claim(16, "Too small a batch makes training hard to converge (underfitting).")
+@claim(16)
 def small_batch_does_not_converge(e: SmallestBatch) -> Finding:
     ok = e.smallest_reached is False
-    return say(ok, f"B = {e.smallest} reached the target at no η of the grid.",
-               f"at its tuned η = {g(e.smallest_tuned_lr)}, B = {e.smallest} reached the target in "
-               f"{g(e.smallest_epochs)} epochs (fewest of any B: {g(e.best_epochs)}); at the tutorial's one "
-               f"η = {g(e.tutorial_lr)}: {e.smallest_tutorial_status}.")
+    return say(ok, Msg("batch_size.c16_yes", smallest=e.smallest),
+               Msg("batch_size.c16_no", lr=g(e.smallest_tuned_lr), smallest=e.smallest, epochs=g(e.smallest_epochs),
+                   best=g(e.best_epochs), tutorial_lr=g(e.tutorial_lr), status=status_name(e.smallest_tutorial_status),
+                   accuracy=e.smallest_tutorial_accuracy))
 
 
-@claim(17, "A larger batch processes data faster but needs more memory and may need more epochs, so there "
-           "is a best batch size.")
+@claim(17)
 def a_best_batch_size(e: BatchCosts) -> Finding:
     faster = e.throughput_order < 0
     more_memory = e.memory_kib[-1] > e.memory_kib[0]
     more_epochs = e.largest_epochs is not None and e.best_epochs is not None and e.largest_epochs > e.best_epochs
     interior = e.recommended not in (e.batch_sizes[0], e.batch_sizes[-1]) and e.recommended is not None
-    text = (f"samples/s {g(e.samples_per_second[0])} → {g(e.samples_per_second[-1])}, step memory "
-            f"{g(e.memory_kib[0])} → {g(e.memory_kib[-1])} KiB from B = {e.batch_sizes[0]} to "
-            f"{e.batch_sizes[-1]}; epochs to target {g(e.largest_epochs)} at the largest B vs "
-            f"{g(e.best_epochs)} at the fewest; least time at B = {e.recommended}")
-    return say(faster and more_memory and more_epochs and interior, text + " — a best batch size in between.",
-               text + ".")
+    numbers = dict(rate_first=g(e.samples_per_second[0]), rate_last=g(e.samples_per_second[-1]),
+                   memory_first=g(e.memory_kib[0]), memory_last=g(e.memory_kib[-1]), first=e.batch_sizes[0],
+                   last=e.batch_sizes[-1], largest_epochs=g(e.largest_epochs), best_epochs=g(e.best_epochs),
+                   recommended=e.recommended)
+    return say(faster and more_memory and more_epochs and interior, Msg("batch_size.c17_yes", **numbers),
+               Msg("batch_size.c17_no", **numbers))
 
 
 @dataclass(frozen=True)
@@ -75,17 +76,15 @@ class Directions:
     iterations_per_epoch: tuple[int, ...]
 
 
-@claim(18, "A moderately larger batch: fewer iterations per epoch, a more accurate descent direction, "
-           "smaller oscillation.")
+@claim(18)
 def larger_batch_aims_better(e: Directions) -> Finding:
     d = e.directions
     sharper = len(d) >= 2 and all(b[1] > a[1] for a, b in zip(d, d[1:]))
     calmer = len(d) >= 2 and all(b[2] < a[2] for a, b in zip(d, d[1:]))
     fewer = all(b < a for a, b in zip(e.iterations_per_epoch, e.iterations_per_epoch[1:]))
-    text = (f"iterations per epoch {', '.join(map(str, e.iterations_per_epoch))}; at the initial weights the "
-            f"batch gradient's cosine with the full gradient is {', '.join(f'{g(c)} (B = {b})' for b, c, _ in d)}, "
-            f"its relative deviation ‖g_B − G‖/‖G‖ {', '.join(f'{g(v)}' for _, _, v in d)}")
-    return say(sharper and fewer and calmer, text + ".", text + ".")
+    numbers = dict(iterations=join(map(str, e.iterations_per_epoch)),
+                   cosines=join(f"{g(c)} (B = {b})" for b, c, _ in d), deviations=join(g(v) for _, _, v in d))
+    return say(sharper and fewer and calmer, Msg("batch_size.c18_yes", **numbers), Msg("batch_size.c18_no", **numbers))
 
 
 @dataclass(frozen=True)
@@ -97,32 +96,37 @@ class GeneralisationGaps:
     noise: float  # two standard errors of a validation accuracy
 
 
-@claim(19, "A smaller batch's noise helps a network generalise better.")
+@claim(19)
 def small_batch_generalises(e: GeneralisationGaps) -> Finding:
     small, large = e.gap_smallest, e.gap_largest
     ok = small is not None and large is not None and large - small > e.noise
-    text = (f"train − validation accuracy when the target was reached: {g(small)} at B = {e.smallest}, "
-            f"{g(large)} at B = {e.largest} (differences below {g(e.noise)}, two standard errors of a "
-            f"validation accuracy, are noise)")
-    return say(ok, "The smaller batch generalised better: " + text + ".", text + ".")
+    text = Msg("batch_size.c19_text", gap_smallest=g(small), smallest=e.smallest, gap_largest=g(large),
+               largest=e.largest, noise=g(e.noise))
+    return say(ok, Msg("batch_size.c19_yes", text=text), Msg("batch_size.c19_no", text=text))
 
 
 @dataclass(frozen=True)
 class Extremes(BatchCosts):
     smallest: int
     largest: int
-    smallest_time: str  # to the target
-    best_time: str  # at the recommended B
+    smallest_time: tuple[str, str] | None  # to the target: (modelled seconds, measured Timing.text()); None: never
+    best_time: tuple[str, str] | None  # at the recommended B; None: no recommendation
     smallest_vs_best: int  # 1: the smallest B needs more than TIE_RATIO × the best time (or never arrives)
 
 
-@claim(20, "Too small a batch wastes computation; too large hurts convergence, though a not-too-large batch "
-           "still converges with more time.")
+@claim(20)
 def extremes_cost(e: Extremes) -> Finding:
     slow = e.smallest_vs_best > 0
     hurt = e.largest_epochs is not None and e.best_epochs is not None and e.largest_epochs > e.best_epochs
-    text = (f"B = {e.smallest} took {e.smallest_time} to the target against {e.best_time} at "
-            f"B = {e.recommended}; B = {e.largest} "
-            + (f"needed {g(e.largest_epochs)} epochs against {g(e.best_epochs)}"
-               if e.largest_epochs is not None else "did not reach the target"))
-    return say(slow and hurt, text + ".", text + ".")
+    largest = (Msg("batch_size.c20_largest_epochs", epochs=g(e.largest_epochs), best=g(e.best_epochs))
+               if e.largest_epochs is not None else Msg("batch_size.c20_largest_missed"))
+    text = Msg("batch_size.c20", smallest=e.smallest,
+               smallest_time=Msg("batch_size.never") if e.smallest_time is None else _time(e.smallest_time),
+               best_time="—" if e.best_time is None else _time(e.best_time), recommended=e.recommended,
+               largest=e.largest, largest_result=largest)
+    return say(slow and hurt, text, text)
+
+
+def _time(modelled_measured: tuple[str, str]) -> Msg:
+    modelled, measured = modelled_measured
+    return Msg("batch_size.modelled_time", seconds=modelled, measured=measured)

@@ -25,6 +25,7 @@ import math
 
 import numpy as np
 
+from gdlab.i18n import t
 from gdlab.lab.noise import noise_scale, per_example_gradients
 from gdlab.lab.studies.batch_size import Settings
 from gdlab.lab.studies.batch_size.fits import fit_scaling, fit_step_cost
@@ -62,7 +63,7 @@ def run(settings: Settings = Settings(), progress=None, trial_runner=run_trials)
                   max_steps=s.max_steps, seed=s.seed)
     rates = sorted(s.learning_rates, reverse=True)  # large η first: divergent ones stop at once
     times, paths = step_times(template, s.seed, sizes, s.momentum, s.repeats)
-    for b in (progress(sizes, "batch sizes") if progress else sizes):
+    for b in (progress(sizes, t("batch_size.progress")) if progress else sizes):
         rows = trial_runner([Trial(b, lr, **common) for lr in rates])
         reached = [r for r in rows if r["status"] == "reached"]
         best = min(reached, key=lambda r: (r["steps_to_target"], -r["learning_rate"])) if reached else None

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from gdlab.i18n import t
 from gdlab.lab.studies.batch_size import Settings
 from gdlab.lab.studies.batch_size.fits import Fit
+from gdlab.lab.studies.batch_size.names import regime_name, status_name
 from gdlab.lab.timing import Timing
 from gdlab.reporting.tables import Table, fmt
 
@@ -97,16 +99,19 @@ class BatchSizeResult:
     def table(self) -> Table:
         rows = []
         for r in self.runs:
-            t = r.seconds_to_target
+            time = r.seconds_to_target
             m = self.modelled_seconds(r)
-            rows.append([fmt(r.batch_size), fmt(r.tuned_lr) + (" (grid edge)" if r.lr_at_grid_edge else ""),
+            rows.append([fmt(r.batch_size),
+                         t("batch_size.lr_at_edge", lr=fmt(r.tuned_lr)) if r.lr_at_grid_edge else fmt(r.tuned_lr),
                          fmt(r.steps_to_target), fmt(r.epochs_to_target, 3), fmt(r.samples_to_target),
-                         r.step_time.text("ms", 1e3), "—" if t is None else t.text("s"),
+                         r.step_time.text("ms", 1e3), "—" if time is None else time.text("s"),
                          "—" if m is None else f"{m:.3g}",
                          f"{r.memory_bytes / 1024:,.0f}",
-                         "—" if self.fit is None else self.fit.regime(r.batch_size)])
-        return Table(["B", "tuned η", "steps→target", "epochs→target", "samples→target", "ms/step (range)",
-                      "s→target (range)", "s→target, modelled", "step KiB", "fitted regime"], rows)
+                         "—" if self.fit is None else str(regime_name(self.fit.regime(r.batch_size)))])
+        return Table(["B", t("batch_size.col_tuned_lr"), t("batch_size.col_steps"), t("batch_size.col_epochs"),
+                      t("batch_size.col_samples"), t("batch_size.col_step_ms"), t("batch_size.col_seconds"),
+                      t("batch_size.col_seconds_modelled"), t("batch_size.col_step_kib"),
+                      t("batch_size.col_regime")], rows)
 
     def grid_table(self) -> Table:
         rates = list(self.settings.learning_rates)
@@ -117,9 +122,10 @@ class BatchSizeResult:
         return Table(["B \\ η"] + [fmt(lr) for lr in rates], rows)
 
     def tutorial_table(self) -> Table:
-        rows = [[fmt(row["batch_size"]), fmt(row["steps_to_target"]), row["status"],
+        rows = [[fmt(row["batch_size"]), fmt(row["steps_to_target"]), str(status_name(row["status"])),
                  fmt(row["final_val_accuracy"], 3)] for row in self.tutorial_view]
-        return Table(["B", "steps→target", "status", "last val acc"], rows)
+        return Table(["B", t("batch_size.col_steps"), t("batch_size.col_status"), t("batch_size.col_last_val_acc")],
+                     rows)
 
     def to_json(self) -> dict:
         """``batch_size.json``: per B the tuned η, counts, time and memory; the fit, B_simple and the choice."""
@@ -156,8 +162,9 @@ def _grid_cell(row) -> str:
         return ""
     if row["status"] == "reached":
         return fmt(row["steps_to_target"])
-    return {"diverged": "div.", "not reached": f"> {row['steps_run']}",
-            "stopped at the best count": f"> {row['steps_run']}"}[row["status"]]
+    if row["status"] == "diverged":
+        return t("batch_size.grid_diverged")
+    return f"> {row['steps_run']}"  # not reached, or stopped at the best count
 
 
 def budget_bytes(settings: Settings) -> int | None:

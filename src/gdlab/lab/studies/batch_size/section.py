@@ -6,11 +6,13 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+from gdlab.i18n import Msg, join, t
 from gdlab.lab.claims import g
 from gdlab.lab.progress import progress
 from gdlab.lab.section import Section
 from gdlab.lab.studies.batch_size import Settings, experiment
 from gdlab.lab.studies.batch_size import claims as C
+from gdlab.lab.studies.batch_size.names import regime_name
 from gdlab.lab.studies.batch_size.plots import figures
 from gdlab.lab.studies.batch_size.results import BatchSizeResult
 from gdlab.lab.timing import TIE_RATIO, order
@@ -20,42 +22,39 @@ def recommendation_text(r) -> str:
     """Why the recommended B, with its numbers; or why there is none."""
     budget = r.settings.memory_mib
     if r.recommended is None:
-        return ("No recommendation: no batch size reached the target"
-                + (f" within the memory budget of {budget:g} MiB." if budget else "."))
+        return t("batch_size.rec_none_budget", budget=f"{budget:g}") if budget else t("batch_size.rec_none")
     p = r.run(r.recommended)
     a, b = r.step_cost
-    parts = [f"Recommendation: B = {p.batch_size} — the least time to validation accuracy "
-             f"{r.settings.target_accuracy:g} at its tuned η = {p.tuned_lr:g}: {p.steps_to_target} steps × "
-             f"{(a + b * p.batch_size) * 1e3:.3g} ms per step = {r.modelled_seconds(p):.3g} s by the step-cost model "
-             f"t(B) = {a * 1e6:.3g} µs + {b * 1e6:.3g} µs·B fitted to all batch sizes' timings (measured here: "
-             f"{p.step_time.text()} per step)"
-             + (f", within the memory budget of {budget:g} MiB ({p.memory_bytes / 2**20:.2f} MiB per step)"
-                if budget else "") + "."]
+    parts = [t("batch_size.rec", b=p.batch_size, target=f"{r.settings.target_accuracy:g}", lr=f"{p.tuned_lr:g}",
+               steps=p.steps_to_target, step_ms=f"{(a + b * p.batch_size) * 1e3:.3g}",
+               seconds=f"{r.modelled_seconds(p):.3g}", a_us=f"{a * 1e6:.3g}", b_us=f"{b * 1e6:.3g}",
+               measured=p.step_time.text(),
+               budget=Msg("batch_size.rec_budget", budget=f"{budget:g}", per_step=f"{p.memory_bytes / 2**20:.2f}")
+               if budget else "")]
     if r.tied_with:
         tied = [r.run(b) for b in r.tied_with]
-        parts.append(f"A tie: B = {', '.join(f'{x.batch_size} ({r.modelled_seconds(x):.3g} s)' for x in tied)} "
-                     f"{'is' if len(tied) == 1 else 'are'} within {TIE_RATIO}× of it — on other hardware or under "
-                     f"other load {'it' if len(tied) == 1 else 'they'} may be as fast; B = {p.batch_size} needs "
-                     f"{p.samples_to_target:,} samples to the target against "
-                     f"{', '.join(f'{x.samples_to_target:,}' for x in tied)}.")
+        tie = dict(tied=join(t("batch_size.tied_item", b=x.batch_size, seconds=f"{r.modelled_seconds(x):.3g}")
+                                  for x in tied),
+                   ratio=TIE_RATIO, b=p.batch_size, samples=f"{p.samples_to_target:,}",
+                   tied_samples=join(f"{x.samples_to_target:,}" for x in tied))
+        parts.append(t("batch_size.rec_tie_one", **tie) if len(tied) == 1 else t("batch_size.rec_tie_many", **tie))
     others = [x for x in r.runs if x.batch_size != p.batch_size and x.batch_size not in r.tied_with]
     slower = [x for x in others if x.steps_to_target is not None]
     if slower:
-        parts.append("Slower: " + "; ".join(f"B = {x.batch_size} {x.steps_to_target} steps, "
-                                             f"{r.modelled_seconds(x):.3g} s" for x in slower) + ".")
+        parts.append(t("batch_size.rec_slower", runs=join(
+            (t("batch_size.slower_item", b=x.batch_size, steps=x.steps_to_target,
+               seconds=f"{r.modelled_seconds(x):.3g}") for x in slower), "clauses")))
     missing = [x.batch_size for x in others if x.steps_to_target is None]
     if missing:
-        parts.append(f"B = {', '.join(map(str, missing))} did not reach the target at any η of the grid.")
+        parts.append(t("batch_size.rec_missing", sizes=join(map(str, missing))))
     if r.fit is not None:
-        parts.append(f"In the fitted model, B = {p.batch_size} is in the “{r.fit.regime(p.batch_size)}” regime "
-                     f"(B_noise ≈ {r.fit.b_noise:.0f}).")
+        parts.append(t("batch_size.rec_regime", b=p.batch_size, regime=regime_name(r.fit.regime(p.batch_size)),
+                       b_noise=f"{r.fit.b_noise:.0f}"))
     if b > 0:
         cross = a / b
-        parts.append(f"A step's fixed cost a equals its per-sample cost b·B at B = a/b ≈ {cross:.0f}: "
-                     + ("below that a larger batch adds little to a step's time, so fewer steps pay even where "
-                        "they fall slowly." if p.batch_size <= cross else
-                        "above that a step's time grows nearly in proportion to B."))
-    return " ".join(parts)
+        parts.append(t("batch_size.rec_cross_below", cross=f"{cross:.0f}") if p.batch_size <= cross
+                     else t("batch_size.rec_cross_above", cross=f"{cross:.0f}"))
+    return str(join(parts, "sentences"))
 
 
 AGREE_FACTOR = 2.0  # B_noise and B_simple are estimates of one scale; within 2× they agree (McCandlish et al.)
@@ -64,22 +63,20 @@ AGREE_FACTOR = 2.0  # B_noise and B_simple are estimates of one scale; within 2�
 def fit_text(r) -> str:
     """The fitted S(B) model beside the measured B_simple; or why it could not be fitted."""
     if r.fit is None:
-        return ("S(B) = S_min(1 + B_noise/B) could not be fitted: fewer than 3 batch sizes reached the target, or "
-                "the counts do not fall with B as the model needs.")
+        return t("batch_size.fit_none")
     f = r.fit
     regimes = {}
     for x in r.runs:
         regimes.setdefault(f.regime(x.batch_size), []).append(str(x.batch_size))
     bs = r.b_simple
     factor = max(bs, f.b_noise) / min(bs, f.b_noise) if bs and math.isfinite(bs) and bs > 0 else None
-    ratio = "" if factor is None else (f"; the two agree within a factor {factor:.1f}" if factor <= AGREE_FACTOR
-                                       else f"; the two differ by a factor {factor:.1f}")
-    return (f"Fit to the steps to target: S_min = {f.s_min:.1f} steps, B_noise = {f.b_noise:.1f}, so "
-            f"E_min = S_min·B_noise = {f.e_min:,.0f} samples. The measured gradient noise scale B_simple = "
-            f"tr(Σ)/|G|² is {g(bs)} (at the weights where B = {r.noise_trained.get('batch_size', '—')} reached the "
-            f"target; {g(r.noise_initial.get('b_simple'))} at the initial weights){ratio}. Regimes by the fitted "
-            f"log–log slope −B_noise/(B + B_noise): " + "; ".join(f"{k}: B = {', '.join(v)}"
-                                                                   for k, v in regimes.items()) + ".")
+    ratio = "" if factor is None else (Msg("batch_size.fit_agree", factor=f"{factor:.1f}") if factor <= AGREE_FACTOR
+                                       else Msg("batch_size.fit_differ", factor=f"{factor:.1f}"))
+    return t("batch_size.fit", s_min=f"{f.s_min:.1f}", b_noise=f"{f.b_noise:.1f}", e_min=f"{f.e_min:,.0f}",
+             b_simple=g(bs), b_trained=r.noise_trained.get("batch_size", "—"),
+             b_initial=g(r.noise_initial.get("b_simple")), ratio=ratio,
+             regimes=join((t("batch_size.regime_item", regime=regime_name(k), sizes=join(v))
+                      for k, v in regimes.items()), "clauses"))
 
 
 def verdicts(r: BatchSizeResult) -> list:
@@ -102,8 +99,8 @@ def verdicts(r: BatchSizeResult) -> list:
             smallest=smallest.batch_size, smallest_reached=smallest.steps_to_target is not None,
             smallest_tuned_lr=smallest.tuned_lr, smallest_epochs=smallest.epochs_to_target,
             best_epochs=best_epochs, tutorial_lr=r.settings.tutorial_learning_rate,
-            smallest_tutorial_status=(f"{tut[smallest.batch_size]['status']}, last validation accuracy "
-                                      f"{g(tut[smallest.batch_size]['final_val_accuracy'])}"))),
+            smallest_tutorial_status=tut[smallest.batch_size]["status"],
+            smallest_tutorial_accuracy=g(tut[smallest.batch_size]["final_val_accuracy"]))),
         C.a_best_batch_size(costs),
         C.larger_batch_aims_better(C.Directions(
             directions=tuple((b, d["cosine"], d["deviation"]) for b, d in sorted(r.direction_cosine.items())),
@@ -113,14 +110,15 @@ def verdicts(r: BatchSizeResult) -> list:
             gap_largest=largest.generalisation_gap, noise=2 * math.sqrt(2 * p * (1 - p) / r.n_val))),
         C.extremes_cost(C.Extremes(**vars(costs), smallest=smallest.batch_size, largest=largest.batch_size,
                                    smallest_time=_seconds(r, smallest),
-                                   best_time="—" if rec is None else _seconds(r, rec),
+                                   best_time=None if rec is None else _seconds(r, rec),
                                    smallest_vs_best=_slower(r, smallest, rec))),
     ]
 
 
-def _seconds(r, run) -> str:
+def _seconds(r, run) -> tuple[str, str] | None:
+    """(modelled seconds to the target, the measured Timing's text); None when ``run`` never got there."""
     m = r.modelled_seconds(run)
-    return "never" if m is None else f"{m:.3g} s (modelled; measured {run.seconds_to_target.text()})"
+    return None if m is None else (f"{m:.3g}", run.seconds_to_target.text())
 
 
 def _slower(r, run, best) -> int:
@@ -134,39 +132,36 @@ def _slower(r, run, best) -> int:
 
 def _paths_text(r) -> str:
     """Which executor timed the steps, as a fit of each B would run them (``ExecutionPlan.path``)."""
-    names = {"compiled": "the compiled epoch", "loop": "the step loop"}
+    names = {"compiled": Msg("batch_size.path_compiled"), "loop": Msg("batch_size.path_loop")}
     by_path = {}
     for run in r.runs:
         by_path.setdefault(run.step_path, []).append(str(run.batch_size))
     if len(by_path) == 1:
-        return f"{names[next(iter(by_path))]}, as fit runs every B here"
-    return "; ".join(f"{names[p]} for B = {', '.join(bs)}" for p, bs in by_path.items()) + ", as fit runs them"
+        return t("batch_size.paths_one", path=names[next(iter(by_path))])
+    return t("batch_size.paths_many", paths=join((t("batch_size.path_item", path=names[p], sizes=join(bs))
+                                              for p, bs in by_path.items()), "clauses"))
 
 
 def tutorial_view_text(r) -> str:
     rows = r.tutorial_view
     reached = [x for x in rows if x["status"] == "reached"]
     missed = [str(x["batch_size"]) for x in rows if x["status"] != "reached"]
-    return (f"The tutorial's view — one η = {r.settings.tutorial_learning_rate:g} for every batch size: "
-            + ("; ".join(f"B = {x['batch_size']}: {x['steps_to_target']} steps" for x in reached) or "no B reached")
-            + (f"; B = {', '.join(missed)} did not reach the target within {r.settings.max_steps} steps" if missed
-               else "")
-            + ". With one η the comparison measures the η as much as the batch size: an η that suits one B is too "
-              "small or too large for another, which is why the study above tunes η per B.")
+    return t("batch_size.tutorial_view", lr=f"{r.settings.tutorial_learning_rate:g}",
+             reached=join((t("batch_size.tutorial_reached_item", b=x["batch_size"], steps=x["steps_to_target"])
+                      for x in reached), "clauses") or t("batch_size.tutorial_none_reached"),
+             missed=Msg("batch_size.tutorial_missed", sizes=join(missed), max_steps=r.settings.max_steps)
+             if missed else "")
 
 
 def build(s: Section, out: Path, cfg: Settings) -> None:
     r = experiment.run(cfg, progress=progress)
-    s.tables.append((f"Digits, network 64-{cfg.hidden}-10, SGD with momentum {cfg.momentum:g}, η tuned per B on "
-                     f"the grid; target: validation accuracy ≥ {cfg.target_accuracy:g}; {r.n_train} training samples;"
-                     f" ms/step: median of {cfg.repeats} timed repeats after a warm-up (lowest–highest), timed on "
-                     f"{_paths_text(r)}; step KiB: "
-                     f"peak temporaries of one step (tracemalloc) + θ, ∇θ and optimizer slots", r.table()))
-    s.tables.append(("Steps to target for every (B, η) of the grid (div.: diverged; > k: stopped after k steps "
-                     "unreached, or at the best count so far)", r.grid_table()))
+    s.tables.append((t("batch_size.table_runs", hidden=cfg.hidden, momentum=f"{cfg.momentum:g}",
+                       target=f"{cfg.target_accuracy:g}", n_train=r.n_train, repeats=cfg.repeats,
+                       paths=_paths_text(r)), r.table()))
+    s.tables.append((t("batch_size.table_grid"), r.grid_table()))
     s.figures += figures(r, out)
     s.paragraphs += [fit_text(r), recommendation_text(r)]
-    s.tables.append((f"The tutorial's view: one η = {cfg.tutorial_learning_rate:g} for every B", r.tutorial_table()))
+    s.tables.append((t("batch_size.table_tutorial", lr=f"{cfg.tutorial_learning_rate:g}"), r.tutorial_table()))
     s.paragraphs.append(tutorial_view_text(r))
     s.verdicts += verdicts(r)
     s.data["batch_size.json"] = r.to_json()

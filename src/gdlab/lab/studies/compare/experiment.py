@@ -16,6 +16,7 @@ import numpy as np
 from gdlab import Sequential, datasets
 from gdlab import optimizers as opt_mod
 from gdlab.batching import EpochPlan
+from gdlab.i18n import t
 from gdlab.inputs import validation_split_point
 from gdlab.lab.studies.compare import Settings
 from gdlab.lab.timing import Timing, measure_each
@@ -75,8 +76,10 @@ class CompareResult:
                  f"{r.history['accuracy'][-1]:.3f}", f"{r.val_accuracy:.3f}", f"{r.test_accuracy:.3f}",
                  fmt(r.epochs_to_target) if r.epochs_to_target else f"> {self.settings.epochs}",
                  r.step_time.text("ms", 1e3)] for r in self.runs]
-        return Table(["optimizer", "η", "train loss", "val loss", "train acc", "val acc", "test acc",
-                      f"epochs to val acc ≥ {self.settings.target_accuracy:g}", "ms/step (range)"], rows)
+        return Table([t("compare.col_optimizer"), "η", t("compare.col_train_loss"), t("compare.col_val_loss"),
+                      t("compare.col_train_acc"), t("compare.col_val_acc"), t("compare.col_test_acc"),
+                      t("compare.col_epochs_to_target", target=f"{self.settings.target_accuracy:g}"),
+                      t("compare.col_step_ms")], rows)
 
 
 def _timers(template, x, y, names, s: Settings) -> dict:
@@ -103,7 +106,7 @@ def run(settings: Settings = Settings(), contestants=None, progress=None) -> Com
     names = list(contestants or CONTESTANTS)
     result = CompareResult(settings=s, n_val=len(x_train) - validation_split_point(len(x_train), 0.2))
     times = _timers(template, x_train, y_train, names, s)
-    for label in (progress(names, "compare") if progress else names):
+    for label in (progress(names, t("compare.progress")) if progress else names):
         model = template.clone()  # the same initial weights for every run
         optimizer = CONTESTANTS[label]()
         model.compile(optimizer, "sparse_categorical_crossentropy", ["accuracy"])

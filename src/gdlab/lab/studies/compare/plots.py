@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
+from gdlab.i18n import t
 from gdlab.lab.studies.compare.experiment import CompareResult
 from gdlab.reporting.figures import four_panels, integer_xticks, legend_outside, line_styles, save, styled
 
@@ -20,9 +21,9 @@ def compare(r):
         a2.semilogy(e, h["val_loss"], color=c, ls=ls, label=f"{run.label} (η = {run.learning_rate:g})")
         a3.plot(e, h["accuracy"], color=c, ls=ls, label=run.label)
         a4.plot(e, h["val_accuracy"], color=c, ls=ls, label=run.label)
-    for a, t in ((a1, "training loss"), (a2, "validation loss"), (a3, "training accuracy"),
-                 (a4, "validation accuracy")):
-        a.set(xlabel="epoch", title=t)
+    for a, title in ((a1, t("compare.fig_train_loss")), (a2, t("compare.fig_val_loss")),
+                     (a3, t("compare.fig_train_accuracy")), (a4, t("compare.fig_val_accuracy"))):
+        a.set(xlabel=t("compare.axis_epoch"), title=title)
         integer_xticks(a)
     a4.axhline(r.settings.target_accuracy, color="k", ls=":", lw=0.8)
     legend_outside(a2)
@@ -33,4 +34,4 @@ def compare(r):
 
 
 def figures(r: CompareResult, out: Path) -> list[tuple[str, Path]]:
-    return [("Training and validation loss and accuracy per epoch", save(compare(r), out / "compare.png"))]
+    return [(t("compare.figure"), save(compare(r), out / "compare.png"))]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gdlab.i18n import Msg, join
 from gdlab.lab.claims import Finding, claims_for, g, say
 
 claim = claims_for("curvature")
@@ -35,28 +36,27 @@ def _wrong(runs, edge) -> list:
             and r.grew != (r.eta_lambda > edge(r.momentum))]
 
 
-@claim(36, "Gradient descent diverges once η > 2/λ_max, λ_max the largest curvature of the loss — on the "
-           "learner's own network, not only on y = w·x.")
+@claim(36)
 def diverges_at_two_over_lambda(e: Divergence) -> Finding:
     wrong = _wrong(e.runs, lambda b: 2.0)
     stable = max((r.eta_lambda for r in e.runs if not r.grew), default=None)
     grew = min((r.eta_lambda for r in e.runs if r.grew), default=None)
-    local = (f"with λ_max = {g(e.lambda_max)} measured at the trained weights, runs from them converged up to "
-             f"ηλ_max = {g(stable)} and diverged from ηλ_max = {g(grew)} on (2/λ_max = {g(2 / e.lambda_max)})")
     two_over_eta = e.lambda_max / e.above_factor
     if e.above_lambda_after is None:
-        end = "went non-finite"
+        end = Msg("curvature.c36_non_finite")
     else:
-        end = (f"ended at {g(e.above_final)}× the start where λ_max = {g(e.above_lambda_after)}, "
-               + (f"below 2/η = {g(two_over_eta)}: it moved to flatter weights" if e.above_lambda_after < two_over_eta
-                  else f"not below 2/η = {g(two_over_eta)}"))
-    after = (f"; plain training at {g(e.above_factor)} × 2/λ_max pushed the loss up {g(e.above_rose)}× and then "
-             + end
-             + (", while at 0.9 × 2/λ_max the loss never rose above its start" if e.below_rose <= 1.0 + 1e-9
-                else f", while at 0.9 × 2/λ_max the loss rose to {g(e.below_rose)}× its start"))
-    ok = not wrong and e.above_rose > 2 and e.below_rose <= 1.0 + 1e-9
-    return say(ok, local + after + ".", local + after
-               + (f"; {len(wrong)} run(s) disagree with 2/λ_max" if wrong else "") + ".")
+        ended = dict(final=g(e.above_final), after=g(e.above_lambda_after), two_over_eta=g(two_over_eta))
+        end = (Msg("curvature.c36_flatter", **ended) if e.above_lambda_after < two_over_eta
+               else Msg("curvature.c36_not_flatter", **ended))
+    never_rose = e.below_rose <= 1.0 + 1e-9
+    words = dict(lambda_max=g(e.lambda_max), stable=g(stable), grew=g(grew), limit=g(2 / e.lambda_max),
+                 factor=g(e.above_factor), rose=g(e.above_rose), end=end,
+                 below=Msg("curvature.c36_below_never") if never_rose
+                 else Msg("curvature.c36_below_rose", rose=g(e.below_rose)))
+    ok = not wrong and e.above_rose > 2 and never_rose
+    text = Msg("curvature.c36_text", **words)
+    return say(ok, Msg("curvature.c36_yes", **words),
+               Msg("curvature.c36_no_wrong", text=text, wrong=len(wrong)) if wrong else Msg("curvature.c36_no", text=text))
 
 
 @dataclass(frozen=True)
@@ -74,16 +74,14 @@ class GohRates:
     checks: tuple[RateCheck, ...]
 
 
-@claim(37, "Near a minimum gradient descent's error shrinks per step by max(|1 − ηλ₁|, |1 − ηλₙ|) (Goh): the "
-           "steepest direction sets the limit on η, the flattest the speed.")
+@claim(37)
 def goh_rate(e: GohRates) -> Finding:
     worst = max(e.checks, key=lambda c: abs(c.measured - c.predicted))
     err = abs(worst.measured - worst.predicted)
-    text = (f"over {len(e.checks)} runs near the trained weights (λ_max = {g(e.lambda_max)}, λ_min = "
-            f"{g(e.lambda_min)}), the measured "
-            f"factor per step is within {g(err)} of the theory (worst: ηλ_max = {g(worst.eta_lambda)} along "
-            f"{worst.along}, measured {g(worst.measured)} against {g(worst.predicted)})")
-    return say(err < 0.02, text + ".", text + ".")
+    words = dict(count=len(e.checks), lambda_max=g(e.lambda_max), lambda_min=g(e.lambda_min), error=g(err),
+                 eta_lambda=g(worst.eta_lambda), measured=g(worst.measured), predicted=g(worst.predicted),
+                 along=Msg("curvature.c37_along_top") if worst.along == "v_max" else Msg("curvature.c37_along_random"))
+    return say(err < 0.02, Msg("curvature.c37_yes", **words), Msg("curvature.c37_no", **words))
 
 
 @dataclass(frozen=True)
@@ -92,12 +90,12 @@ class Plane:
     runs: tuple[LocalRun, ...]  # along v_max, with momentum
 
 
-@claim(38, "With momentum β the largest stable η grows to 2(1 + β)/λ_max: on the learner's network the (η, β) "
-           "plane splits along ηλ_max = 2(1 + β).")
+@claim(38)
 def momentum_plane(e: Plane) -> Finding:
     judged = [r for r in e.runs if abs(r.eta_lambda / (2 * (1 + r.momentum)) - 1) > MARGIN]
     wrong = _wrong(e.runs, lambda b: 2 * (1 + b))
-    text = (f"{len(judged) - len(wrong)} of {len(judged)} (η, β) runs (those more than {MARGIN:.0%} from the "
-            f"boundary) converged or diverged as ηλ_max < 2(1 + β) predicts (λ_max = {g(e.lambda_max)})")
-    return say(bool(judged) and not wrong, text + ".", text + (": " + ", ".join(
-        f"ηλ = {g(r.eta_lambda)}, β = {g(r.momentum)}" for r in wrong) if wrong else "") + ".")
+    words = dict(right=len(judged) - len(wrong), judged=len(judged), margin=f"{MARGIN:.0%}", lambda_max=g(e.lambda_max))
+    runs = join([Msg("curvature.c38_run", eta_lambda=g(r.eta_lambda), beta=g(r.momentum)) for r in wrong],
+                  lambda first, rest: Msg("curvature.c38_runs_more", first=first, rest=rest))
+    return say(bool(judged) and not wrong, Msg("curvature.c38", **words),
+               Msg("curvature.c38_wrong", **words, runs=runs) if wrong else Msg("curvature.c38", **words))

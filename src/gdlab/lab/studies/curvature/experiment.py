@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from gdlab import Sequential, datasets
+from gdlab.i18n import t
 from gdlab.layers import Dense
 from gdlab.lab.paths import envelope_rate
 from gdlab.lab.studies.curvature import Settings
@@ -64,7 +65,8 @@ class CurvatureResult:
 
     def table(self) -> Table:
         eta = self.settings.learning_rate
-        return Table(["step", "loss", "λ_min", "λ_max", "2/λ_max", f"η·λ_max (η = {eta:g})"],
+        return Table([t("curvature.col_step"), t("curvature.col_loss"), "λ_min", "λ_max", "2/λ_max",
+                      t("curvature.col_eta_lambda_max", eta=f"{eta:g}")],
                      [[fmt(c.step), fmt(c.loss), fmt(c.lambda_min), fmt(c.lambda_max), fmt(2 / c.lambda_max),
                        fmt(eta * c.lambda_max)] for c in self.checkpoints])
 
@@ -73,13 +75,13 @@ class CurvatureResult:
 
         lams = (self.lambda_min, self.lambda_max)
         rows = []
-        for top, rnd in zip(*(sorted((r for r in self.rates if r.along_top == t), key=lambda r: r.learning_rate)
-                              for t in (True, False))):
+        for top, rnd in zip(*(sorted((r for r in self.rates if r.along_top == along), key=lambda r: r.learning_rate)
+                              for along in (True, False))):
             eta = top.learning_rate
             rows.append([fmt(eta), fmt(eta * self.lambda_max), fmt(top.rate), fmt(abs(1 - eta * self.lambda_max)),
                          fmt(rnd.rate), fmt(gd_rate(eta, lams))])
-        return Table(["η", "η·λ_max", "rate along v_max", "|1 − ηλ_max|", "rate from a random δ",
-                      "Goh: max(|1 − ηλ₁|, |1 − ηλₙ|)"], rows)
+        return Table(["η", "η·λ_max", t("curvature.col_rate_top"), "|1 − ηλ_max|", t("curvature.col_rate_random"),
+                      t("curvature.goh_rate")], rows)
 
 
 def data(n: int, seed: int):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from gdlab import theory
+from gdlab.i18n import t
 from gdlab.lab.claims import g
 from gdlab.lab.section import Section
 from gdlab.lab.studies.curvature import Settings, experiment
@@ -40,27 +41,24 @@ def curvature_text(r: CurvatureResult) -> list[str]:
     first, last = r.checkpoints[0], r.checkpoints[-1]
     eta = r.settings.learning_rate
     negative = sum(c.lambda_min < 0 for c in r.checkpoints)
-    trend = "rose" if last.lambda_max > first.lambda_max else "fell"
-    growth = (f"The network has {r.parameters} parameters. Its λ_max {trend} from {g(first.lambda_max)} at θ₀ to "
-              f"{g(last.lambda_max)} after {last.step} steps of η = {g(eta)}: ηλ_max went from "
-              f"{g(eta * first.lambda_max)} to {g(eta * last.lambda_max)}, so the largest stable η, 2/λ_max, went "
-              f"from {g(2 / first.lambda_max)} to {g(2 / last.lambda_max)}.")
-    convexity = (f"λ_min was negative at {negative} of {len(r.checkpoints)} checkpoints ({g(first.lambda_min)} at "
-                 f"θ₀, {g(last.lambda_min)} at the end): the loss is not convex there. With λₙ < 0 Goh's "
-                 f"max(|1 − ηλ₁|, |1 − ηλₙ|) exceeds 1 by η|λₙ|: a random δ grows that slowly along the negative "
-                 f"curvature (an escape, not a divergence), while along v_max the error obeys |1 − ηλ_max|."
-                 if negative else f"λ_min stayed ≥ 0 at every checkpoint (last {g(last.lambda_min)}).")
-    return [growth + " " + convexity]
+    trend = t("curvature.rose") if last.lambda_max > first.lambda_max else t("curvature.fell")
+    growth = t("curvature.text_growth", parameters=r.parameters, trend=trend, first=g(first.lambda_max),
+               last=g(last.lambda_max), steps=last.step, eta=g(eta), first_eta_lambda=g(eta * first.lambda_max),
+               last_eta_lambda=g(eta * last.lambda_max), first_limit=g(2 / first.lambda_max),
+               last_limit=g(2 / last.lambda_max))
+    convexity = (t("curvature.text_nonconvex", negative=negative, checkpoints=len(r.checkpoints),
+                   first=g(first.lambda_min), last=g(last.lambda_min))
+                 if negative else t("curvature.text_convex", last=g(last.lambda_min)))
+    return [t("curvature.text_paragraph", growth=growth, convexity=convexity)]
 
 
 def build(s: Section, out: Path, cfg: Settings) -> None:
     r = experiment.run(cfg)
     products = min(cfg.lanczos_steps, r.parameters)
     s.tables += [
-        (f"λ_min and λ_max of the {r.parameters}-parameter network (4 → {cfg.hidden} tanh → 1, MSE) during "
-         f"full-batch gradient descent at η = {cfg.learning_rate:g}: Lanczos, {products} Hessian-vector products each",
-         r.table()),
-        ("Near the trained weights: the measured factor per step against the theory", r.rate_table())]
+        (t("curvature.caption_training", parameters=r.parameters, hidden=cfg.hidden, eta=f"{cfg.learning_rate:g}",
+           products=products), r.table()),
+        (t("curvature.caption_rates"), r.rate_table())]
     s.figures += figures(r, out)
     s.paragraphs += curvature_text(r)
     s.verdicts += verdicts(r)

@@ -10,14 +10,12 @@ from gdlab.lab.study import Study, option
 
 @dataclass(frozen=True)
 class Settings:
-    n: int = option(50, "number of houses")
-    noise: float = option(0.1, "price noise, relative to true_w")
-    true_w: float = option(3.0, "the true slope")
-    steps: int = option(25, "gradient-descent iterations per run")
-    w_init: float = option(0.5, "starting w")
-    seed: int = option(0, "random seed")
+    n: int = option(50)
+    noise: float = option(0.1)
+    true_w: float = option(3.0)
+    steps: int = option(25)
+    w_init: float = option(0.5)
+    seed: int = option(0)
 
 
-STUDY = Study("linear", "2. The house-price line y = w·x: gradient descent on a parabola",
-              "the house-price line y = w·x: the loss parabola and learning rates too small to diverging",
-              Settings, __name__)
+STUDY = Study("linear", Settings, __name__)

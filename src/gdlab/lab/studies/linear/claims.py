@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gdlab.i18n import Msg
 from gdlab.lab.claims import Finding, claims_for, g, say
 
 claim = claims_for("linear")
@@ -18,16 +19,15 @@ class Convergence:
     monotone: bool  # the loss fell (or stayed) at every step
 
 
-@claim(8, "Gradient descent: define a loss, initialise, compute the gradient, step against it, repeat "
-          "until the loss converges.")
+@claim(8)
 def the_loop_converges(e: Convergence) -> Finding:
     ok = e.converged_at is not None and e.monotone
-    return say(ok, f"At η = {g(e.learning_rate)} the loop's loss fell every step and w reached w* within "
-                   f"{g(e.tolerance)} at iteration {e.converged_at} of {e.steps}.",
-               f"at η = {g(e.learning_rate)} the loss "
-               f"{'fell every step' if e.monotone else 'did not fall every step'} and w "
-               f"{'converged at ' + str(e.converged_at) if e.converged_at is not None else 'did not converge'} "
-               f"within {e.steps} steps.")
+    return say(ok, Msg("linear.c8_yes", eta=g(e.learning_rate), tolerance=g(e.tolerance), converged_at=e.converged_at,
+                       steps=e.steps),
+               Msg("linear.c8_no", eta=g(e.learning_rate),
+                   fell=Msg("linear.fell_every_step") if e.monotone else Msg("linear.did_not_fall"),
+                   converged=Msg("linear.converged_at", step=e.converged_at) if e.converged_at is not None
+                   else Msg("linear.did_not_converge"), steps=e.steps))
 
 
 @dataclass(frozen=True)
@@ -36,12 +36,11 @@ class LineFit:
     w_star: float  # least squares
 
 
-@claim(23, "House prices: a line through the origin y = w·x; learning finds the w that fits best.")
+@claim(23)
 def learning_finds_the_best_w(e: LineFit) -> Finding:
     ok = abs(e.w_fitted - e.w_star) <= 1e-6 * abs(e.w_star)
-    return say(ok, f"gdlab's Dense(1, no bias) learned w = {g(e.w_fitted, 6)}; least squares gives "
-                   f"w* = {g(e.w_star, 6)}.",
-               f"gdlab learned w = {g(e.w_fitted, 6)} against least-squares w* = {g(e.w_star, 6)}.")
+    return say(ok, Msg("linear.c23_yes", w=g(e.w_fitted, 6), w_star=g(e.w_star, 6)),
+               Msg("linear.c23_no", w=g(e.w_fitted, 6), w_star=g(e.w_star, 6)))
 
 
 @dataclass(frozen=True)
@@ -54,14 +53,13 @@ class ParabolaShape:
     grid_step: float
 
 
-@claim(24, "The squared-error loss as a function of w is an upward parabola; the best w is its bottom.")
+@claim(24)
 def loss_is_a_parabola(e: ParabolaShape) -> Finding:
     ok = e.second_difference_min > 0 and e.quadratic_residual < 1e-9 and e.argmin_gap < e.grid_step
-    return say(ok, f"Sampled at {e.points} values of w, L(w) is a parabola (quadratic fit residual "
-                   f"{g(e.quadratic_residual)}, curvature {g(e.curvature)} > 0) whose lowest sample lies "
-                   f"within one grid step of w*.",
-               f"quadratic-fit residual {g(e.quadratic_residual)}, smallest second difference "
-               f"{g(e.second_difference_min)}, lowest sample {g(e.argmin_gap)} from w*.")
+    return say(ok, Msg("linear.c24_yes", points=e.points, residual=g(e.quadratic_residual),
+                       curvature=g(e.curvature)),
+               Msg("linear.c24_no", residual=g(e.quadratic_residual), second=g(e.second_difference_min),
+                   gap=g(e.argmin_gap)))
 
 
 @dataclass(frozen=True)
@@ -69,11 +67,11 @@ class StepsAlongSlope:
     max_step_error: float  # max |Δw + η·L′(w)|, relative to the run's largest step
 
 
-@claim(25, "Start anywhere and step repeatedly along the negative derivative (the slope of the parabola).")
+@claim(25)
 def steps_follow_the_slope(e: StepsAlongSlope) -> Finding:
     ok = e.max_step_error < 1e-9
-    return say(ok, f"Every step was Δw = −η·L′(w) (largest deviation {g(e.max_step_error)}, relative).",
-               f"steps deviate from −η·L′(w) by up to {g(e.max_step_error)} (relative).")
+    return say(ok, Msg("linear.c25_yes", deviation=g(e.max_step_error)),
+               Msg("linear.c25_no", deviation=g(e.max_step_error)))
 
 
 @dataclass(frozen=True)
@@ -90,13 +88,13 @@ class StepSizes:
     good_gap: float  # … at the good η
 
 
-@claim(26, "Too large a learning rate jumps back and forth across the minimum; too small is slow.")
+@claim(26)
 def step_size_too_large_or_small(e: StepSizes) -> Finding:
     jumps = e.oscillating_flips == e.oscillating_steps and e.diverging_grew
     slow = e.small_gap > 10 * e.good_gap
-    text = (f"at η·λ = {g(e.oscillating_eta_lambda)} w − w* changed sign in {e.oscillating_flips} of "
-            f"{e.oscillating_steps} steps; at η·λ = {g(e.diverging_eta_lambda)} it "
-            f"{'grew' if e.diverging_grew else 'did not grow'}; at η·λ = {g(e.small_eta_lambda)} the loss gap "
-            f"after {e.steps} steps is {g(e.small_gap)} against {g(e.good_gap)} at η·λ = "
-            f"{g(e.good_eta_lambda)}")
-    return say(jumps and slow, text + ".", text + ".")
+    numbers = dict(oscillating=g(e.oscillating_eta_lambda), flips=e.oscillating_flips,
+                   oscillating_steps=e.oscillating_steps, diverging=g(e.diverging_eta_lambda),
+                   grew=Msg("linear.grew") if e.diverging_grew else Msg("linear.did_not_grow"),
+                   small=g(e.small_eta_lambda), steps=e.steps, small_gap=g(e.small_gap), good_gap=g(e.good_gap),
+                   good=g(e.good_eta_lambda))
+    return say(jumps and slow, Msg("linear.c26_yes", **numbers), Msg("linear.c26_no", **numbers))

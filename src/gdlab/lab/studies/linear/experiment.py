@@ -6,12 +6,14 @@ batch gradient descent (``batch_size="full"``).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from gdlab import Sequential, datasets, initializers
 from gdlab.callbacks import ParameterRecorder
+from gdlab.i18n import t
 from gdlab.lab.studies.linear import Settings
 from gdlab.layers import Dense
 from gdlab.optimizers import SGD
@@ -21,6 +23,34 @@ from gdlab.training import NonFiniteLossError
 
 #: learning rates as multiples of 1/λ, one per regime
 DEFAULT_RATES = {"too small": 0.1, "good": 0.7, "oscillating": 1.6, "diverging": 2.1}
+
+#: what ``gdlab.theory.observed_regime`` says the run did: "converged", "diverged (oscillating)", …
+OBSERVED = re.compile(r"(diverged|converged|is still descending)(?: \((oscillating|sign flipped (\d+)×)\))?")
+
+
+def run_name(label: str) -> str:
+    """A run's label (a data key of ``DEFAULT_RATES``) as shown."""
+    return {"too small": t("linear.run_too_small"), "good": t("linear.run_good"),
+            "oscillating": t("linear.run_oscillating"), "diverging": t("linear.run_diverging")}[label]
+
+
+def predicted_text(predicted: str) -> str:
+    """``gdlab.theory.predicted_regime``'s words as shown."""
+    return {"too small: slow monotone descent": t("linear.predicted_too_small"),
+            "monotone descent": t("linear.predicted_monotone"), "one-step landing": t("linear.predicted_one_step"),
+            "oscillating, converging": t("linear.predicted_oscillating"),
+            "bouncing for ever": t("linear.predicted_bouncing"),
+            "diverging": t("linear.predicted_diverging")}[predicted]
+
+
+def observed_text(observed: str) -> str:
+    """``gdlab.theory.observed_regime``'s words ("converged (sign flipped 3×)") as shown."""
+    what, how, flips = OBSERVED.fullmatch(observed).groups()
+    if what == "diverged":
+        return t("linear.observed_diverged_oscillating") if how else t("linear.observed_diverged")
+    if what == "converged":
+        return t("linear.observed_converged_flips", flips=flips) if how else t("linear.observed_converged")
+    return t("linear.observed_descending_flips", flips=flips) if how else t("linear.observed_descending")
 
 
 @dataclass
@@ -40,14 +70,17 @@ class LinearResult(LinearProblem):
     w_fitted: float = 0.0  # the "good" run's final w
 
     def table(self) -> Table:
-        rows = [[r.label, fmt(r.learning_rate), f"{r.eta_lambda:.2f}", r.predicted, r.observed,
-                 fmt(float(r.w_path[-1]), 6), fmt(float(r.loss_path[-1]))] for r in self.runs]
-        return Table(["run", "η", "η·λ", "theory predicts", "run did", "final w", "final L"], rows)
+        rows = [[run_name(r.label), fmt(r.learning_rate), f"{r.eta_lambda:.2f}", predicted_text(r.predicted),
+                 observed_text(r.observed), fmt(float(r.w_path[-1]), 6), fmt(float(r.loss_path[-1]))]
+                for r in self.runs]
+        return Table([t("linear.col_run"), "η", "η·λ", t("linear.col_predicted"), t("linear.col_observed"),
+                      t("linear.col_final_w"), t("linear.col_final_loss")], rows)
 
     def theory_table(self) -> Table:
-        return Table(["quantity", "value"], [
-            ["w* (least squares)", fmt(self.w_star, 6)], ["λ = 2·mean(x²)", fmt(self.curvature, 6)],
-            ["1/λ (one-step η)", fmt(self.one_step_lr, 6)], ["2/λ (divergence threshold)", fmt(self.divergence_lr, 6)],
+        return Table([t("linear.col_quantity"), t("linear.col_value")], [
+            [t("linear.row_w_star"), fmt(self.w_star, 6)], ["λ = 2·mean(x²)", fmt(self.curvature, 6)],
+            [t("linear.row_one_step"), fmt(self.one_step_lr, 6)],
+            [t("linear.row_divergence"), fmt(self.divergence_lr, 6)],
         ])
 
 
@@ -67,7 +100,7 @@ def run(settings: Settings = Settings(), rates: dict[str, float] | None = None) 
             model.fit(x, y, epochs=steps, batch_size="full", shuffle=False, callbacks=[recorder], verbose=0)
         except NonFiniteLossError:
             pass  # a diverging run may overflow; its path so far is what we show
-        w_path = np.array([float(t[0]) for t in recorder.thetas])
+        w_path = np.array([float(theta[0]) for theta in recorder.thetas])
         result.runs.append(LinearRun(
             label=label, learning_rate=eta, eta_lambda=multiple, predicted=predicted_regime(multiple),
             observed=observed_regime(w_path - result.w_star, tol=1e-3 * abs(result.w_star)),

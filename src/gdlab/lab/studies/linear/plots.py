@@ -11,10 +11,12 @@ from pathlib import Path
 import matplotlib
 import numpy as np
 
-from gdlab.lab.studies.linear.experiment import LinearResult
+from gdlab.i18n import join, t
+from gdlab.lab.studies.linear.experiment import LinearResult, run_name
 from gdlab.reporting.figures import figure, integer_xticks, legend_outside, save, styled
 
 REGIME_COLORS = {"too small": "#7f7f7f", "good": "#2ca02c", "oscillating": "#ff7f0e", "diverging": "#d62728"}
+FIRST = 12  # iterates of each run drawn on the parabola
 
 
 def _off_frame(ax, xs, ys, x_range, y_range, color) -> str | None:
@@ -32,16 +34,16 @@ def _off_frame(ax, xs, ys, x_range, y_range, color) -> str | None:
         return None
     ks = [k for k, _, _ in off]
     if len(off) <= 3:
-        return (f"off the frame: iteration{'s' * (len(off) > 1)} {', '.join(map(str, ks))}\n"
-                f"w = {', '.join(f'{x:.3g}' for _, x, _ in off)}")
+        listed = dict(iterations=join(map(str, ks)), ws=join(f"{x:.3g}" for _, x, _ in off))
+        return t("linear.off_frame_few", **listed) if len(off) > 1 else t("linear.off_frame_one", **listed)
     far = max(off, key=lambda o: abs(o[1]))
-    return f"off the frame: iterations {ks[0]}–{ks[-1]} ({len(off)})\nfarthest: w = {far[1]:.3g} at {far[0]}"
+    return t("linear.off_frame_many", first=ks[0], last=ks[-1], count=len(off), w=f"{far[1]:.3g}", at=far[0])
 
 
 def _notes(ax, notes):
     """The off-frame notes at the top centre (between the parabola's arms), one per run in the run's colour,
     stacked so that they never overlap; kept out of the layout so they cannot squeeze the panels."""
-    for i, (text, color) in enumerate((t, c) for t, c in notes if t):
+    for i, (text, color) in enumerate((text, c) for text, c in notes if text):
         ax.annotate(text, (0.5, 0.97), xycoords="axes fraction", xytext=(0, -28 * i), textcoords="offset points",
                     color=color, fontsize=9, ha="center", va="top", in_layout=False,
                     bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1.0})
@@ -52,10 +54,11 @@ def linear_fit(r):
     fig = figure()
     ax1, ax2, ax3 = fig.subplots(1, 3)
     xs = np.linspace(0, r.x.max() * 1.05, 50)
-    ax1.scatter(r.x[:, 0], r.y[:, 0], s=12, color="#1f77b4", label="houses")
-    ax1.plot(xs, r.w_star * xs, color="k", lw=1.5, label=f"least squares w* = {r.w_star:.3f}")
-    ax1.plot(xs, r.w_fitted * xs, color=REGIME_COLORS["good"], ls="--", lw=1.5, label=f"gdlab fit w = {r.w_fitted:.3f}")
-    ax1.set(xlabel="area x (100 m²)", ylabel="price y (100k)", title="the data and the line y = w·x")
+    ax1.scatter(r.x[:, 0], r.y[:, 0], s=12, color="#1f77b4", label=t("linear.label_houses"))
+    ax1.plot(xs, r.w_star * xs, color="k", lw=1.5, label=t("linear.label_least_squares", w=f"{r.w_star:.3f}"))
+    ax1.plot(xs, r.w_fitted * xs, color=REGIME_COLORS["good"], ls="--", lw=1.5,
+             label=t("linear.label_fit", w=f"{r.w_fitted:.3f}"))
+    ax1.set(xlabel=t("linear.axis_area"), ylabel=t("linear.axis_price"), title=t("linear.fig_data_title"))
     ax1.legend(loc="upper left")
     span = max(abs(r.w_star - r.w_init) * 1.6, 1.0)
     ws = np.linspace(r.w_star - span, r.w_star + span, 300)
@@ -64,17 +67,18 @@ def linear_fit(r):
     notes = []
     for run in r.runs:
         c = REGIME_COLORS.get(run.label)
-        path = run.w_path[:12]
-        ax2.plot(path, r.loss(path), "o-", ms=3, lw=0.8, color=c, label=f"{run.label}: η·λ = {run.eta_lambda:g}")
+        path = run.w_path[:FIRST]
+        ax2.plot(path, r.loss(path), "o-", ms=3, lw=0.8, color=c,
+                 label=t("linear.label_run", run=run_name(run.label), eta_lambda=f"{run.eta_lambda:g}"))
         notes.append((_off_frame(ax2, path, r.loss(path), (ws[0], ws[-1]), (0, top), c), c))
     _notes(ax2, notes)
     ax2.axvline(r.w_star, color="k", ls=":", lw=0.8)
-    ax2.set(xlabel="w", ylabel="L(w) = mean((w·x − y)²)", title="the parabola and the first 12 iterates",
+    ax2.set(xlabel="w", ylabel="L(w) = mean((w·x − y)²)", title=t("linear.fig_parabola_title", first=FIRST),
             xlim=(ws[0], ws[-1]), ylim=(0, top))
     for run in r.runs:
         ax3.semilogy(np.maximum(run.loss_path - r.loss(r.w_star), 1e-14), "o-", ms=2.5, lw=1,
-                     color=REGIME_COLORS.get(run.label), label=run.label)
-    ax3.set(xlabel="iteration", ylabel="L(w) − L(w*)", title="loss gap against iteration")
+                     color=REGIME_COLORS.get(run.label), label=run_name(run.label))
+    ax3.set(xlabel=t("linear.axis_iteration"), ylabel="L(w) − L(w*)", title=t("linear.fig_gap_title"))
     integer_xticks(ax3)
     legend_outside(ax3)
     return fig
@@ -101,17 +105,15 @@ def linear_paths(r):
             ax.annotate(str(k), (path[k], r.loss(path[k])), textcoords="offset points", xytext=(3, 4), fontsize=9)
         c = REGIME_COLORS.get(run.label)
         _notes(ax, [(_off_frame(ax, path, r.loss(path), (ws[0], ws[-1]), (0, top), c), c)])
-        ax.set(title=f"{run.label}: η = {run.learning_rate:.3g} ({run.eta_lambda:g}/λ)", xlabel="w",
+        ax.set(title=t("linear.fig_path_title", run=run_name(run.label), eta=f"{run.learning_rate:.3g}",
+                       eta_lambda=f"{run.eta_lambda:g}"), xlabel="w",
                xlim=(ws[0], ws[-1]), ylim=(0, top))
     axes[0].set_ylabel("L(w)")
-    fig.colorbar(sc, ax=list(axes), label="iteration", ticks=range(shown), shrink=0.9)
+    fig.colorbar(sc, ax=list(axes), label=t("linear.axis_iteration"), ticks=range(shown), shrink=0.9)
     return fig
 
 
 def figures(r: LinearResult, out: Path) -> list[tuple[str, Path]]:
     """(caption, PNG path) of each figure, written under ``out``."""
-    return [("The data with the fitted line; the loss parabola L(w) with each run's iterates; "
-             "the loss gap per iteration", save(linear_fit(r), out / "linear.png")),
-            ("The first steps of each run on the parabola (colour: iteration, see the key; iterates "
-             "outside the frame are drawn as arrows at its edge and listed in the panel)",
-             save(linear_paths(r), out / "linear_paths.png"))]
+    return [(t("linear.fig_fit"), save(linear_fit(r), out / "linear.png")),
+            (t("linear.fig_paths"), save(linear_paths(r), out / "linear_paths.png"))]

@@ -7,20 +7,18 @@ from pathlib import Path
 
 import numpy as np
 
+from gdlab.i18n import t
 from gdlab.lab.section import Section
 from gdlab.lab.studies.linear import Settings
 from gdlab.lab.studies.linear import claims as C
 from gdlab.lab.studies.linear import experiment
-from gdlab.lab.studies.linear.experiment import LinearResult
+from gdlab.lab.studies.linear.experiment import LinearResult, observed_text, predicted_text
 from gdlab.lab.studies.linear.plots import figures
 
 
 def intro_text(r: LinearResult, cfg: Settings) -> str:
-    return (f"{cfg.n} houses, area x and price y ≈ {cfg.true_w:g}·x plus noise. The squared-error loss "
-            f"L(w) = mean((w·x − y)²) is an upward parabola in w with its bottom at the least-squares "
-            f"w* = {r.w_star:.4f} and curvature λ = 2·mean(x²) = {r.curvature:.4f}. One gradient step maps "
-            f"w − w* to (1 − η·λ)(w − w*), so η = 1/λ = {r.one_step_lr:.4f} lands on w* in one step and "
-            f"η > 2/λ = {r.divergence_lr:.4f} diverges.")
+    return t("linear.intro", n=cfg.n, true_w=f"{cfg.true_w:g}", w_star=f"{r.w_star:.4f}",
+             curvature=f"{r.curvature:.4f}", one_step=f"{r.one_step_lr:.4f}", divergence=f"{r.divergence_lr:.4f}")
 
 
 def linear_text(r: LinearResult) -> list[str]:
@@ -30,11 +28,12 @@ def linear_text(r: LinearResult) -> list[str]:
         e0, e1 = run.w_path[0] - r.w_star, run.w_path[min(1, len(run.w_path) - 1)] - r.w_star
         factor = e1 / e0 if e0 else float("nan")
         agree = math.isclose(factor, 1 - run.eta_lambda, rel_tol=1e-6, abs_tol=1e-9)
-        out.append(
-            f"η = {run.learning_rate:.4g} (η·λ = {run.eta_lambda:g}): the theory predicts “{run.predicted}”; "
-            f"the run {run.observed}. The first step took w − w* from {e0:+.4f} to {e1:+.4f} (factor "
-            f"{factor:+.3f}; theory 1 − η·λ = {1 - run.eta_lambda:+.3f}: {'agrees' if agree else 'disagrees'}); "
-            f"after {len(run.w_path) - 1} steps L − L* = {run.loss_path[-1] - r.loss(r.w_star):.3g}.")
+        out.append(t(
+            "linear.run_text", eta=f"{run.learning_rate:.4g}", eta_lambda=f"{run.eta_lambda:g}",
+            predicted=predicted_text(run.predicted), observed=observed_text(run.observed), e0=f"{e0:+.4f}",
+            e1=f"{e1:+.4f}", factor=f"{factor:+.3f}", theory=f"{1 - run.eta_lambda:+.3f}",
+            agreement=t("linear.agrees") if agree else t("linear.disagrees"), steps=len(run.w_path) - 1,
+            gap=f"{run.loss_path[-1] - r.loss(r.w_star):.3g}"))
     return out
 
 
@@ -76,9 +75,8 @@ def verdicts(r: LinearResult, cfg: Settings) -> list:
 
 def build(s: Section, out: Path, cfg: Settings) -> None:
     r = experiment.run(cfg)
-    s.tables += [("Theory, computed from the data", r.theory_table()),
-                 (f"One run of batch gradient descent per learning rate, from w₀ = {r.w_init:g}, "
-                  f"{cfg.steps} iterations", r.table())]
+    s.tables += [(t("linear.table_theory"), r.theory_table()),
+                 (t("linear.table_runs", w_init=f"{r.w_init:g}", steps=cfg.steps), r.table())]
     s.figures += figures(r, out)
     s.paragraphs.append(intro_text(r, cfg))
     s.paragraphs += linear_text(r)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gdlab import Sequential, datasets, initializers
+from gdlab.i18n import t
 from gdlab.lab.studies.lr_find import Settings
 from gdlab.layers import Dense
 from gdlab.lr_finder import LRFindResult, lr_find
@@ -60,14 +61,14 @@ class LRRangeResult:
     def table(self) -> Table:
         s = self.finder.suggestion
         sp = self.spread()
-        return Table(["quantity", "value"], [
-            [f"suggested η (steepest descent), the median of {sp['seeds']} seeds", fmt(s)],
-            ["seeds' suggestions: min … max", f"{fmt(sp['min'])} … {fmt(sp['max'])}"],
-            ["seeds whose suggestion is at an edge of the range", fmt(len(sp["edges"]))], ["theory: 1/λ (one-step η)", fmt(self.one_step_lr)],
-            ["theory: 2/λ (divergence)", fmt(2 / self.curvature)],
-            ["suggestion ÷ (1/λ)", fmt(s * self.curvature if s else None, 3)],
-            ["iterations run", fmt(len(self.finder.learning_rates))],
-            ["stopped because the loss blew up", "yes" if self.finder.stopped_early else "no"],
+        return Table([t("lr_find.col_quantity"), t("lr_find.col_value")], [
+            [t("lr_find.row_suggested", seeds=sp["seeds"]), fmt(s)],
+            [t("lr_find.row_spread"), f"{fmt(sp['min'])} … {fmt(sp['max'])}"],
+            [t("lr_find.row_at_edge"), fmt(len(sp["edges"]))], [t("lr_find.row_one_step"), fmt(self.one_step_lr)],
+            [t("lr_find.row_divergence"), fmt(2 / self.curvature)],
+            [t("lr_find.row_ratio"), fmt(s * self.curvature if s else None, 3)],
+            [t("lr_find.row_iterations"), fmt(len(self.finder.learning_rates))],
+            [t("lr_find.row_stopped"), t("lr_find.yes") if self.finder.stopped_early else t("lr_find.no")],
         ])
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from gdlab.i18n import t
 from gdlab.lab.studies.lr_find.experiment import LRRangeResult
 from gdlab.reporting.figures import figure, legend_outside, save, styled
 
@@ -13,26 +14,26 @@ def lr_range(r):
     f = r.finder
     fig = figure((9.5, 4.2))
     ax = fig.subplots()
-    ax.loglog(f.learning_rates, f.losses, color="#aaaaaa", lw=0.8, label="batch loss")
-    ax.loglog(f.learning_rates, f.smoothed, color="#1f77b4", lw=1.5, label="moving average, bias-corrected 1/(1 − βᵗ)")
+    ax.loglog(f.learning_rates, f.losses, color="#aaaaaa", lw=0.8, label=t("lr_find.label_batch_loss"))
+    ax.loglog(f.learning_rates, f.smoothed, color="#1f77b4", lw=1.5, label=t("lr_find.label_moving_average"))
     if f.band is not None:
         lo, hi = f.band
         ax.fill_between(f.learning_rates[:len(lo)], lo, hi, color="#1f77b4", alpha=0.2,
-                        label=f"moving average: min–max over {len(f.repeats)} seeds")
+                        label=t("lr_find.label_band", seeds=len(f.repeats)))
     if f.suggestion:
-        ax.axvline(f.suggestion, color="#2ca02c", ls="--", label=f"suggestion {f.suggestion:.3g}" + (" (at the edge of the range)" if f.at_edge else ""))
+        ax.axvline(f.suggestion, color="#2ca02c", ls="--",
+                   label=t("lr_find.label_suggestion_at_edge", lr=f"{f.suggestion:.3g}") if f.at_edge
+                   else t("lr_find.label_suggestion", lr=f"{f.suggestion:.3g}"))
     ax.axvline(r.one_step_lr, color="k", ls=":", label=f"1/λ = {r.one_step_lr:.3g}")
     ax.axvline(2 * r.one_step_lr, color="#d62728", ls=":", label=f"2/λ = {2 * r.one_step_lr:.3g}")
     o = r.overshoot()
     if o is not None:
         ax.plot(f.learning_rates[o["stopped"]], f.losses[o["stopped"]], "v", color="#d62728",
-                label=f"stopped at η = {o['stopped_lr']:.3g}")
-    ax.set(xlabel="learning rate η", ylabel="loss", title="learning-rate range test on y = w·x")
+                label=t("lr_find.label_stopped", lr=f"{o['stopped_lr']:.3g}"))
+    ax.set(xlabel=t("lr_find.axis_lr"), ylabel=t("lr_find.axis_loss"), title=t("lr_find.fig_title"))
     legend_outside(ax)
     return fig
 
 
 def figures(r: LRRangeResult, out: Path) -> list[tuple[str, Path]]:
-    return [("Loss against η (log–log): the batch loss, its bias-corrected moving average with its range over "
-             "the seeds, the suggestion (the seeds' median) "
-             "and the theory's 1/λ and 2/λ", save(lr_range(r), out / "lr_find.png"))]
+    return [(t("lr_find.figure"), save(lr_range(r), out / "lr_find.png"))]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from gdlab.i18n import Msg, join
 from gdlab.lab.claims import Finding, claims_for, g, say
 
 claim = claims_for("momentum")
@@ -36,33 +37,41 @@ class MomentumRuns:
     crossover: float  # theory: β = 0.9 is faster where 1 − η·λ_min > √β, i.e. η < (1 − √β)/λ_min
 
 
-def _ranges(spans) -> str:
+def _ranges(spans) -> Msg | str:
     """((0.005, 0.04), (0.08, 0.14)) → '0.005–0.04 and 0.08–0.14'."""
-    return " and ".join(g(lo) if lo == hi else f"{g(lo)}–{g(hi)}" for lo, hi in spans)
+    return join([g(lo) if lo == hi else f"{g(lo)}–{g(hi)}" for lo, hi in spans], "and")
 
 
-def _arrived(a: Arrival, steps: int) -> str:
-    return f"{a.steps_to_tolerance} steps" if a.steps_to_tolerance is not None else f"more than {steps} steps"
+def problem_label(name: str) -> Msg:
+    """A problem of the Adadelta runs by its name in the data ("bowl", "bowl × 100"), in the reader's words."""
+    surface, _, scale = name.partition(" × ")
+    label = {"rosenbrock": Msg("momentum.problem_rosenbrock"), "beale": Msg("momentum.problem_beale"),
+             "bowl": Msg("momentum.problem_bowl"), "saddle": Msg("momentum.problem_saddle")}[surface]
+    return Msg("momentum.problem_scaled", problem=label, scale=scale) if scale else label
 
 
-@claim(12, "Momentum adds the previous update direction to the current one: faster convergence, damped "
-           "oscillation.")
+def _arrived(a: Arrival, steps: int) -> Msg:
+    return (Msg("momentum.steps_n", steps=a.steps_to_tolerance) if a.steps_to_tolerance is not None
+            else Msg("momentum.more_than_steps", steps=steps))
+
+
+@claim(12)
 def momentum_helps(e: MomentumRuns) -> Finding:
     gd, mo = e.plain, e.tutorial
     sooner = mo.steps_to_tolerance is not None and (gd.steps_to_tolerance is None
                                                     or mo.steps_to_tolerance < gd.steps_to_tolerance)
     calmer = mo.y_path < gd.y_path
-    runs = (f"the tutorial's β = {mo.momentum:g} took {_arrived(mo, e.steps)} against plain GD's "
-            f"{_arrived(gd, e.steps)} (y-path {g(mo.y_path)} against {g(gd.y_path)})")
-    why = (f"the error shrinks by {g(e.tutorial_rate)} per step with β = {mo.momentum:g} (theory "
-           f"{g(e.predicted_tutorial_rate)}" + (f" = √β: every direction ripples" if e.ripples else "")
-           + f") and by {g(e.plain_rate)} without (theory max|1 − ηλ| = {g(e.predicted_plain_rate)})")
-    where = (f"β = {mo.momentum:g} arrives before plain GD at η = {_ranges(e.helps_at)} on the grid"
-             if e.helps_at else f"β = {mo.momentum:g} arrives before plain GD at no η of the grid")
-    where += (f" (theory: where 1 − η·λ_min > √β, η < {g(e.crossover)}: there the flat direction is the "
-              f"bottleneck and momentum speeds it up; from 2/λ_max = {g(e.gd_limit)} on, plain GD does not converge)")
-    return say(sooner and calmer, f"At η = {g(e.learning_rate)}, {runs}: {why}; {where}.",
-               f"at η = {g(e.learning_rate)}, {runs}: {why}; {where}.")
+    beta = f"{mo.momentum:g}"
+    runs = Msg("momentum.c12_runs", beta=beta, tutorial=_arrived(mo, e.steps), plain=_arrived(gd, e.steps),
+               tutorial_path=g(mo.y_path), plain_path=g(gd.y_path))
+    rates = dict(rate=g(e.tutorial_rate), beta=beta, theory=g(e.predicted_tutorial_rate), plain_rate=g(e.plain_rate),
+                 plain_theory=g(e.predicted_plain_rate))
+    why = Msg("momentum.c12_why_ripples", **rates) if e.ripples else Msg("momentum.c12_why", **rates)
+    theory = Msg("momentum.c12_theory", crossover=g(e.crossover), limit=g(e.gd_limit))
+    where = (Msg("momentum.c12_where", beta=beta, ranges=_ranges(e.helps_at), theory=theory) if e.helps_at
+             else Msg("momentum.c12_where_none", beta=beta, theory=theory))
+    words = dict(eta=g(e.learning_rate), runs=runs, why=why, where=where)
+    return say(sooner and calmer, Msg("momentum.c12_yes", **words), Msg("momentum.c12_no", **words))
 
 
 @dataclass(frozen=True)
@@ -79,14 +88,14 @@ class ConvergenceCondition:
     runs: tuple[EdgeRun, ...]
 
 
-@claim(31, "Heavy-ball momentum converges on a quadratic exactly when 0 < ηλ < 2(1 + β) for every curvature λ.")
+@claim(31)
 def momentum_condition(e: ConvergenceCondition) -> Finding:
     wrong = [r for r in e.runs if not r.inside_converged or r.outside_converged]
-    desc = (f"{len(e.runs)} values of β from {g(min(r.beta for r in e.runs))} to {g(max(r.beta for r in e.runs))}, "
-            f"each at 0.97 and 1.03 × η = 2(1 + β)/λ_max (λ_max = {g(e.curvature)})")
-    return say(not wrong, f"For {desc}, every run inside the condition converged and every run outside diverged.",
-               f"for {desc}, {len(wrong)} run pair(s) disagree with the condition: "
-               + ", ".join(f"β = {g(r.beta)}" for r in wrong) + ".")
+    runs = Msg("momentum.c31_runs", count=len(e.runs), low=g(min(r.beta for r in e.runs)),
+               high=g(max(r.beta for r in e.runs)), curvature=g(e.curvature))
+    return say(not wrong, Msg("momentum.c31_yes", runs=runs),
+               Msg("momentum.c31_no", runs=runs, wrong=len(wrong),
+                   betas=join([f"β = {g(r.beta)}" for r in wrong])))
 
 
 @dataclass(frozen=True)
@@ -103,15 +112,13 @@ class CriticalDamping:
     runs: tuple[Ripple, ...]
 
 
-@claim(32, "Critical damping: along a curvature λ with ηλ < 1, momentum below β = (1 − √(ηλ))² approaches "
-           "without overshooting, above it the error ripples (changes sign again and again).")
+@claim(32)
 def critical_damping(e: CriticalDamping) -> Finding:
     wrong = [r for r in e.runs if (r.sign_changes >= 2) != (r.beta > e.critical_beta)]
-    desc = ", ".join(f"β = {g(r.beta)}: {r.sign_changes}" for r in e.runs)
-    head = (f"at η = {g(e.learning_rate)} along λ = {g(e.curvature)} the theory puts critical damping at "
-            f"β = (1 − √(ηλ))² = {g(e.critical_beta)}; sign changes of the error per β: {desc}")
-    return say(not wrong, head + " — at most one below it, again and again above it.",
-               head + "; " + ", ".join(f"β = {g(r.beta)}" for r in wrong) + " disagree.")
+    words = dict(eta=g(e.learning_rate), curvature=g(e.curvature), critical=g(e.critical_beta),
+                 counts=join([Msg("momentum.c32_count", beta=g(r.beta), count=r.sign_changes) for r in e.runs]))
+    return say(not wrong, Msg("momentum.c32_yes", **words),
+               Msg("momentum.c32_no", **words, betas=join([f"β = {g(r.beta)}" for r in wrong])))
 
 
 @dataclass(frozen=True)
@@ -122,13 +129,24 @@ class RippleRates:
     worst_rate: float
 
 
-@claim(33, "In the ripple regime, (1 − √β)² < ηλ < (1 + √β)², the error shrinks by √β per step whatever η is.")
+@claim(33)
 def ripple_rate(e: RippleRates) -> Finding:
     ok = e.directions >= 3 and e.max_relative_error < 0.02
-    text = (f"over {e.directions} rippling directions of the (η, β) grid the measured rate is within "
-            f"{e.max_relative_error:.1%} of √β (worst: β = {g(e.worst_beta)}, measured {g(e.worst_rate)} "
-            f"against √β = {g(e.worst_beta ** 0.5)})")
-    return say(ok, text + ".", text + ("; fewer than 3 directions rippled." if e.directions < 3 else "."))
+    words = dict(directions=e.directions, error=f"{e.max_relative_error:.1%}", beta=g(e.worst_beta),
+                 rate=g(e.worst_rate), root=g(e.worst_beta ** 0.5))
+    return say(ok, Msg("momentum.c33_yes", **words),
+               Msg("momentum.c33_no_few", **words) if e.directions < 3 else Msg("momentum.c33_no", **words))
+
+
+@dataclass(frozen=True)
+class NesterovExample:
+    """Classical and Nesterov momentum at the study's η and the tutorial's β."""
+
+    learning_rate: float
+    beta: float
+    classical_steps: int | None  # steps to the tolerance (None: did not arrive)
+    nesterov_steps: int | None
+    nesterov_arrives_up_to: float | None  # the largest η of the grid at which Nesterov arrives at this β
 
 
 @dataclass(frozen=True)
@@ -141,21 +159,27 @@ class NesterovPairs:
     most_extra_steps: int  # the most steps Nesterov took beyond classical at a pair where it was later
     only_classical_converged: int  # pairs where Nesterov diverged and classical did not
     divergence_as_predicted: bool  # Nesterov diverged exactly where its spectral radius is ≥ 1
-    example: str  # at the study's η and β = 0.9
+    example: NesterovExample  # at the study's η and β = 0.9
 
 
-@claim(34, "Nesterov momentum takes the gradient at the look-ahead point θ + βv: at the same η and β it "
-           "converges faster than classical momentum.")
+@claim(34)
 def nesterov_faster(e: NesterovPairs) -> Finding:
     ok = e.both_arrived > 0 and e.nesterov_sooner >= 0.75 * e.both_arrived
-    text = (f"of {e.both_arrived} (η, β) pairs where both arrived, Nesterov arrived sooner at {e.nesterov_sooner} "
-            f"and later at {e.nesterov_later} (by at most {e.most_extra_steps} steps); where classical momentum "
-            f"ripples along every direction it was sooner at {e.rippling_sooner} of {e.rippling}. "
-            f"{e.only_classical_converged} pair(s) converged with classical momentum only: the look-ahead needs "
-            f"ηλ < 2(1 + β)/(1 + 2β), and Nesterov's divergences "
-            + ("are exactly" if e.divergence_as_predicted else "are not all") + f" where its theory puts them; "
-            f"{e.example}")
-    return say(ok, text + ".", text + ".")
+    x = e.example
+    if x.nesterov_steps is not None:
+        nesterov = Msg("momentum.steps_n", steps=x.nesterov_steps)
+    elif x.nesterov_arrives_up_to:
+        nesterov = Msg("momentum.c34_arrives_up_to", eta=g(x.nesterov_arrives_up_to))
+    else:
+        nesterov = Msg("momentum.did_not_arrive")
+    example = Msg("momentum.c34_example", eta=g(x.learning_rate), beta=g(x.beta), nesterov=nesterov,
+                  classical=Msg("momentum.c34_classical_steps", steps=x.classical_steps)
+                  if x.classical_steps is not None else Msg("momentum.did_not_arrive"))
+    words = dict(both=e.both_arrived, sooner=e.nesterov_sooner, later=e.nesterov_later, extra=e.most_extra_steps,
+                 rippling_sooner=e.rippling_sooner, rippling=e.rippling, only=e.only_classical_converged,
+                 placed=Msg("momentum.c34_exactly") if e.divergence_as_predicted else Msg("momentum.c34_not_all"),
+                 example=example)
+    return say(ok, Msg("momentum.c34_yes", **words), Msg("momentum.c34_no", **words))
 
 
 @dataclass(frozen=True)
@@ -177,18 +201,17 @@ class AdadeltaDefault:
 TRAINED = 0.1  # a problem counts as trained when its gap fell to 10 % of its start or below
 
 
-@claim(35, "Adadelta needs no learning rate: with η = 1 (Zeiler's rule has none) it trains on problems of "
-           "very different scales.")
+@claim(35)
 def adadelta_needs_no_rate(e: AdadeltaDefault) -> Finding:
     failed = [p for p in e.problems if not p.gap_at_one <= TRAINED * p.start_gap]
     sgd = [p.sgd_best_rate for p in e.problems if p.sgd_best_rate is not None]
-    desc = "; ".join(f"{p.problem}: {g(p.start_gap)} → {g(p.gap_at_one)} (best η {g(p.best_rate)}: "
-                     f"{g(p.best_gap)})" for p in e.problems)
-    spread = (f"; SGD's best η on the same problems ranges from {g(min(sgd))} to {g(max(sgd))}" if sgd else "")
-    return say(not failed, f"In {e.steps} steps Adadelta at η = 1 cut every problem's gap at least "
-                           f"{1 / TRAINED:g}× ({desc}){spread}.",
-               f"in {e.steps} steps Adadelta at η = 1 left {', '.join(p.problem for p in failed)} above "
-               f"{TRAINED:.0%} of the starting gap ({desc}){spread}.")
+    problems = join([Msg("momentum.c35_problem", problem=problem_label(p.problem), start=g(p.start_gap), end=g(p.gap_at_one),
+                           rate=g(p.best_rate), gap=g(p.best_gap)) for p in e.problems], "clauses")
+    details = (Msg("momentum.c35_details_sgd", problems=problems, low=g(min(sgd)), high=g(max(sgd))) if sgd
+               else Msg("momentum.c35_details", problems=problems))
+    return say(not failed, Msg("momentum.c35_yes", steps=e.steps, factor=f"{1 / TRAINED:g}", details=details),
+               Msg("momentum.c35_no", steps=e.steps, failed=join([problem_label(p.problem) for p in failed]),
+                   share=f"{TRAINED:.0%}", details=details))
 
 
 @dataclass(frozen=True)
@@ -196,17 +219,14 @@ class StepRatios:
     ratios: dict  # optimizer → |Δθ_y/g_y| ÷ |Δθ_x/g_x|: the steep coordinate's effective step over the flat one's
 
 
-@claim(13, "Adaptive methods (Adagrad, Adadelta, Adam) adjust the step per parameter from the gradients' "
-           "size.")
+@claim(13)
 def adaptive_steps_per_parameter(e: StepRatios) -> Finding:
     rows = e.ratios
     adaptive = [k for k in ("Adagrad", "Adadelta", "Adam") if abs(math.log(rows[k])) > math.log(2)]
     plain = abs(math.log(rows["SGD"])) < 1e-9
-    desc = ", ".join(f"{k} {g(v)}" for k, v in rows.items())
-    return say(len(adaptive) == 3 and plain,
-               f"The effective step |Δθᵢ/gᵢ| of the steep coordinate over the flat one: {desc} — one step size "
-               f"for SGD, a different step per parameter for the adaptive methods.",
-               f"ratios of per-coordinate effective steps {desc}.")
+    ratios = join([f"{k} {g(v)}" for k, v in rows.items()])
+    return say(len(adaptive) == 3 and plain, Msg("momentum.c13_yes", ratios=ratios),
+               Msg("momentum.c13_no", ratios=ratios))
 
 
 @dataclass(frozen=True)
@@ -219,13 +239,12 @@ class Forgetting:
     adagrad_recovered: float  # the same for Adagrad
 
 
-@claim(29, "RMSprop averages only recent squared gradients (exponential decay), not all since the start.")
+@claim(29)
 def rmsprop_forgets(e: Forgetting) -> Finding:
     ok = e.rmsprop_recovered > 0.9 and e.adagrad_recovered < 0.5
-    text = (f"after {e.large_steps} steps with gradients {g(e.large)} and then {e.small_steps} with "
-            f"{g(e.small)}, RMSprop's step is {g(e.rmsprop_recovered)} of a fresh RMSprop's on the small "
-            f"gradients, Adagrad's {g(e.adagrad_recovered)} of a fresh Adagrad's")
-    return say(ok, text + ": RMSprop forgot the old gradients, Adagrad did not.", text + ".")
+    words = dict(large_steps=e.large_steps, large=g(e.large), small_steps=e.small_steps, small=g(e.small),
+                 rmsprop=g(e.rmsprop_recovered), adagrad=g(e.adagrad_recovered))
+    return say(ok, Msg("momentum.c29_yes", **words), Msg("momentum.c29_no", **words))
 
 
 @dataclass(frozen=True)
@@ -235,11 +254,8 @@ class AdamByHand:
     spelling: str  # the tutorial's line that built the optimizer
 
 
-@claim(30, "Adam combines momentum (a decaying average of gradients) and RMSprop (a decaying average of "
-           "squared gradients).")
+@claim(30)
 def adam_is_momentum_plus_rmsprop(e: AdamByHand) -> Finding:
     ok = e.max_difference < 1e-12
-    return say(ok, f"Adam's step equals η·m̂/(√v̂ + ε̂) built by hand from a momentum average m and an RMSprop "
-                   f"average v over {e.steps} steps (largest difference {g(e.max_difference)}); "
-                   f"the tutorial's line {e.spelling} runs as written.",
-               f"Adam differs from momentum + RMSprop by hand by {g(e.max_difference)}.")
+    return say(ok, Msg("momentum.c30_yes", steps=e.steps, difference=g(e.max_difference), spelling=e.spelling),
+               Msg("momentum.c30_no", difference=g(e.max_difference)))

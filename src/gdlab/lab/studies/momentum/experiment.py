@@ -26,9 +26,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from gdlab import optimizers as opt
+from gdlab.i18n import t
 from gdlab.lab import surfaces as surf
 from gdlab.lab.paths import run_path, settle_step
 from gdlab.lab.studies.momentum import Settings
+from gdlab.lab.studies.momentum.claims import problem_label
 from gdlab.lab.studies.momentum.sweeps import HeavyBallSweep, adadelta_problems, heavy_ball_sweep
 from gdlab.reporting.tables import Table, fmt
 
@@ -37,6 +39,11 @@ FLIP_FLOOR = 1e-4  # sign changes of y count only while |y| is above this (not r
 RATIO_STEP = 10
 ADAM_SPELLING = "Adam(lr=0.001, beta_1=0.9, beta_2=0.999)"
 TUTORIAL_BETA = 0.9  # the tutorial's momentum, which claim 12 is judged on
+
+
+def run_label(momentum: float) -> str:
+    """A run's name in tables and legends: plain GD (β = 0) or momentum β."""
+    return t("momentum.plain_gd") if momentum == 0 else t("momentum.momentum_beta", beta=f"{momentum:g}")
 
 
 @dataclass
@@ -77,37 +84,37 @@ class MomentumResult:
         s, sw = self.settings, self.sweep
         rows = []
         for b in sw.betas:
-            r, t = sw.at(s.learning_rate, b), sw.tuned(b)
+            r, tuned = sw.at(s.learning_rate, b), sw.tuned(b)
             x, y = r.directions
             rows.append([fmt(b), fmt(r.steps_to_tolerance) if r.steps_to_tolerance is not None else f"> {s.steps}",
                          f"{x.rate:.4f} / {x.predicted_rate:.4f}" if x.rate else "—",
                          f"{y.rate:.4f} / {y.predicted_rate:.4f}" if y.rate else "—", fmt(x.sign_changes),
-                         fmt(t.learning_rate), fmt(t.steps_to_tolerance) if t.steps_to_tolerance is not None
+                         fmt(tuned.learning_rate), fmt(tuned.steps_to_tolerance) if tuned.steps_to_tolerance is not None
                          else f"> {s.steps}"])
-        return Table(["β", f"steps at η = {s.learning_rate:g}", "rate along x (λ = 1): measured / theory",
-                      "rate along y (λ = 25): measured / theory", "sign changes of x", "tuned η", "steps at tuned η"],
-                     rows)
+        return Table(["β", t("momentum.col_steps_at", eta=f"{s.learning_rate:g}"), t("momentum.col_rate_x"),
+                      t("momentum.col_rate_y"), t("momentum.col_sign_changes_x"), t("momentum.col_tuned_eta"),
+                      t("momentum.col_steps_tuned")], rows)
 
     def adadelta_table(self) -> Table:
-        rows = [[p.name, fmt(p.start_gap), fmt(p.gap_at_one), fmt(p.best_rate), fmt(p.best_gap),
-                 fmt(p.sgd_best_rate) if p.sgd_best_rate is not None else "none"] for p in self.adadelta]
-        return Table(["problem", "start gap", "Adadelta η = 1: final gap", "Adadelta best η", "its final gap",
-                      "SGD's best η"], rows)
+        rows = [[str(problem_label(p.name)), fmt(p.start_gap), fmt(p.gap_at_one), fmt(p.best_rate), fmt(p.best_gap),
+                 fmt(p.sgd_best_rate) if p.sgd_best_rate is not None else t("momentum.sgd_best_none")] for p in self.adadelta]
+        return Table([t("momentum.col_problem"), t("momentum.col_start_gap"), t("momentum.col_adadelta_one"),
+                      t("momentum.col_adadelta_best"), t("momentum.col_its_gap"), t("momentum.col_sgd_best")], rows)
 
     def table(self) -> Table:
         s = self.settings
-        rows = [["plain GD" if r.momentum == 0 else f"momentum β = {r.momentum:g}", fmt(s.learning_rate),
+        rows = [[run_label(r.momentum), fmt(s.learning_rate),
                  fmt(r.steps_to_tolerance) if r.steps_to_tolerance is not None else f"> {s.steps}",
                  fmt(r.sign_flips_y), fmt(r.y_path)] for r in self.runs]
-        return Table(["run", "η", f"steps until f − f* stays < {s.tolerance:g}", "sign changes of y",
-                      "y-path Σ|Δy|"], rows)
+        return Table([t("momentum.col_run"), "η", t("momentum.col_steps_until", tolerance=f"{s.tolerance:g}"),
+                      t("momentum.col_sign_changes_y"), t("momentum.col_y_path")], rows)
 
     def adaptive_table(self) -> Table:
         rows = [[k, fmt(v)] for k, v in self.step_ratios.items()]
-        rows += [["RMSprop: step after the switch ÷ a fresh RMSprop's", fmt(self.rmsprop_recovered)],
-                 ["Adagrad: step after the switch ÷ a fresh Adagrad's", fmt(self.adagrad_recovered)],
-                 ["Adam vs momentum + RMSprop by hand (max |Δθ|)", fmt(self.adam_difference)]]
-        return Table(["quantity", "value"], rows)
+        rows += [[t("momentum.row_rmsprop_recovered"), fmt(self.rmsprop_recovered)],
+                 [t("momentum.row_adagrad_recovered"), fmt(self.adagrad_recovered)],
+                 [t("momentum.row_adam_by_hand"), fmt(self.adam_difference)]]
+        return Table([t("momentum.col_quantity"), t("momentum.col_value")], rows)
 
 
 def _effective_ratio(optimizer, surface) -> float:

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from gdlab import theory
+from gdlab.i18n import join, t
 from gdlab.lab.claims import g
 from gdlab.lab.section import Section
 from gdlab.lab.studies.momentum import Settings, experiment
@@ -100,10 +101,7 @@ def nesterov_pairs(r: MomentumResult) -> C.NesterovPairs:
     c, n = sw.at(eta, TUTORIAL_BETA), sw.at(eta, TUTORIAL_BETA, nesterov=True)
     lo = max((e for e in sw.learning_rates if sw.at(e, TUTORIAL_BETA, True).steps_to_tolerance is not None),
              default=None)
-    example = (f"at η = {g(eta)} and β = {g(TUTORIAL_BETA)}: classical "
-               f"{c.steps_to_tolerance if c.steps_to_tolerance is not None else 'did not arrive'}, Nesterov "
-               + (f"{n.steps_to_tolerance} steps" if n.steps_to_tolerance is not None else
-                  "did not arrive" + (f" (it arrives up to η = {g(lo)} on the grid)" if lo else "")))
+    example = C.NesterovExample(eta, TUTORIAL_BETA, c.steps_to_tolerance, n.steps_to_tolerance, lo)
     return C.NesterovPairs(both, sooner, later, rippling, rippling_sooner, extra, only, predicted, example)
 
 
@@ -140,44 +138,36 @@ def momentum_text(r: MomentumResult) -> list[str]:
         return x.steps_to_tolerance if x.steps_to_tolerance is not None else float("inf")
 
     def said(x):
-        return f"{x.steps_to_tolerance} steps" if x.steps_to_tolerance is not None else f"no arrival in {cfg.steps}"
+        return (t("momentum.steps_n", steps=x.steps_to_tolerance) if x.steps_to_tolerance is not None
+                else t("momentum.no_arrival_in", steps=cfg.steps))
 
     fixed = min(sw.betas, key=lambda b: (steps(sw.at(cfg.learning_rate, b)), b))
     tuned = {b: sw.tuned(b) for b in sw.betas}
     best = min(sw.betas, key=lambda b: (steps(tuned[b]), b))
     t9, t0 = tuned[TUTORIAL_BETA], tuned[0.0]
     kappa_9 = ((1 + np.sqrt(TUTORIAL_BETA)) / (1 - np.sqrt(TUTORIAL_BETA))) ** 2
-    verb = "beats" if steps(t9) < steps(t0) else "does not beat"
+    verb = t("momentum.beats") if steps(t9) < steps(t0) else t("momentum.does_not_beat")
     return [
-        f"At the study's η = {g(cfg.learning_rate)} the fastest β of the sweep is {g(fixed)} "
-        f"({said(sw.at(cfg.learning_rate, fixed))}). With η tuned per β on the grid, the fastest is β = {g(best)} "
-        f"at η = {g(tuned[best].learning_rate)} ({said(tuned[best])}); the theory's optimum on this bowl "
-        f"(κ = {g(kappa)}) is β* = ((√κ − 1)/(√κ + 1))² = {g(beta_star)} at η* = {g(eta_star)}, rate {g(rate_star)} "
-        f"per step.",
-        f"When β = {g(TUTORIAL_BETA)} helps and when it ripples: a direction ripples once ηλ > (1 − √β)² = "
-        f"{g((1 - np.sqrt(TUTORIAL_BETA)) ** 2)}, and then shrinks by √β = {g(np.sqrt(TUTORIAL_BETA))} per step "
-        f"whatever η is. Tuned, β = {g(TUTORIAL_BETA)} ({said(t9)} at η = {g(t9.learning_rate)}) {verb} tuned plain "
-        f"GD ({said(t0)} at η = {g(t0.learning_rate)}): plain GD's best rate here is (κ − 1)/(κ + 1) = "
-        f"{g((kappa - 1) / (kappa + 1))} against √β = {g(np.sqrt(TUTORIAL_BETA))}. β = {g(TUTORIAL_BETA)} is the "
-        f"right amount of momentum for κ ≈ ((1 + √β)/(1 − √β))² = {g(kappa_9)}, a far worse-conditioned problem "
-        f"than this bowl; here it pays off only while η is small enough that plain GD crawls along the flat "
-        f"direction.",
+        t("momentum.text_best_beta", eta=g(cfg.learning_rate), fixed=g(fixed),
+          fixed_said=said(sw.at(cfg.learning_rate, fixed)), best=g(best), best_eta=g(tuned[best].learning_rate),
+          best_said=said(tuned[best]), kappa=g(kappa), beta_star=g(beta_star), eta_star=g(eta_star),
+          rate_star=g(rate_star)),
+        t("momentum.text_ripples", beta=g(TUTORIAL_BETA), ripple_from=g((1 - np.sqrt(TUTORIAL_BETA)) ** 2),
+          root=g(np.sqrt(TUTORIAL_BETA)), tuned_said=said(t9), tuned_eta=g(t9.learning_rate), verb=verb,
+          plain_said=said(t0), plain_eta=g(t0.learning_rate), plain_rate=g((kappa - 1) / (kappa + 1)),
+          kappa_beta=g(kappa_9)),
     ]
 
 
 def build(s: Section, out: Path, cfg: Settings) -> None:
     r = experiment.run(cfg)
-    s.tables.append((f"The bowl ½(x² + 25y²) from (−4, 1.5), the same η = {cfg.learning_rate:g} for every run "
-                     f"(η·25 = {25 * cfg.learning_rate:g})", r.table()))
-    s.tables.append((f"The β sweep on the bowl against the theory: at η = {cfg.learning_rate:g}, each direction's "
-                     f"measured rate (the envelope of |e| fitted on a log scale) beside the spectral radius of the "
-                     f"momentum step; η tuned per β on the grid {', '.join(f'{x:g}' for x in r.sweep.learning_rates)}",
-                     r.sweep_table()))
-    s.tables.append(("Per-parameter steps: |Δθ_y/g_y| ÷ |Δθ_x/g_x| at step 10 on the bowl; forgetting; Adam by "
-                     "hand", r.adaptive_table()))
-    s.tables.append((f"Adadelta at η = 1 (Zeiler's rule, which has no η) for {cfg.adadelta_steps} steps on each "
-                     f"surface and on the bowl with its gradient scaled, against the best η of "
-                     f"{{0.1, 1, 10}}; SGD's best η of {{1e-4 … 1}} on the same problem", r.adadelta_table()))
+    s.tables.append((t("momentum.caption_runs", eta=f"{cfg.learning_rate:g}", eta_25=f"{25 * cfg.learning_rate:g}"),
+                     r.table()))
+    s.tables.append((t("momentum.caption_sweep", eta=f"{cfg.learning_rate:g}",
+                       grid=join([f"{x:g}" for x in r.sweep.learning_rates])), r.sweep_table()))
+    s.tables.append((t("momentum.caption_adaptive"), r.adaptive_table()))
+    s.tables.append((t("momentum.caption_adadelta", steps=cfg.adadelta_steps, adadelta_grid="{0.1, 1, 10}",
+                       sgd_grid="{1e-4 … 1}"), r.adadelta_table()))
     s.figures += figures(r, out)
     s.paragraphs += momentum_text(r)
     s.verdicts += verdicts(r)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from gdlab.i18n import Msg, join
 from gdlab.lab.claims import Finding, claims_for, g, say
 
 claim = claims_for("regimes")
@@ -24,13 +25,12 @@ class EpochCounts:
     runs: tuple[EpochCount, ...]
 
 
-@claim(1, "An epoch passes every training sample through the network once: N/B iterations, "
-          "samples = iterations × batch size.")
+@claim(1)
 def epoch_is_one_pass(e: EpochCounts) -> Finding:
     bad = [r for r in e.runs if r.iterations != math.ceil(e.n / r.batch_size) or r.samples != e.n]
-    rows = "; ".join(f"B = {r.batch_size}: {r.iterations} iterations, {r.samples:,} samples" for r in e.runs)
-    return say(not bad, f"Each epoch of N = {e.n:,} samples: {rows} — ⌈N/B⌉ iterations, every sample once.",
-               f"the counts per epoch differ from ⌈N/B⌉ iterations and N samples ({rows}).")
+    rows = join([Msg("regimes.epoch_row", batch=r.batch_size, iterations=r.iterations, samples=f"{r.samples:,}")
+                 for r in e.runs], "clauses")
+    return say(not bad, Msg("regimes.c1_yes", n=f"{e.n:,}", rows=rows), Msg("regimes.c1_no", rows=rows))
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,7 @@ class Regimes:
     """What the three regimes share: the step times at the largest N, and the noise of SGD and mini-batch."""
 
     epochs: int
+    timed_n: int  # N at which the two steps below were timed
     gd_step: str  # timing text of a full-data step
     sgd_step: str  # … of a B = 1 step
     gd_step_vs_sgd: int  # ``timing.order``: 1 when the full-data step is slower beyond the spread
@@ -54,16 +55,15 @@ class BatchGD(Regimes):
     minibatch_final_loss: float
 
 
-@claim(9, "Batch gradient descent uses all samples every step: slow but stable.")
+@claim(9)
 def batch_gd_stable_and_slow(e: BatchGD) -> Finding:
     stable = e.gd_loss_rises == 0
     slow_step = e.gd_step_vs_sgd > 0
     slow = e.gd_final_loss > e.minibatch_final_loss
-    parts = (f"batch GD's full-data loss rose {e.gd_loss_rises} times in {e.epochs} epochs; its step "
-             f"({e.gd_step}) is {'slower than' if slow_step else 'not slower than'} SGD's ({e.sgd_step}); "
-             f"after {e.epochs} epochs its loss is {g(e.gd_final_loss)} against mini-batch's "
-             f"{g(e.minibatch_final_loss)}")
-    return say(stable and slow_step and slow, f"Stable and slow: {parts}.", parts + ".")
+    parts = dict(rises=e.gd_loss_rises, epochs=e.epochs, gd_step=e.gd_step, n=f"{e.timed_n:,}",
+                 slower=Msg("regimes.slower") if slow_step else Msg("regimes.not_slower"), sgd_step=e.sgd_step,
+                 gd_loss=g(e.gd_final_loss), minibatch_loss=g(e.minibatch_final_loss))
+    return say(stable and slow_step and slow, Msg("regimes.c9_yes", **parts), Msg("regimes.c9_no", **parts))
 
 
 @dataclass(frozen=True)
@@ -71,17 +71,15 @@ class StochasticGD(Regimes):
     sgd_loss_rises: int
 
 
-@claim(10, "Stochastic gradient descent uses one sample per step: much faster per step, but noisy and "
-           "less stable.")
+@claim(10)
 def sgd_fast_but_noisy(e: StochasticGD) -> Finding:
     faster = e.gd_step_vs_sgd > 0
     noisy = e.sgd_cv > e.minibatch_cv and e.sgd_tortuosity > e.minibatch_tortuosity
-    text = (f"SGD's step ({e.sgd_step}) against batch GD's ({e.gd_step}): "
-            f"{'faster' if faster else 'not faster beyond the spread'}; its batch loss varies by "
-            f"{g(e.sgd_cv)}× its mean (mini-batch {g(e.minibatch_cv)}) and its path is "
-            f"{g(e.sgd_tortuosity)}× the straight line (mini-batch {g(e.minibatch_tortuosity)}); its full-data "
-            f"loss rose {e.sgd_loss_rises} times")
-    return say(faster and noisy, text + ".", text + ".")
+    text = Msg("regimes.c10", sgd_step=e.sgd_step, gd_step=e.gd_step, n=f"{e.timed_n:,}",
+               faster=Msg("regimes.faster") if faster else Msg("regimes.not_faster"), cv=g(e.sgd_cv),
+               minibatch_cv=g(e.minibatch_cv), tortuosity=g(e.sgd_tortuosity),
+               minibatch_tortuosity=g(e.minibatch_tortuosity), rises=e.sgd_loss_rises)
+    return say(faster and noisy, text, text)
 
 
 @dataclass(frozen=True)
@@ -89,15 +87,15 @@ class MiniBatchGD(Regimes):
     epochs_to_gd_final: int | None  # first epoch at which mini-batch reached batch GD's final loss
 
 
-@claim(11, "Mini-batch gradient descent is faster than batch GD and more stable than SGD.")
+@claim(11)
 def minibatch_in_between(e: MiniBatchGD) -> Finding:
     faster = e.epochs_to_gd_final is not None and e.epochs_to_gd_final < e.epochs
     stabler = e.minibatch_cv < e.sgd_cv and e.minibatch_tortuosity < e.sgd_tortuosity
-    reach = ("reached batch GD's final loss after " + str(e.epochs_to_gd_final) + " of its " + str(e.epochs)
-             + " epochs") if e.epochs_to_gd_final is not None else "never reached batch GD's final loss"
-    text = (f"Mini-batch {reach}; its batch-loss variation {g(e.minibatch_cv)} vs SGD's {g(e.sgd_cv)}, "
-            f"tortuosity {g(e.minibatch_tortuosity)} vs {g(e.sgd_tortuosity)}")
-    return say(faster and stabler, text + ".", text + ".")
+    reach = (Msg("regimes.reached", epoch=e.epochs_to_gd_final, epochs=e.epochs) if e.epochs_to_gd_final is not None
+             else Msg("regimes.never_reached"))
+    text = Msg("regimes.c11", reach=reach, cv=g(e.minibatch_cv), sgd_cv=g(e.sgd_cv),
+               tortuosity=g(e.minibatch_tortuosity), sgd_tortuosity=g(e.sgd_tortuosity))
+    return say(faster and stabler, text, text)
 
 
 @dataclass(frozen=True)
@@ -108,13 +106,11 @@ class OneOptimizer:
     minibatch_iterations: int  # per epoch
 
 
-@claim(14, "In deep learning \"SGD\" usually means batch-size samples per step.")
+@claim(14)
 def sgd_names_the_update(e: OneOptimizer) -> Finding:
     ok = e.same_optimizer and e.minibatch_iterations == math.ceil(e.n / e.minibatch)
-    return say(ok, f"The mini-batch run is gdlab's SGD optimizer with batch_size = {e.minibatch}: "
-                   f"{e.minibatch_iterations} steps of {e.minibatch} samples per epoch; the same class ran "
-                   f"B = 1 and B = N — \"SGD\" names the update, the batch size is separate.",
-               f"the mini-batch run took {e.minibatch_iterations} steps per epoch with B = {e.minibatch}.")
+    return say(ok, Msg("regimes.c14_yes", batch=e.minibatch, steps=e.minibatch_iterations),
+               Msg("regimes.c14_no", batch=e.minibatch, steps=e.minibatch_iterations))
 
 
 @dataclass(frozen=True)
@@ -124,15 +120,12 @@ class Sampling:
     unique_fraction_with: float  # the same drawn with replacement
 
 
-@claim(21, "The \"stochastic\" in mini-batch SGD is random sampling: each batch's samples are drawn at "
-           "random from all samples.")
+@claim(21)
 def batches_are_random(e: Sampling) -> Finding:
     ok = e.orders_differ and e.unique_fraction_without == 1.0
-    text = (f"gdlab drew each epoch's batches from a fresh random permutation (epoch 1 and 2 orders "
-            f"{'differ' if e.orders_differ else 'are the same'}); every sample appeared once per epoch "
-            f"(fraction {g(e.unique_fraction_without)}); drawn with replacement instead, one epoch covered "
-            f"{g(e.unique_fraction_with)} of the samples (1 − 1/e ≈ 0.632)")
-    return say(ok, text + ".", text + ".")
+    numbers = dict(orders=Msg("regimes.orders_differ") if e.orders_differ else Msg("regimes.orders_same"),
+                   without=g(e.unique_fraction_without), with_replacement=g(e.unique_fraction_with))
+    return say(ok, Msg("regimes.c21_yes", **numbers), Msg("regimes.c21_no", **numbers))
 
 
 @dataclass(frozen=True)
@@ -151,12 +144,11 @@ class FullGradientCost:
     rows: tuple[StepCost, ...]  # ascending N
 
 
-@claim(22, "The full-data gradient is too expensive to compute every step on large data, so mini-batch SGD "
-           "is the default.")
+@claim(22)
 def full_gradient_too_expensive(e: FullGradientCost) -> Finding:
     rows = e.rows
     ok = rows[-1].order > 0 and rows[-1].full_median > 5 * rows[0].full_median
-    text = "; ".join(f"N = {r.n:,}: a full-data step {r.full}, a B = {e.minibatch} step {r.minibatch}"
-                     for r in rows)
-    return say(ok, text + f" — at N = {rows[-1].n:,} one full-data step costs "
-                          f"{g(rows[-1].ratio)} mini-batch steps.", text + ".")
+    text = join([Msg("regimes.cost_row", n=f"{r.n:,}", full=r.full, batch=e.minibatch, minibatch=r.minibatch)
+                 for r in rows], "clauses")
+    return say(ok, Msg("regimes.c22_yes", rows=text, n=f"{rows[-1].n:,}", ratio=g(rows[-1].ratio)),
+               Msg("regimes.c22_no", rows=text))

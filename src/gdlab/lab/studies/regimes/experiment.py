@@ -27,6 +27,7 @@ import numpy as np
 from gdlab import Sequential, datasets
 from gdlab.batching import EpochPlan
 from gdlab.callbacks import ParameterRecorder
+from gdlab.i18n import t
 from gdlab.lab.studies.regimes import Settings
 from gdlab.lab.timing import Timing, measure_each
 from gdlab.layers import Dense
@@ -35,6 +36,12 @@ from gdlab.reporting.tables import Table, fmt
 from gdlab.training import train_step
 
 MAX_EVALUATED = 400  # full-data losses evaluated per run (log-spaced from iteration 1: the axes are log)
+
+
+def regime_name(label: str) -> str:
+    """A run's label (a data key: "batch GD", "SGD", "mini-batch") as shown."""
+    return {"batch GD": t("regimes.regime_batch_gd"), "SGD": t("regimes.regime_sgd"),
+            "mini-batch": t("regimes.regime_minibatch")}[label]
 
 
 @dataclass
@@ -84,18 +91,19 @@ class RegimesResult:
         return next(r for r in self.runs if r.label == label)
 
     def table(self) -> Table:
-        rows = [[r.label, fmt(r.batch_size), fmt(r.iterations_per_epoch), fmt(int(r.iterations[-1])),
+        rows = [[regime_name(r.label), fmt(r.batch_size), fmt(r.iterations_per_epoch), fmt(int(r.iterations[-1])),
                  r.step_time.text("ms", 1e3), fmt(float(r.epoch_loss[-1])), fmt(r.loss_rises),
                  f"{r.loss_cv_last_epoch:.3f}", f"{r.tortuosity:.2f}"] for r in self.runs]
-        return Table(["regime", "batch", "it./epoch", "iterations", "ms/step (range)", "final loss",
-                      "loss rises", "batch-loss CV", "tortuosity"], rows)
+        return Table([t("regimes.col_regime"), t("regimes.col_batch"), t("regimes.col_per_epoch"),
+                      t("regimes.col_iterations"), t("regimes.col_step_time"), t("regimes.col_final_loss"),
+                      t("regimes.col_rises"), t("regimes.col_cv"), t("regimes.col_tortuosity")], rows)
 
     def cost_table(self) -> Table:
         rows = [[fmt(c.n), c.full_step.text("ms", 1e3), c.minibatch_step.text("ms", 1e3),
                  c.sgd_step.text("ms", 1e3), f"{c.full_step.median / c.minibatch_step.median:,.0f}"]
                 for c in self.cost]
-        return Table(["N", "one full-data step", f"one B = {self.settings.minibatch} step", "one B = 1 step",
-                      "full ÷ mini-batch"], rows)
+        return Table(["N", t("regimes.col_full_step"), t("regimes.col_batch_step", batch=self.settings.minibatch),
+                      t("regimes.col_sgd_step"), t("regimes.col_ratio")], rows)
 
 
 def _data(n: int, seed: int):
@@ -175,8 +183,9 @@ def run(settings: Settings = Settings()) -> RegimesResult:
         xc, yc = _data(int(size), s.seed)
         model = template.clone()
         model.compile(SGD(s.learning_rate), "mse")
-        t = measure_each({"full": _steps(model, xc, yc, int(size), 1, s.seed),
-                          "mini": _steps(model, xc, yc, s.minibatch, 10, s.seed),
-                          "sgd": _steps(model, xc, yc, 1, 10, s.seed)}, repeats=s.repeats)
-        result.cost.append(CostRow(int(size), t["full"], t["mini"].scaled(1 / 10), t["sgd"].scaled(1 / 10)))
+        timed = measure_each({"full": _steps(model, xc, yc, int(size), 1, s.seed),
+                              "mini": _steps(model, xc, yc, s.minibatch, 10, s.seed),
+                              "sgd": _steps(model, xc, yc, 1, 10, s.seed)}, repeats=s.repeats)
+        result.cost.append(CostRow(int(size), timed["full"], timed["mini"].scaled(1 / 10),
+                                   timed["sgd"].scaled(1 / 10)))
     return result

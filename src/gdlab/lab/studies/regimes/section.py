@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
+from gdlab.i18n import t
 from gdlab.lab.section import Section
 from gdlab.lab.studies.regimes import Settings, experiment
 from gdlab.lab.studies.regimes import claims as C
@@ -18,11 +19,10 @@ from gdlab.lab.timing import order
 def steps_text(r: RegimesResult) -> str:
     gd, sgd, mb = r.run("batch GD"), r.run("SGD"), r.run("mini-batch")
     big = r.cost[-1]
-    return (f"The same network, start and η; only the batch size differs. Batch GD makes "
-            f"{gd.iterations_per_epoch} update per epoch, SGD {sgd.iterations_per_epoch}, mini-batch "
-            f"{mb.iterations_per_epoch}. Per step at N = {r.settings.n}: "
-            f"{timing_text('SGD', sgd.step_time, 'batch GD', gd.step_time)}; at N = {big.n:,}: "
-            f"{timing_text('an SGD step', big.sgd_step, 'a full-data step', big.full_step)}.")
+    small = timing_text(t("regimes.name_sgd"), sgd.step_time, t("regimes.name_batch_gd"), gd.step_time)
+    large = timing_text(t("regimes.name_sgd_step"), big.sgd_step, t("regimes.name_full_step"), big.full_step)
+    return t("regimes.steps_text", gd=gd.iterations_per_epoch, sgd=sgd.iterations_per_epoch,
+             minibatch=mb.iterations_per_epoch, n=r.settings.n, small=small, big_n=f"{big.n:,}", big=large)
 
 
 def verdicts(r: RegimesResult) -> list:
@@ -30,8 +30,7 @@ def verdicts(r: RegimesResult) -> list:
     gd, sgd, mb = r.run("batch GD"), r.run("SGD"), r.run("mini-batch")
     big = r.cost[-1]
     hit = np.flatnonzero(mb.epoch_loss <= gd.epoch_loss[-1])
-    common = dict(epochs=cfg.epochs, gd_step=f"{big.full_step.text()} at N = {big.n:,}",
-                  sgd_step=f"{big.sgd_step.text()} at N = {big.n:,}",
+    common = dict(epochs=cfg.epochs, timed_n=big.n, gd_step=big.full_step.text(), sgd_step=big.sgd_step.text(),
                   gd_step_vs_sgd=order(big.full_step, big.sgd_step),
                   sgd_cv=sgd.loss_cv_last_epoch, minibatch_cv=mb.loss_cv_last_epoch,
                   sgd_tortuosity=sgd.tortuosity, minibatch_tortuosity=mb.tortuosity)
@@ -56,11 +55,9 @@ def verdicts(r: RegimesResult) -> list:
 
 def build(s: Section, out: Path, cfg: Settings) -> None:
     r = experiment.run(cfg)
-    s.tables.append((f"{cfg.n} houses (4 features, non-linear price), network 4-{cfg.hidden}-1 tanh, "
-                     f"η = {cfg.learning_rate:g}, {cfg.epochs} epochs, same initial weights; ms/step: median of "
-                     f"{cfg.repeats} timed repeats after a warm-up (lowest–highest)", r.table()))
-    s.tables.append((f"The cost of one step as N grows (network 4-{cfg.hidden}-1; median of {cfg.repeats} "
-                     f"repeats, lowest–highest)", r.cost_table()))
+    s.tables.append((t("regimes.table_runs", n=cfg.n, hidden=cfg.hidden, eta=f"{cfg.learning_rate:g}",
+                       epochs=cfg.epochs, repeats=cfg.repeats), r.table()))
+    s.tables.append((t("regimes.table_cost", hidden=cfg.hidden, repeats=cfg.repeats), r.cost_table()))
     s.figures += figures(r, out)
     s.paragraphs.append(steps_text(r))
     s.verdicts += verdicts(r)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from gdlab import optimizers as opt_mod
+from gdlab.i18n import t
 from gdlab.lab import surfaces as surf_mod
 from gdlab.lab.paths import first_touch, run_path, settle_step
 from gdlab.lab.studies.surfaces import Settings
@@ -38,6 +39,20 @@ RACERS = {
     "RAdam": (lambda lr: opt_mod.RAdam(lr), {"rosenbrock": 0.01, "beale": 0.005, "bowl": 0.1, "saddle": 0.05}),
     "Lion": (lambda lr: opt_mod.Lion(lr), {"rosenbrock": 2e-3, "beale": 5e-3, "bowl": 0.01, "saddle": 0.01}),
 }
+
+
+def surface_name(surface: surf_mod.Surface) -> str:
+    """The surface's name as shown (a surface of one's own: its ``name``)."""
+    return {"rosenbrock": t("surfaces.name_rosenbrock"), "beale": t("surfaces.name_beale"),
+            "bowl": t("surfaces.name_bowl"), "saddle": t("surfaces.name_saddle")}.get(surface.name, surface.name)
+
+
+def surface_formula(surface: surf_mod.Surface) -> str:
+    """The surface's formula as shown, with a note on its shape where it has one."""
+    notes = {"bowl": t("surfaces.note_bowl"), "saddle": t("surfaces.note_saddle")}
+    if surface.name in notes:
+        return t("surfaces.formula_note", formula=surface.formula, note=notes[surface.name])
+    return surface.formula
 
 
 #: steps per surface: Rosenbrock's curved valley takes the longest
@@ -79,8 +94,9 @@ class RaceResult:
         rows = [[r.optimizer, fmt(r.learning_rate), fmt(r.settled) if r.settled is not None else f"> {self.steps}",
                  fmt(r.first_touch), f"{r.above_after_touch:.0%}", fmt(float(r.gap[-1])),
                  f"({r.path[-1, 0]:.3f}, {r.path[-1, 1]:.3f})"] for r in self.races]
-        return Table(["optimizer", "η", f"settled: stays < {self.tolerance:g} from", "first touch",
-                      "above after touch", "final f − f*", "final θ"], rows)
+        return Table([t("surfaces.col_optimizer"), "η", t("surfaces.col_settled", tolerance=f"{self.tolerance:g}"),
+                      t("surfaces.col_first_touch"), t("surfaces.col_above"), t("surfaces.col_final_gap"),
+                      t("surfaces.col_final_theta")], rows)
 
 
 def surface_race(surface="bowl", steps: int | None = None, tolerance: float = 1e-4, racers=None) -> RaceResult:
@@ -98,5 +114,5 @@ def surface_race(surface="bowl", steps: int | None = None, tolerance: float = 1e
 
 def run(settings: Settings = Settings(), progress=None) -> list[RaceResult]:
     """One race per surface of ``settings.names``."""
-    names = progress(settings.names, "surfaces") if progress else settings.names
+    names = progress(settings.names, t("surfaces.progress")) if progress else settings.names
     return [surface_race(name, steps=settings.steps or None, tolerance=settings.tolerance) for name in names]

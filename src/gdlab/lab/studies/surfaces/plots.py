@@ -12,7 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from gdlab.lab.studies.surfaces.experiment import RaceResult
+from gdlab.i18n import t
+from gdlab.lab.studies.surfaces.experiment import RaceResult, surface_formula, surface_name
 from gdlab.reporting.figures import figure, line_styles, save, styled
 
 
@@ -50,33 +51,34 @@ def surface_race(r):
         ax.plot(race.path[ok, 0], race.path[ok, 1], color=c, lw=1.3)
         ax.plot(*s.start, "ko", ms=3)
         ax.plot(*s.minimum, "k*", ms=7)
-        state = f"settled {race.settled}" if race.settled is not None else "did not settle"
-        ax.set_title(f"{race.optimizer}: {state}", fontsize=10)
+        settled = race.settled is not None
+        ax.set_title(t("surfaces.panel_settled", optimizer=race.optimizer, step=race.settled) if settled
+                     else t("surfaces.panel_unsettled", optimizer=race.optimizer), fontsize=10)
         ax.set(xlim=(x0, x1), ylim=(y0, y1))
         ax.tick_params(labelsize=8)
     for ax in panels[len(r.races):]:
         ax.axis("off")
-    top.suptitle(f"{s.name}: {s.formula}", fontsize=10)
+    top.suptitle(t("surfaces.suptitle", name=surface_name(s), formula=surface_formula(s)), fontsize=10)
     ax2 = bottom.subplots()
     for race, (c, ls) in zip(r.races, styles):
         gap = np.maximum(np.nan_to_num(race.gap, nan=1e300, posinf=1e300), 1e-16)
-        label = race.optimizer + (f" (settled {race.settled})" if race.settled is not None else "")
+        label = (t("surfaces.label_settled", optimizer=race.optimizer, step=race.settled) if race.settled is not None
+                 else race.optimizer)
         if race.oscillating:  # its envelope: two thin lines instead of a painted block
             lo, hi = _envelope(gap)
-            ax2.semilogy(hi, color=c, ls=ls, lw=0.9, label=label + ", envelope")
+            ax2.semilogy(hi, color=c, ls=ls, lw=0.9, label=t("surfaces.label_envelope", label=label))
             ax2.semilogy(lo, color=c, ls=ls, lw=0.9)
         else:
             ax2.semilogy(gap, color=c, ls=ls, lw=1.3, label=label)
         if race.settled is not None:
             ax2.plot(race.settled, max(race.gap[race.settled], 1e-16), "|", color=c, ms=10, mew=2)
     ax2.axhline(r.tolerance, color="k", ls=":", lw=0.8)
-    ax2.set(xlabel="step (|: settling step)", ylabel="f(θ) − f(θ*)", title="gap to the minimum",
+    ax2.set(xlabel=t("surfaces.axis_step"), ylabel="f(θ) − f(θ*)", title=t("surfaces.fig_gap_title"),
             ylim=(1e-16, 10 * max(float(r.races[0].gap[0]), 0.1)))  # every race starts at the same gap
     bottom.legend(*ax2.get_legend_handles_labels(), loc="outside lower center", ncol=3)
     return fig
 
 
 def figures(races: list[RaceResult], out: Path) -> list[tuple[str, Path]]:
-    return [(f"{r.surface.name}: each optimizer's path on the contours, one panel each (●: start, ★: minimum, "
-              "grey: the other optimizers' paths); the gap to the minimum",
+    return [(t("surfaces.fig", name=surface_name(r.surface)),
              save(surface_race(r), out / f"surface_{r.surface.name}.png")) for r in races]

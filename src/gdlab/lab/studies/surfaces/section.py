@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from gdlab.i18n import join, t
 from gdlab.lab.progress import progress
 from gdlab.lab.section import Pair, Section
 from gdlab.lab.studies.surfaces import Settings, experiment
-from gdlab.lab.studies.surfaces.experiment import RaceResult
+from gdlab.lab.studies.surfaces.experiment import RaceResult, surface_formula, surface_name
 from gdlab.lab.studies.surfaces.plots import figures
 
 
@@ -16,30 +17,29 @@ def surface_text(r: RaceResult) -> str:
     settled = sorted((x for x in r.races if x.settled is not None), key=lambda x: x.settled)
     touched = [x for x in r.races if x.settled is None and x.first_touch is not None]
     missed = [x.optimizer for x in r.races if x.first_touch is None]
-    first = ", ".join(f"{x.optimizer} (step {x.settled})" for x in settled[:3])
-    parts = [f"{len(settled)} of {len(r.races)} optimizers settled within {r.tolerance:g} of the minimum in "
-             f"{r.steps} steps (stayed there to the end)" + (f"; the first: {first}" if settled else "")]
+    counts = dict(settled=len(settled), total=len(r.races), tolerance=f"{r.tolerance:g}", steps=r.steps)
+    parts = [t("surfaces.settled_first", **counts, first=join([
+        t("surfaces.settled_item", optimizer=x.optimizer, step=x.settled) for x in settled[:3]]))
+             if settled else t("surfaces.settled", **counts)]
+
+    def touches(races) -> str:
+        return join([t("surfaces.touch_item", optimizer=x.optimizer, touch=x.first_touch,
+                         share=f"{x.above_after_touch:.0%}") for x in races])
+
     osc = [x for x in settled if x.oscillating]
     if osc:
-        parts.append("settled only after leaving the tolerance again for a while: " + ", ".join(
-            f"{x.optimizer} (first touch {x.first_touch}, {x.above_after_touch:.0%} of later steps above)"
-            for x in osc))
+        parts.append(t("surfaces.settled_late", races=touches(osc)))
     if touched:
-        parts.append("touched it but did not stay: " + ", ".join(
-            f"{x.optimizer} (first touch {x.first_touch}, {x.above_after_touch:.0%} of later steps above)"
-            for x in touched))
+        parts.append(t("surfaces.touched", races=touches(touched)))
     if missed:
-        parts.append("never got there: " + ", ".join(missed))
-    return "; ".join(parts) + "."
+        parts.append(t("surfaces.missed", optimizers=join(missed)))
+    return t("surfaces.sentence", text=join(parts, "clauses"))
 
 
 def build(s: Section, out: Path, cfg: Settings) -> None:
     races = experiment.run(cfg, progress=progress)
-    s.paragraphs.append("Each optimizer runs at an η suited to the surface. Each path has its own panel (the "
-                        "others in grey behind it), so paths down the same valley stay apart; in the gap panel "
-                        "an oscillating gap is drawn as its envelope, and line style and colour together tell "
-                        "the 12 apart.")
+    s.paragraphs.append(t("surfaces.intro", racers=len(experiment.RACERS)))
     for r, (caption, path) in zip(races, figures(races, out)):
         f = r.surface
-        s.pairs.append(Pair(caption, path, f"{f.name}: {f.formula}; start {f.start}, minimum {f.minimum}",
-                            r.table(), [surface_text(r)]))
+        s.pairs.append(Pair(caption, path, t("surfaces.table", name=surface_name(f), formula=surface_formula(f),
+                                             start=f.start, minimum=f.minimum), r.table(), [surface_text(r)]))
