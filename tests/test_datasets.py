@@ -41,6 +41,21 @@ def test_split_is_seeded():
     assert not np.array_equal(a, c)
 
 
+@pytest.mark.parametrize("name", ["iris", "wine"])  # stored class by class in scikit-learn
+def test_a_validation_split_tail_of_a_bundled_set_holds_every_class(name):
+    """fit(validation_split=0.2) validates on the last 20 % of the training part: the split gives the
+    training samples in a seeded random order, so that tail is a sample of every class, not the last one."""
+    from gdlab.inputs import validation_split_point
+
+    (_, y_train), _ = datasets.load(name)
+    tail = y_train[validation_split_point(len(y_train), 0.2):]
+    assert set(tail.tolist()) == set(y_train.tolist())
+    assert np.any(np.diff(y_train) < 0), "the training labels are not sorted"
+    train, test = datasets.stratified_split(y_train, 0.25, seed=3)
+    assert sorted(train.tolist() + test.tolist()) == list(range(len(y_train)))  # a partition
+    assert np.all(np.diff(test) > 0)  # the test part stays in order
+
+
 def test_digits_default_scaling():
     (xtr, _), _ = datasets.load_digits()
     assert xtr.min() == 0 and xtr.max() == 1

@@ -68,7 +68,11 @@ def house_prices_multi(n: int = 500, noise: float = 0.1, seed: int = 0, nonlinea
 
 
 def stratified_split(y, test_size: float, seed: int = 0, stratify: bool = True):
-    """Indices (train, test): a seeded split that keeps each class's share when ``stratify``."""
+    """Indices (train, test): a seeded split that keeps each class's share when ``stratify``.
+
+    The training indices come in the split's seeded random order, not sorted: scikit-learn's bundled sets
+    are stored class by class (iris, wine), so sorted indices would make the tail that ``fit``'s
+    ``validation_split`` holds out all one class. The test indices are sorted."""
     if not 0 < test_size < 1:
         raise ValueError(f"test_size={test_size!r} must be in (0, 1)")
     from sklearn.model_selection import train_test_split
@@ -76,7 +80,7 @@ def stratified_split(y, test_size: float, seed: int = 0, stratify: bool = True):
     idx = np.arange(len(y))
     train, test = train_test_split(idx, test_size=test_size, random_state=seed,
                                    stratify=y if stratify else None)
-    return np.sort(train), np.sort(test)
+    return train, np.sort(test)
 
 
 def standardize(x_train, x_test):
