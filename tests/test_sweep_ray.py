@@ -49,7 +49,7 @@ def test_a_two_node_cluster_runs_trials_on_both_nodes(tmp_path):
             assert all(node.poll() is None for node in nodes), (tmp_path / "nodes.log").read_text()[-3000:]
             probe = subprocess.run([ray_cli, "status", f"--address=127.0.0.1:{port}"], env=env,
                                    capture_output=True, text=True)
-            if probe.stdout.count("node_") >= n:
+            if probe.stdout.count("node_") >= n and f"/{n}.0 CPU" in probe.stdout:  # registered, CPUs counted
                 return
             time.sleep(1)
         raise AssertionError(f"{n} Ray node(s) did not come up in 180 s")

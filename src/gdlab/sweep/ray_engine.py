@@ -1,4 +1,5 @@
-"""The Ray engine: each trial is one Ray core task (``num_cpus=1``) on a local or attached cluster.
+"""The Ray engine: each trial is one Ray core task (``num_cpus=1``, spread over the nodes) on a local or
+attached cluster.
 
 A trial trains in a temporary folder on its node and sends its files back with its result, so
 the driver writes ``DIR/trials/<id>/`` whether or not the nodes share its disk (data files named
@@ -91,7 +92,9 @@ def connect(address: str | None, workers: int | None):
 def run_ray(tasks, workers: int | None, max_retries: int, address: str | None = None):
     """Yield ``(task, result, attempts)`` as trials finish; a lost worker or node reruns its trial."""
     with connect(address, workers) as ray:
-        remote = ray.remote(num_cpus=1, max_retries=0)(_ray_trial)
+        # SPREAD: trials go round the nodes that can take them (Ray's default packs a node first, and a
+        # cluster whose first node keeps up would run the whole sweep there)
+        remote = ray.remote(num_cpus=1, max_retries=0, scheduling_strategy="SPREAD")(_ray_trial)
         attempts, running = {}, {}
 
         def submit(task):
