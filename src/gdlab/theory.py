@@ -23,6 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gdlab.i18n import Msg
+
 
 @dataclass
 class LinearProblem:
@@ -54,31 +56,32 @@ class LinearProblem:
         return a * w * w - 2 * b * w + c
 
 
-def predicted_regime(eta_lambda: float) -> str:
+def predicted_message(eta_lambda: float) -> Msg:
+    """What batch gradient descent does on the parabola at ``eta_lambda`` = η·λ, by the factor |1 − η·λ|."""
     if eta_lambda < 0.3:
-        return "too small: slow monotone descent"
+        return Msg("theory.predicted_too_small")
     if eta_lambda < 1 - 1e-9:
-        return "monotone descent"
+        return Msg("theory.predicted_monotone")
     if eta_lambda <= 1 + 1e-9:
-        return "one-step landing"
+        return Msg("theory.predicted_one_step")
     if eta_lambda < 2 - 1e-9:
-        return "oscillating, converging"
+        return Msg("theory.predicted_oscillating")
     if eta_lambda <= 2 + 1e-9:
-        return "bouncing for ever"
-    return "diverging"
+        return Msg("theory.predicted_bouncing")
+    return Msg("theory.predicted_diverging")
 
 
-def observed_regime(errors: np.ndarray, tol: float) -> str:
-    """What the run did, read off e_k = w_k − w*."""
+def observed_message(errors: np.ndarray, tol: float) -> Msg:
+    """What the run did, read off e_k = w_k − w*: diverged (|e| grew, or not finite), converged (|e| ≤ ``tol``
+    at the end) or still descending, with the number of sign flips of e when there were any."""
     e = np.asarray(errors)
     nz = e[np.abs(e) > 1e-300]
     flips = int(np.sum(np.sign(nz[1:]) != np.sign(nz[:-1]))) if nz.size > 1 else 0
-    grew = abs(e[-1]) > abs(e[0])
-    if grew or not np.isfinite(e[-1]):
-        return "diverged" + (" (oscillating)" if flips else "")
+    if abs(e[-1]) > abs(e[0]) or not np.isfinite(e[-1]):
+        return Msg("theory.observed_diverged_oscillating") if flips else Msg("theory.observed_diverged")
     if abs(e[-1]) <= tol:
-        return "converged" + (f" (sign flipped {flips}×)" if flips else "")
-    return "is still descending" + (f" (sign flipped {flips}×)" if flips else "")
+        return Msg("theory.observed_converged_flips", flips=flips) if flips else Msg("theory.observed_converged")
+    return Msg("theory.observed_descending_flips", flips=flips) if flips else Msg("theory.observed_descending")
 
 
 # -- momentum on a quadratic -----------------------------------------------------------------------------

@@ -24,7 +24,6 @@ import contextlib
 import contextvars
 import os
 import unicodedata
-
 from dataclasses import dataclass, field
 
 from gdlab.i18n.catalog import DEFAULT, LANGUAGES, LanguageError, catalog, render
@@ -143,16 +142,11 @@ def rjust(text: str, columns: int) -> str:
     return " " * max(columns - width(text), 0) + text
 
 
-def _pair(how):
-    if callable(how):
-        return how
-    pairs = {"list": lambda first, rest: Msg("join.list", first=first, rest=rest),
-             "clauses": lambda first, rest: Msg("join.clauses", first=first, rest=rest),
-             "and": lambda first, rest: Msg("join.and", first=first, rest=rest),
-             "sentences": lambda first, rest: Msg("join.sentences", first=first, rest=rest)}
-    if how not in pairs:
-        raise ValueError(f"how={how!r} is not valid; valid: {', '.join(pairs)} or a function (first, rest) → Msg")
-    return pairs[how]
+#: ``join``'s separators: each joins one item to the rest of the phrase
+PAIRS = {"list": lambda first, rest: Msg("join.list", first=first, rest=rest),
+         "clauses": lambda first, rest: Msg("join.clauses", first=first, rest=rest),
+         "and": lambda first, rest: Msg("join.and", first=first, rest=rest),
+         "sentences": lambda first, rest: Msg("join.sentences", first=first, rest=rest)}
 
 
 def join(items, how="list"):
@@ -160,7 +154,9 @@ def join(items, how="list"):
     there is one, "" when none). ``how``: "list" (a, b, c · a、b、c), "clauses" (a; b · a；b), "and"
     (a and b · a 和 b), "sentences" (one after another: a space after an English full stop, none after
     "。"), or a function (first, rest) → Msg for a separator of one's own."""
-    pair, items = _pair(how), list(items)
+    if not callable(how) and how not in PAIRS:
+        raise ValueError(f"how={how!r} is not valid; valid: {', '.join(PAIRS)} or a function (first, rest) → Msg")
+    pair, items = how if callable(how) else PAIRS[how], list(items)
     if not items:
         return ""
     out = items[-1]

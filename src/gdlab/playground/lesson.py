@@ -9,17 +9,16 @@ as ``gdlab.theory``'s labels (data) and as text in the request's language.
 
 from __future__ import annotations
 
-import re
 
 import numpy as np
 
 from gdlab import NonFiniteLossError, Sequential, datasets, initializers
 from gdlab.callbacks import ParameterRecorder
-from gdlab.i18n import Msg, t
+from gdlab.i18n import Msg
 from gdlab.layers import Dense
 from gdlab.optimizers import SGD
 from gdlab.playground.settings import Field, SettingsError, check_field, not_valid
-from gdlab.theory import LinearProblem, observed_regime, predicted_regime
+from gdlab.theory import LinearProblem, observed_message, predicted_message
 
 FIELDS = {
     "eta": Field("float", 0.1, 0.0, 2.0),
@@ -51,29 +50,6 @@ def parse(query) -> dict:
     return out
 
 
-def predicted_text(label: str) -> str:
-    """``gdlab.theory.predicted_regime``'s label in the current language."""
-    return {"too small: slow monotone descent": t("playground.predicted_too_small"),
-            "monotone descent": t("playground.predicted_monotone"),
-            "one-step landing": t("playground.predicted_one_step"),
-            "oscillating, converging": t("playground.predicted_oscillating"),
-            "bouncing for ever": t("playground.predicted_bouncing"),
-            "diverging": t("playground.predicted_diverging")}[label]
-
-
-def observed_text(label: str) -> str:
-    """``gdlab.theory.observed_regime``'s label ("converged (sign flipped 3×)") in the current language."""
-    flips = re.fullmatch(r"(converged|is still descending) \(sign flipped (\d+)×\)", label)
-    if flips and flips.group(1) == "converged":
-        return t("playground.observed_converged_flips", flips=flips.group(2))
-    if flips:
-        return t("playground.observed_descending_flips", flips=flips.group(2))
-    return {"diverged": t("playground.observed_diverged"),
-            "diverged (oscillating)": t("playground.observed_diverged_oscillating"),
-            "converged": t("playground.observed_converged"),
-            "is still descending": t("playground.observed_descending")}[label]
-
-
 def parabola(eta: float, steps: int, w0: float, n: int, noise: float, seed: int) -> dict:
     """The data, L(w)'s coefficients, 1/λ and 2/λ, and w_k, L(w_k) of ``steps`` batch-GD steps."""
     x, y = datasets.house_prices(n=n, noise=noise, seed=seed)
@@ -92,13 +68,13 @@ def parabola(eta: float, steps: int, w0: float, n: int, noise: float, seed: int)
         loss = theory.loss(w)
     eta_lambda = eta * theory.curvature
     finite = np.isfinite(w) & np.isfinite(loss)
-    predicted = predicted_regime(eta_lambda)
-    observed = observed_regime(w - theory.w_star, tol=1e-3 * abs(theory.w_star))
+    predicted = predicted_message(eta_lambda)
+    observed = observed_message(w - theory.w_star, tol=1e-3 * abs(theory.w_star))
     return {
         "x": x[:, 0].tolist(), "y": y[:, 0].tolist(), "coefficients": list(theory.loss_coefficients), "wStar": theory.w_star,
         "lambda": theory.curvature, "oneStepEta": theory.one_step_lr, "divergenceEta": theory.divergence_lr,
-        "eta": eta, "etaLambda": eta_lambda, "predicted": predicted, "observed": observed,
-        "predictedText": predicted_text(predicted), "observedText": observed_text(observed),
+        "eta": eta, "etaLambda": eta_lambda, "predicted": predicted.render("en"), "observed": observed.render("en"),
+        "predictedText": str(predicted), "observedText": str(observed),
         "w": [float(v) if ok else None for v, ok in zip(w, finite)],
         "loss": [float(v) if ok else None for v, ok in zip(loss, finite)],
         "error": error,

@@ -6,27 +6,22 @@ batch gradient descent (``batch_size="full"``).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from gdlab import Sequential, datasets, initializers
 from gdlab.callbacks import ParameterRecorder
-from gdlab.i18n import t
+from gdlab.i18n import Msg, t
 from gdlab.lab.studies.linear import Settings
 from gdlab.layers import Dense
 from gdlab.optimizers import SGD
 from gdlab.reporting.tables import Table, fmt
-from gdlab.theory import LinearProblem, observed_regime, predicted_regime
+from gdlab.theory import LinearProblem, observed_message, predicted_message
 from gdlab.training import NonFiniteLossError
 
 #: learning rates as multiples of 1/λ, one per regime
 DEFAULT_RATES = {"too small": 0.1, "good": 0.7, "oscillating": 1.6, "diverging": 2.1}
-
-#: what ``gdlab.theory.observed_regime`` says the run did: "converged", "diverged (oscillating)", …
-OBSERVED = re.compile(r"(diverged|converged|is still descending)(?: \((oscillating|sign flipped (\d+)×)\))?")
-
 
 def run_name(label: str) -> str:
     """A run's label (a data key of ``DEFAULT_RATES``) as shown."""
@@ -34,34 +29,25 @@ def run_name(label: str) -> str:
             "oscillating": t("linear.run_oscillating"), "diverging": t("linear.run_diverging")}[label]
 
 
-def predicted_text(predicted: str) -> str:
-    """``gdlab.theory.predicted_regime``'s words as shown."""
-    return {"too small: slow monotone descent": t("linear.predicted_too_small"),
-            "monotone descent": t("linear.predicted_monotone"), "one-step landing": t("linear.predicted_one_step"),
-            "oscillating, converging": t("linear.predicted_oscillating"),
-            "bouncing for ever": t("linear.predicted_bouncing"),
-            "diverging": t("linear.predicted_diverging")}[predicted]
-
-
-def observed_text(observed: str) -> str:
-    """``gdlab.theory.observed_regime``'s words ("converged (sign flipped 3×)") as shown."""
-    what, how, flips = OBSERVED.fullmatch(observed).groups()
-    if what == "diverged":
-        return t("linear.observed_diverged_oscillating") if how else t("linear.observed_diverged")
-    if what == "converged":
-        return t("linear.observed_converged_flips", flips=flips) if how else t("linear.observed_converged")
-    return t("linear.observed_descending_flips", flips=flips) if how else t("linear.observed_descending")
-
-
 @dataclass
 class LinearRun:
     label: str
     learning_rate: float
     eta_lambda: float
-    predicted: str
-    observed: str
+    predicted_message: Msg  # gdlab.theory's prediction at η·λ
+    observed_message: Msg  # what the run did
     w_path: np.ndarray  # w_0, w_1, …, w_K
     loss_path: np.ndarray  # L(w_k)
+
+    @property
+    def predicted(self) -> str:
+        """The prediction as data: its English words ("oscillating, converging")."""
+        return self.predicted_message.render("en")
+
+    @property
+    def observed(self) -> str:
+        """What the run did as data: its English words ("converged (sign flipped 3×)")."""
+        return self.observed_message.render("en")
 
 
 @dataclass
@@ -70,8 +56,8 @@ class LinearResult(LinearProblem):
     w_fitted: float = 0.0  # the "good" run's final w
 
     def table(self) -> Table:
-        rows = [[run_name(r.label), fmt(r.learning_rate), f"{r.eta_lambda:.2f}", predicted_text(r.predicted),
-                 observed_text(r.observed), fmt(float(r.w_path[-1]), 6), fmt(float(r.loss_path[-1]))]
+        rows = [[run_name(r.label), fmt(r.learning_rate), f"{r.eta_lambda:.2f}", str(r.predicted_message),
+                 str(r.observed_message), fmt(float(r.w_path[-1]), 6), fmt(float(r.loss_path[-1]))]
                 for r in self.runs]
         return Table([t("linear.col_run"), "η", "η·λ", t("linear.col_predicted"), t("linear.col_observed"),
                       t("linear.col_final_w"), t("linear.col_final_loss")], rows)
@@ -102,8 +88,8 @@ def run(settings: Settings = Settings(), rates: dict[str, float] | None = None) 
             pass  # a diverging run may overflow; its path so far is what we show
         w_path = np.array([float(theta[0]) for theta in recorder.thetas])
         result.runs.append(LinearRun(
-            label=label, learning_rate=eta, eta_lambda=multiple, predicted=predicted_regime(multiple),
-            observed=observed_regime(w_path - result.w_star, tol=1e-3 * abs(result.w_star)),
+            label=label, learning_rate=eta, eta_lambda=multiple, predicted_message=predicted_message(multiple),
+            observed_message=observed_message(w_path - result.w_star, tol=1e-3 * abs(result.w_star)),
             w_path=w_path, loss_path=result.loss(w_path)))
         if label == "good":
             result.w_fitted = float(w_path[-1])

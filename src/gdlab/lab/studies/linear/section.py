@@ -12,7 +12,7 @@ from gdlab.lab.section import Section
 from gdlab.lab.studies.linear import Settings
 from gdlab.lab.studies.linear import claims as C
 from gdlab.lab.studies.linear import experiment
-from gdlab.lab.studies.linear.experiment import LinearResult, observed_text, predicted_text
+from gdlab.lab.studies.linear.experiment import LinearResult
 from gdlab.lab.studies.linear.plots import figures
 
 
@@ -30,7 +30,7 @@ def linear_text(r: LinearResult) -> list[str]:
         agree = math.isclose(factor, 1 - run.eta_lambda, rel_tol=1e-6, abs_tol=1e-9)
         out.append(t(
             "linear.run_text", eta=f"{run.learning_rate:.4g}", eta_lambda=f"{run.eta_lambda:g}",
-            predicted=predicted_text(run.predicted), observed=observed_text(run.observed), e0=f"{e0:+.4f}",
+            predicted=run.predicted_message, observed=run.observed_message, e0=f"{e0:+.4f}",
             e1=f"{e1:+.4f}", factor=f"{factor:+.3f}", theory=f"{1 - run.eta_lambda:+.3f}",
             agreement=t("linear.agrees") if agree else t("linear.disagrees"), steps=len(run.w_path) - 1,
             gap=f"{run.loss_path[-1] - r.loss(r.w_star):.3g}"))
