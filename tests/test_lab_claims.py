@@ -7,6 +7,7 @@ from types import SimpleNamespace as NS
 import numpy as np
 import pytest
 
+from gdlab.i18n import Msg
 from gdlab.lab import claims as C
 from gdlab.lab.studies import STUDIES, make
 from gdlab.lab.studies.activations import claims as activations
@@ -171,8 +172,9 @@ def test_compare_text_says_lifts_only_when_it_does(sgd, mom, verb):
 
 
 def test_linear_text_reports_disagreement():
-    run = NS(learning_rate=0.1, eta_lambda=0.5, predicted="monotone descent", observed="is still descending",
-             w_path=np.array([1.0, 0.9]), loss_path=np.array([1.0, 0.5]))
+    run = NS(learning_rate=0.1, eta_lambda=0.5, predicted_message=Msg("theory.predicted_monotone"),
+             observed_message=Msg("theory.observed_descending"), w_path=np.array([1.0, 0.9]),
+             loss_path=np.array([1.0, 0.5]))
     r = NS(runs=[run], w_star=0.0, loss=lambda w: 0.0)
     text = linear_text(r)[0]
     assert "disagrees" in text and "agrees)" not in text.replace("disagrees", "")
